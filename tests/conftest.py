@@ -1,0 +1,96 @@
+"""Shared test set-up: isolation from the developer's machine, app factory, waiting helpers."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tui.clock import ManualClock
+from tui.config import DemoSettings, Settings
+
+POLL_SECONDS = 0.005
+"""How often `wait_until` re-checks its condition."""
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-screenshots",
+        action="store_true",
+        default=False,
+        help="rewrite screenshots/*.svg from the current UI",
+    )
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point HOME and the XDG dirs at a temporary directory; clear clusterdeck's env vars."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    for var, sub in (
+        ("XDG_CONFIG_HOME", ".config"),
+        ("XDG_STATE_HOME", ".local/state"),
+        ("XDG_DATA_HOME", ".local/share"),
+        ("XDG_CACHE_HOME", ".cache"),
+    ):
+        monkeypatch.setenv(var, str(home / sub))
+    for var in list(os.environ):
+        if var.startswith("CLUSTERDECK_") or var in {"SSH_AUTH_SOCK", "RESCALE_API_KEY"}:
+            monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("SHELL", "/bin/sh")
+    yield home
+
+
+@pytest.fixture
+def state_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "state"
+    path.mkdir(mode=0o700)
+    return path
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def settings(state_dir: Path) -> Settings:
+    return Settings(state_dir=state_dir, demo=DemoSettings(seed=1), poll_interval=3600)
+
+
+async def wait_until(
+    predicate: Callable[[], object],
+    *,
+    timeout: float = 10.0,
+    pause: Callable[[], object] | None = None,
+    what: str = "condition",
+) -> None:
+    """Poll `predicate` until it is true, yielding to the event loop; fail after `timeout` s."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        if pause is not None:
+            result = pause()
+            if asyncio.iscoroutine(result):
+                await result
+        else:
+            await asyncio.sleep(0)
+        await asyncio.sleep(POLL_SECONDS)
+
+
+def require_binary(path: str) -> None:
+    """Skip outside CI when a system binary is missing; in CI, fail loudly instead."""
+    import shutil
+
+    if shutil.which(path) is None:
+        message = f"{path} is not installed (the README's test command installs it)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)

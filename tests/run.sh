@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Install everything the tests need, then run the quality gates and the whole suite.
+#   bash tests/run.sh [pytest args...]
+# System packages (OpenSSH client and server, Xvfb/xclip for later clipboard tests) are installed
+# with apt-get when missing and when run as root; otherwise the command to install them is printed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=()
+command -v ssh >/dev/null 2>&1 || packages+=(openssh-client)
+[ -x /usr/sbin/sshd ] || packages+=(openssh-server)
+python3 -c 'import ensurepip' >/dev/null 2>&1 || packages+=(python3-venv)
+if [ ${#packages[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "== installing system packages: ${packages[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}"
+    else
+        echo "warning: missing system packages: ${packages[*]}" >&2
+        echo "         install them with: sudo apt-get install ${packages[*]}" >&2
+    fi
+fi
+
+if [ ! -x .venv/bin/python ]; then
+    echo "== creating .venv"
+    python3 -m venv .venv
+fi
+echo "== installing clusterdeck[test] into .venv"
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[test]'
+
+echo "== ruff"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+echo "== mypy (strict on tui/ and widgets/)"
+.venv/bin/mypy
+echo "== pytest"
+.venv/bin/pytest "$@"

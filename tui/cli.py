@@ -1,0 +1,114 @@
+"""The `clusterdeck` command line, and `make_app`, the one factory for the app and its services."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from tui import __version__
+from tui.clock import Clock, SystemClock
+from tui.config import (
+    CONFIG_ENV,
+    Settings,
+    default_config_path,
+    default_state_dir,
+    ensure_state_dir,
+    load_settings,
+)
+from tui.errors import ClusterdeckError, ConfigError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from tui.app import ClusterdeckApp
+
+NO_CONFIG_BANNER = "Demo cluster: no config file yet. Add your own providers in {path} (see README: Configuration)."
+
+
+def make_app(settings: Settings, *, clock: Clock | None = None) -> ClusterdeckApp:
+    """Build the services for `settings` and the app that shows them."""
+    from tui.app import ClusterdeckApp
+    from tui.providers.demo import DemoProvider
+
+    if not settings.demo.enabled:
+        raise ConfigError(
+            "no provider is enabled; set `enabled = true` under [demo] "
+            "(the Rescale, Slurm and inventory providers are not available yet)",
+            path=str(settings.config_path) if settings.config_path else None,
+        )
+    clock = clock or SystemClock()
+    ensure_state_dir(settings.state_dir)
+    provider = DemoProvider(
+        state_dir=settings.state_dir,
+        known_hosts_path=settings.known_hosts_path,
+        seed=settings.demo.seed,
+        clock=clock,
+        speed=settings.demo.speed,
+    )
+    banner = (
+        NO_CONFIG_BANNER.format(path=default_config_path())
+        if settings.config_path is None
+        else provider.banner()
+    )
+    return ClusterdeckApp(settings=settings, provider=provider, clock=clock, banner=banner)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also used by the README's option table test)."""
+    parser = argparse.ArgumentParser(
+        prog="clusterdeck",
+        description="A terminal dashboard for HPC jobs: jobs, nodes, live logs and SSH.",
+        epilog=f"Config file: {default_config_path()} (or --config / ${CONFIG_ENV}). "
+        "With no config file the embedded demo cluster is shown.",
+    )
+    parser.add_argument("--version", action="version", version=f"clusterdeck {__version__}")
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        type=Path,
+        help=f"config file to use (default: ${CONFIG_ENV}, else {default_config_path()})",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="show the embedded demo cluster, ignoring the config's providers",
+    )
+    return parser
+
+
+def resolve_settings(args: argparse.Namespace) -> Settings:
+    """Settings from the command line, the environment and the config file."""
+    path: Path | None = args.config
+    if path is None and os.environ.get(CONFIG_ENV):
+        path = Path(os.environ[CONFIG_ENV])
+    if path is None and default_config_path().is_file():
+        path = default_config_path()
+    state_dir = default_state_dir()
+    settings = load_settings(path, state_dir=state_dir) if path else Settings(state_dir=state_dir)
+    if args.demo:
+        settings = replace(settings, demo=replace(settings.demo, enabled=True))
+    return settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; returns the process exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = resolve_settings(args)
+        app = make_app(settings)
+    except ConfigError as exc:
+        print(f"clusterdeck: {exc.message}", file=sys.stderr)
+        return 2
+    except ClusterdeckError as exc:
+        print(f"clusterdeck: {exc.title}: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    try:
+        app.run()
+    except KeyboardInterrupt:
+        return 130
+    return app.return_code or 0

@@ -1,0 +1,116 @@
+"""Frozen data the providers hand to the rest of the app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+
+
+class JobState(StrEnum):
+    """Where a job is in its life, normalised across providers."""
+
+    QUEUED = "queued"
+    STARTING = "starting"
+    RUNNING = "running"
+    STOPPING = "stopping"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    STOPPED = "stopped"
+    UNKNOWN = "unknown"
+
+    @property
+    def is_active(self) -> bool:
+        """True while the job may still produce output or nodes."""
+        return self in {JobState.QUEUED, JobState.STARTING, JobState.RUNNING, JobState.STOPPING}
+
+    @property
+    def is_finished(self) -> bool:
+        """True once the job can no longer change."""
+        return self in {JobState.COMPLETED, JobState.FAILED, JobState.STOPPED}
+
+
+class NodeState(StrEnum):
+    """State of one node (machine) of a job or cluster."""
+
+    PENDING = "pending"
+    STARTING = "starting"
+    RUNNING = "running"
+    STOPPED = "stopped"
+    DOWN = "down"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class SshTarget:
+    """Everything needed to open an SSH connection to one node."""
+
+    host: str
+    port: int = 22
+    user: str | None = None
+    key_path: Path | None = None
+    jump: SshTarget | None = None
+
+    @property
+    def pool_key(self) -> tuple[str | None, str, int, tuple[object, ...] | None]:
+        """Connections are shared by (user, host, port, jump)."""
+        jump = self.jump.pool_key if self.jump is not None else None
+        return (self.user, self.host, self.port, jump)
+
+    def __str__(self) -> str:
+        user = f"{self.user}@" if self.user else ""
+        port = f":{self.port}" if self.port != 22 else ""
+        return f"{user}{self.host}{port}"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One job (or, for inventory providers, one cluster)."""
+
+    id: str
+    name: str
+    state: JobState
+    provider: str = ""
+    owner: str = ""
+    submitted: datetime | None = None
+    started: datetime | None = None
+    ended: datetime | None = None
+    node_count: int = 0
+    status_detail: str = ""
+
+    @property
+    def key(self) -> str:
+        """A key unique across providers, used as a table row key."""
+        return f"{self.provider}:{self.id}"
+
+
+@dataclass(frozen=True)
+class Node:
+    """One machine of a job."""
+
+    job_id: str
+    name: str
+    role: str
+    host: str
+    port: int
+    state: NodeState
+    cores: int | None = None
+    load: float | None = None
+    user: str | None = None
+
+    @property
+    def address(self) -> str:
+        """`host:port` as the user would type it."""
+        return f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class LogBatch:
+    """New lines of a job's log. `offset` is where a resumed stream continues from."""
+
+    job_id: str
+    lines: tuple[str, ...]
+    offset: int
+    finished: bool = False
+    notes: tuple[str, ...] = field(default=())

@@ -1,0 +1,1 @@
+"""Providers: where jobs, nodes, logs and SSH targets come from."""

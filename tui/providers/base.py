@@ -1,0 +1,75 @@
+"""The provider interface, and lookup of providers registered as entry points."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
+from enum import StrEnum
+from importlib.metadata import entry_points
+from typing import Any
+
+from tui.errors import ConfigError
+from tui.models import Job, LogBatch, Node, SshTarget
+
+ENTRY_POINT_GROUP = "clusterdeck.providers"
+
+
+class Capability(StrEnum):
+    """What a provider can do, so the UI offers only what works."""
+
+    JOBS = "jobs"
+    LOGS = "logs"
+    SHELL = "shell"
+    TUNNELS = "tunnels"
+    STOP_JOB = "stop-job"
+
+
+class Provider(ABC):
+    """A source of jobs, nodes, logs and SSH targets.
+
+    Blocking work stays inside the provider; every method is safe to call from the event loop.
+    """
+
+    name: str = "provider"
+    capabilities: frozenset[Capability] = frozenset()
+
+    async def start(self) -> None:  # noqa: B027 - optional hook
+        """Prepare the provider (connect, start servers). Called once before anything else."""
+
+    async def close(self) -> None:  # noqa: B027 - optional hook
+        """Release everything `start()` acquired. Safe to call more than once."""
+
+    @abstractmethod
+    async def list_jobs(self) -> list[Job]:
+        """The jobs to show, active first."""
+
+    @abstractmethod
+    async def list_nodes(self, job: Job) -> list[Node]:
+        """The nodes of `job`, master first."""
+
+    @abstractmethod
+    def stream_log(self, job: Job, *, offset: int = 0) -> AsyncIterator[LogBatch]:
+        """New log lines of `job` from `offset` on, in batches, without gaps or duplicates.
+
+        The iterator ends when the job has finished and its whole log was delivered.
+        """
+
+    @abstractmethod
+    def ssh_target(self, node: Node) -> SshTarget:
+        """How to reach `node` over SSH."""
+
+    def banner(self) -> str | None:
+        """A one-line message for the status bar (for example, that this is the demo)."""
+        return None
+
+
+def provider_class(kind: str) -> type[Provider]:
+    """The provider class registered under `kind` in the `clusterdeck.providers` group."""
+    found = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    if kind not in found:
+        known = ", ".join(sorted(found)) or "none"
+        raise ConfigError(f"unknown provider type {kind!r}; installed provider types: {known}")
+    loaded: Any = found[kind].load()
+    if not (isinstance(loaded, type) and issubclass(loaded, Provider)):
+        raise ConfigError(f"entry point {kind!r} does not name a Provider subclass")
+    return loaded

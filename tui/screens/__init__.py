@@ -1,0 +1,1 @@
+"""Screens and panes of the clusterdeck app."""

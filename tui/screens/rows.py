@@ -1,0 +1,76 @@
+"""Turn core models into the rows the widgets show (widgets never see `tui` types)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tui.models import Job, JobState, Node, NodeState
+from widgets.job_table import JobRow
+from widgets.node_table import NodeRow
+
+_JOB_TONES = {
+    JobState.RUNNING: "active",
+    JobState.COMPLETED: "ok",
+    JobState.QUEUED: "waiting",
+    JobState.STARTING: "waiting",
+    JobState.STOPPING: "waiting",
+    JobState.FAILED: "error",
+}
+
+_NODE_TONES = {
+    NodeState.RUNNING: "active",
+    NodeState.PENDING: "waiting",
+    NodeState.STARTING: "waiting",
+    NodeState.DOWN: "error",
+}
+
+
+def _age(since: datetime | None, now: datetime) -> str:
+    if since is None:
+        return ""
+    seconds = max(0, int((now - since).total_seconds()))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    return f"{seconds // 86400}d"
+
+
+def job_detail(job: Job, now: datetime) -> str:
+    """A short second column: how long it has run or waited, or the provider's detail."""
+    if job.status_detail:
+        return job.status_detail
+    if job.state is JobState.RUNNING:
+        return f"{job.node_count} nodes · {_age(job.started, now)}"
+    if job.state.is_active:
+        return f"waiting {_age(job.submitted, now)}"
+    return f"ended {_age(job.ended, now)} ago" if job.ended else ""
+
+
+def job_row(job: Job, now: datetime) -> JobRow:
+    """The JobTable row for `job`."""
+    return JobRow(
+        key=job.key,
+        name=job.name,
+        state=job.state.value,
+        tone=_JOB_TONES.get(job.state, "muted"),
+        detail=job_detail(job, now),
+        group=job.provider,
+    )
+
+
+def node_row(node: Node) -> NodeRow:
+    """The NodeTable row for `node`."""
+    address = node.address if node.port else node.host
+    return NodeRow(
+        key=node.name,
+        name=node.name,
+        role=node.role,
+        address=address,
+        state=node.state.value,
+        tone=_NODE_TONES.get(node.state, "muted"),
+        cores=node.cores,
+        load=node.load,
+    )

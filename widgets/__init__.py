@@ -1,0 +1,1 @@
+"""Reusable Textual widgets for clusterdeck. They never import `tui`, asyncssh or pyperclip."""

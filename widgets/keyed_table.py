@@ -1,0 +1,96 @@
+"""A DataTable that updates rows by key, so the cursor and scroll survive every refresh."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable
+from textual.widgets.data_table import RowDoesNotExist
+
+Cell = str | Text
+
+
+class KeyedTable(DataTable[Cell]):
+    """Base for tables whose rows carry a stable key (job id, node name).
+
+    Subclasses call `sync_rows` with the full, ordered list of rows. Unchanged rows are left
+    alone, changed cells are updated in place, and when rows come or go the table is rebuilt
+    with the cursor kept on the same key.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    KeyedTable {
+        height: 1fr;
+        background: $surface;
+        &:focus { background-tint: $foreground 3%; }
+    }
+    """
+
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, cursor_type="row", zebra_stripes=False)
+        self._order: list[str] = []
+        self._cells: dict[str, tuple[Cell, ...]] = {}
+
+    @property
+    def cursor_key(self) -> str | None:
+        """The key of the row under the cursor, or None when the table is empty."""
+        if not self._order or not 0 <= self.cursor_row < len(self._order):
+            return None
+        return self._order[self.cursor_row]
+
+    @property
+    def row_keys(self) -> list[str]:
+        """Keys of the rows in display order."""
+        return list(self._order)
+
+    def select_key(self, key: str) -> bool:
+        """Move the cursor to `key`. Returns False when no such row exists."""
+        if key not in self._cells:
+            return False
+        self.move_cursor(row=self._order.index(key))
+        return True
+
+    def sync_rows(self, rows: Sequence[tuple[str, tuple[Cell, ...]]]) -> None:
+        """Show exactly `rows` (key, cells), in order, keeping the cursor on its key."""
+        keys = [key for key, _ in rows]
+        if keys == self._order:
+            for key, cells in rows:
+                old = self._cells[key]
+                if old == cells:
+                    continue
+                for column, (before, after) in zip(
+                    self.columns, zip(old, cells, strict=True), strict=False
+                ):
+                    if before != after:
+                        self.update_cell(key, column, after)
+                self._cells[key] = cells
+            return
+        cursor_key = self.cursor_key
+        scroll_y = self.scroll_y
+        self.clear()
+        self._order = keys
+        self._cells = {}
+        for key, cells in rows:
+            self.add_row(*cells, key=key)
+            self._cells[key] = cells
+        if cursor_key in self._cells:
+            self.move_cursor(row=keys.index(cursor_key), animate=False, scroll=False)
+        self.scroll_to(y=scroll_y, animate=False, immediate=True)
+
+    def key_at(self, row_key: Any) -> str | None:
+        """The string key for a DataTable `RowKey` (from a DataTable event)."""
+        try:
+            value = row_key.value
+        except (AttributeError, RowDoesNotExist):
+            return None
+        return value if isinstance(value, str) else None
