@@ -5,10 +5,14 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tui.app import ClusterdeckApp
+from tui.cli import make_app
 from tui.clock import ManualClock
 from tui.config import DemoSettings, Settings
 
@@ -66,16 +70,16 @@ def settings(state_dir: Path) -> Settings:
 async def wait_until(
     predicate: Callable[[], object],
     *,
-    timeout: float = 10.0,
+    within: float = 10.0,
     pause: Callable[[], object] | None = None,
     what: str = "condition",
 ) -> None:
-    """Poll `predicate` until it is true, yielding to the event loop; fail after `timeout` s."""
+    """Poll `predicate` until it is true, yielding to the event loop; fail after `within` s."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + within
     while not predicate():
         if loop.time() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+            raise AssertionError(f"timed out after {within} s waiting for {what}")
         if pause is not None:
             result = pause()
             if asyncio.iscoroutine(result):
@@ -94,3 +98,15 @@ def require_binary(path: str) -> None:
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
+
+
+@pytest.fixture
+def app_factory(settings: Settings, clock: ManualClock) -> Callable[..., ClusterdeckApp]:
+    """Build the real app (via `make_app`) on the demo provider with the manual clock."""
+
+    def build(**overrides: Any) -> ClusterdeckApp:
+        app = make_app(replace(settings, **overrides), clock=clock)
+        app.animation_level = "none"
+        return app
+
+    return build

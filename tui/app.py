@@ -11,6 +11,7 @@ from textual.screen import Screen
 
 from tui.clock import Clock
 from tui.config import Settings
+from tui.errors import ClusterdeckError
 from tui.keys import APP_KEYS, all_keys
 from tui.providers.base import Provider
 from tui.screens.help import HelpScreen
@@ -61,7 +62,11 @@ class ClusterdeckApp(App[None]):
         await self.provider.close()
 
     def on_main_screen_shell_requested(self, event: MainScreen.ShellRequested) -> None:
-        target = self.provider.ssh_target(event.node)
+        try:
+            target = self.provider.ssh_target(event.node)
+        except ClusterdeckError as exc:
+            self.notify(exc.message, title=exc.title, severity="warning")
+            return
         key = f"-i {target.key_path} " if target.key_path else ""
         command = (
             f"ssh {key}-p {target.port} {target.user + '@' if target.user else ''}{target.host}"

@@ -25,7 +25,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from tui.app import ClusterdeckApp
 
-NO_CONFIG_BANNER = "Demo cluster: no config file yet. Add your own providers in {path} (see README: Configuration)."
+NO_CONFIG_BANNER = (
+    "Demo cluster (no config file yet): to add your clusters, see README > Configuration"
+)
 
 
 def make_app(settings: Settings, *, clock: Clock | None = None) -> ClusterdeckApp:
@@ -48,11 +50,7 @@ def make_app(settings: Settings, *, clock: Clock | None = None) -> ClusterdeckAp
         clock=clock,
         speed=settings.demo.speed,
     )
-    banner = (
-        NO_CONFIG_BANNER.format(path=default_config_path())
-        if settings.config_path is None
-        else provider.banner()
-    )
+    banner = NO_CONFIG_BANNER if settings.config_path is None else provider.banner()
     return ClusterdeckApp(settings=settings, provider=provider, clock=clock, banner=banner)
 
 

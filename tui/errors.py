@@ -76,3 +76,83 @@ class TunnelError(ClusterdeckError):
     """A port forward could not be opened or broke."""
 
     title = "Tunnel error"
+
+
+class SshUnreachable(SshError):
+    """The SSH server could not be reached: refused, timed out, unknown name, no route."""
+
+    title = "SSH host unreachable"
+
+
+class SshAuthError(SshError):
+    """The SSH server refused every key (and agent key) offered."""
+
+    title = "SSH authentication failed"
+
+
+class SshDisconnected(SshError):
+    """An SSH connection dropped or was closed by the server."""
+
+    title = "SSH connection lost"
+
+
+class HostKeyUnknown(HostKeyError):
+    """The server's host key is in no known_hosts file: the host is not trusted yet.
+
+    The attributes let a trust dialog show the key and record it (`public_key` is the key in
+    OpenSSH one-line format, e.g. "ssh-ed25519 AAAA...").
+    """
+
+    title = "Unknown host key"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        host: str,
+        port: int,
+        key_type: str,
+        fingerprint: str,
+        public_key: str,
+    ) -> None:
+        super().__init__(message)
+        self.host = host
+        self.port = port
+        self.key_type = key_type
+        self.fingerprint = fingerprint
+        self.public_key = public_key
+
+
+class HostKeyChanged(HostKeyError):
+    """A known_hosts entry for the host holds a different key: possible man-in-the-middle."""
+
+    title = "HOST KEY CHANGED"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        host: str,
+        port: int,
+        key_type: str,
+        fingerprint: str,
+        public_key: str,
+        known_hosts_path: str,
+        line: int,
+    ) -> None:
+        super().__init__(message)
+        self.host = host
+        self.port = port
+        self.key_type = key_type
+        self.fingerprint = fingerprint
+        self.public_key = public_key
+        self.known_hosts_path = known_hosts_path
+        self.line = line
+
+
+def as_user_error(exc: BaseException, *, title: str = "Unexpected error") -> ClusterdeckError:
+    """`exc` itself when it is ours; otherwise wrapped so the user sees a message, not a crash."""
+    if isinstance(exc, ClusterdeckError):
+        return exc
+    detail = str(exc) or type(exc).__name__
+    return ClusterdeckError(f"{detail} ({type(exc).__name__})", title=title)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -31,7 +32,7 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("Key", style="bold")
         table.add_column("Where", style="dim")
         table.add_column("Does")
-        table.add_column("Id (for [keys])", style="dim")
+        table.add_column(Text("Id (for [keys])"), style="dim")
         for spec in self.keys:
             keys = self.keymap.get(spec.id, spec.keys)
             table.add_row(display_keys(keys), spec.where, spec.description, spec.id)

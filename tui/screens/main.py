@@ -13,15 +13,15 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Static
-from widgets.log_view import LogView
 
 from tui.clock import Clock
-from tui.errors import ClusterdeckError
+from tui.errors import ClusterdeckError, as_user_error
 from tui.keys import DASHBOARD_KEYS
 from tui.models import Job, JobState, Node
 from tui.providers.base import Provider
 from tui.screens.rows import job_row, node_row
 from widgets.job_table import JobTable
+from widgets.log_view import LogView
 from widgets.node_table import NodeTable
 
 
@@ -85,9 +85,9 @@ class MainScreen(Screen[None]):
     async def _run_provider(self) -> None:
         try:
             await self.provider.start()
-        except ClusterdeckError as exc:
+        except Exception as exc:
             self.query_one(JobTable).loading = False
-            self._fail(self.query_one(JobTable), exc)
+            self._fail(self.query_one(JobTable), as_user_error(exc))
             return
         self.ready.set()
         while True:
@@ -99,8 +99,8 @@ class MainScreen(Screen[None]):
         jobs_table = self.query_one(JobTable)
         try:
             jobs = await self.provider.list_jobs()
-        except ClusterdeckError as exc:
-            self._fail(jobs_table, exc)
+        except Exception as exc:
+            self._fail(jobs_table, as_user_error(exc))
             return
         jobs_table.loading = False
         self._clear_failure(jobs_table)
@@ -129,8 +129,8 @@ class MainScreen(Screen[None]):
             return
         try:
             nodes = await self.provider.list_nodes(job)
-        except ClusterdeckError as exc:
-            self._fail(table, exc)
+        except Exception as exc:
+            self._fail(table, as_user_error(exc))
             return
         if self.selected is not job and (self.selected is None or self.selected.key != job.key):
             return  # the selection moved on while we waited
@@ -163,15 +163,25 @@ class MainScreen(Screen[None]):
         self._log_ended = False
         self._clear_failure(pane)
         self._set_log_title()
-        try:
-            async for batch in self.provider.stream_log(job):
-                if batch.lines:
-                    log.write_lines(batch.lines)
-                if batch.finished:
-                    self._log_ended = True
-                    self._set_log_title()
-        except ClusterdeckError as exc:
-            self._fail(pane, exc)
+        offset = 0
+        backoff = 1.0
+        while not self._log_ended:
+            try:
+                async for batch in self.provider.stream_log(job, offset=offset):
+                    if batch.lines:
+                        log.write_lines(batch.lines)
+                    offset = batch.offset
+                    backoff = 1.0
+                    self._clear_failure(pane)
+                    if batch.finished:
+                        self._log_ended = True
+                        self._set_log_title()
+                if not self._log_ended:
+                    return  # the provider ended the stream: nothing more will come
+            except Exception as exc:
+                self._fail(pane, as_user_error(exc, title="Log stream interrupted"))
+                await asyncio.sleep(backoff)  # then resume from `offset`: no gap, no duplicate
+                backoff = min(backoff * 2, 30.0)
 
     # --- events -------------------------------------------------------------------------------
 
@@ -191,8 +201,9 @@ class MainScreen(Screen[None]):
             return
         try:
             nodes = await self.provider.list_nodes(job)
-        except ClusterdeckError as exc:
-            self.notify(exc.message, title=exc.title, severity="error")
+        except Exception as exc:
+            error = as_user_error(exc)
+            self.notify(error.message, title=error.title, severity="error")
             return
         if not nodes:
             self.notify(f"{job.name} has no nodes yet.", title="No node to open")

@@ -1,0 +1,153 @@
+"""Benchmark `LogView` against textual's own `Log` (the anchor), each in its own process.
+
+Run: `.venv/bin/python tests/bench/bench_logview.py [--lines 1000000]`. The parent re-invokes
+itself with `--only logview` and `--only anchor`; each child prints one JSON line, so peak RSS
+of one widget never pollutes the other.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from textual.app import App, ComposeResult  # noqa: E402
+from textual.widget import Widget  # noqa: E402
+from textual.widgets import Log  # noqa: E402
+
+from widgets.log_view import LogView  # noqa: E402
+
+BATCH = 2000
+NEEDLE = "needle-1f3a"
+
+
+def batches(total: int) -> Iterator[list[str]]:
+    """Yield solver-like lines (~86 chars) in batches, generated lazily to keep RSS honest."""
+    for start in range(0, total, BATCH):
+        batch = [
+            f"2026-11-24 12:{i // 60000 % 60:02d}:{i // 1000 % 60:02d}.{i % 1000:03d} "
+            f"iter {i:06d}  residual {1.0 / (i + 1):.3e}  cfl 0.80  dt 1.0e-04  t={i * 1e-4:.4f}"
+            for i in range(start, min(start + BATCH, total))
+        ]
+        if start == 0:
+            batch[3] += f" {NEEDLE}"  # once, near the start: the worst case for a search
+        yield batch
+
+
+def rss_mb() -> float:
+    """Peak resident set size of this process in MB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Host(App[None]):
+    """Mounts one widget, headless."""
+
+    def __init__(self, widget: Widget) -> None:
+        super().__init__()
+        self.widget = widget
+
+    def compose(self) -> ComposeResult:
+        yield self.widget
+
+
+async def run_child(which: str, total: int) -> dict[str, float]:
+    """Ingest `total` lines into one widget and measure it."""
+    widget: LogView | Log = LogView(max_lines=total) if which == "logview" else Log(max_lines=total)
+    app = Host(widget)
+    result: dict[str, float] = {}
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        result["base_rss_mb"] = rss_mb()
+        elapsed = 0.0  # line generation is not timed
+        for batch in batches(total):
+            started = time.perf_counter()
+            widget.write_lines(batch)
+            await asyncio.sleep(0)  # let the app breathe between batches, as a host would
+            elapsed += time.perf_counter() - started
+        started = time.perf_counter()
+        await pilot.pause()
+        await app.workers.wait_for_complete()  # Log measures widths in thread workers
+        elapsed += time.perf_counter() - started
+        result["lines_per_s"] = total / elapsed
+        result["rss_mb"] = rss_mb()
+        result["line_count"] = widget.line_count
+        times = []
+        for _ in range(5):
+            started = time.perf_counter()
+            if isinstance(widget, LogView):
+                hits = widget.find_all(NEEDLE)
+            else:  # the naive way: a Python loop over the anchor's list of lines
+                hits = [i for i, line in enumerate(widget.lines) if NEEDLE in line.lower()]
+            times.append(time.perf_counter() - started)
+            assert hits == [3], hits
+        result["search_s"] = statistics.median(times)
+        if isinstance(widget, LogView):  # backwards from the end: scans every line
+            started = time.perf_counter()
+            assert widget.search(NEEDLE, backwards=True) == 3
+            result["search_view_s"] = time.perf_counter() - started
+        await pilot.pause()
+    return result
+
+
+def child(which: str, total: int) -> dict[str, float]:
+    """Run one measurement in a fresh process and parse its JSON line."""
+    cmd = [sys.executable, __file__, "--lines", str(total), "--only", which]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    data: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    return data
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--only", choices=["logview", "anchor"])
+    args = parser.parse_args()
+    if args.only:
+        print(json.dumps(asyncio.run(run_child(args.only, args.lines))))
+        return
+    ours, anchor = child("logview", args.lines), child("anchor", args.lines)
+    rows = [
+        (
+            "ingest lines/s",
+            f"{ours['lines_per_s']:,.0f}",
+            f"{anchor['lines_per_s']:,.0f}",
+            f"{ours['lines_per_s'] / anchor['lines_per_s']:.2f}x",
+            "ratio >= 1",
+        ),
+        (
+            "peak RSS after ingest (MB)",
+            f"{ours['rss_mb']:.0f} (base {ours['base_rss_mb']:.0f})",
+            f"{anchor['rss_mb']:.0f} (base {anchor['base_rss_mb']:.0f})",
+            f"{ours['rss_mb'] / anchor['rss_mb']:.2f}x",
+            "<= 150 MB",
+        ),
+        (
+            "search, needle near start (s, median of 5)",
+            f"{ours['search_s']:.3f}",
+            f"{anchor['search_s']:.3f} (Python loop)",
+            f"{ours['search_s'] / anchor['search_s']:.2f}x",
+            "<= 0.3 s",
+        ),
+    ]
+    print(
+        f"{args.lines:,} lines, batches of {BATCH}; LogView.search(backwards=True) from the end: "
+        f"{ours['search_view_s']:.3f} s; retained {ours['line_count']:,.0f}\n"
+    )
+    print("| measure | LogView | anchor (textual Log) | ratio | goal |")
+    print("|---|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()

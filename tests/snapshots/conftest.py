@@ -1,0 +1,57 @@
+"""An in-house screenshot fixture: compares SVGs with `screenshots/<name>.svg`.
+
+`pytest --update-screenshots` rewrites them; a mismatch writes the new SVG to
+`tests/.snapshot-failures/<name>.svg` and fails with both paths.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.app import App
+
+from tests.conftest import IN_CI
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "screenshots"
+FAILURES = ROOT / "tests" / ".snapshot-failures"
+
+# Demo nodes listen on port 0, so their (always five-digit, ephemeral) ports vary per run.
+_PORTS = re.compile(r"(127\.0\.0\.1:|port&#160;)\d{5}")
+
+
+def normalize(svg: str) -> str:
+    """Remove what differs between identical runs: Rich's content-hash ids and demo ports."""
+    svg = re.sub(r"\bterminal-\d+-", "terminal-", svg)
+    svg = re.sub(r"\bterminal-\d+\b", "terminal", svg)
+    return _PORTS.sub(lambda m: m.group(1) + "40000", svg)
+
+
+Snap = Callable[[App[object], str], None]
+
+
+@pytest.fixture
+def snap(request: pytest.FixtureRequest) -> Snap:
+    update = bool(request.config.getoption("--update-screenshots"))
+
+    def compare(app: App[object], name: str) -> None:
+        svg = normalize(app.export_screenshot(title=name))
+        expected_path = SCREENSHOTS / f"{name}.svg"
+        if update or (not expected_path.exists() and not IN_CI):
+            SCREENSHOTS.mkdir(exist_ok=True)
+            expected_path.write_text(svg)
+            return
+        if not expected_path.exists():
+            pytest.fail(f"no baseline {expected_path}; run pytest --update-screenshots")
+        if svg != expected_path.read_text():
+            FAILURES.mkdir(parents=True, exist_ok=True)
+            (FAILURES / f"{name}.svg").write_text(svg)
+            pytest.fail(
+                f"screenshot {name} differs from {expected_path}; new one in "
+                f"{FAILURES / (name + '.svg')} (pytest --update-screenshots to accept)"
+            )
+
+    return compare

@@ -1,0 +1,6 @@
+"""The SSH layer: pooled connections, host key checks, OpenSSH-like auth, PTY shell sessions.
+
+Core code: asyncssh and the standard library only (never textual or widgets).
+"""
+
+from __future__ import annotations

@@ -1,0 +1,273 @@
+"""One shared SSH connection per (user, host, port, jump), opened as OpenSSH would open it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import asyncssh
+from asyncssh.public_key import get_default_certificate_algs, get_default_public_key_algs
+
+from tui.errors import SshError
+from tui.models import SshTarget
+from tui.ssh.auth import KeySource, PassphraseCallback, default_identity_files
+from tui.ssh.client import PoolClient
+from tui.ssh.diagnose import command_error, connect_error
+from tui.ssh.hostkeys import KnownHostEntry, entries_for, trusted_keys
+from tui.ssh.resolve import ResolvedTarget, default_config_paths, resolve_target
+
+PREFERRED_CIPHER = "aes128-gcm@openssh.com"
+"""Fastest asyncssh cipher here (see shared/reference/ssh-performance.md); others stay fallbacks."""
+MAX_JUMP_DEPTH = 8
+
+PoolKey = tuple[str | None, str, int, tuple[object, ...] | None]
+
+log = logging.getLogger(__name__)
+
+
+def _host_key_algs(entries: Sequence[KnownHostEntry]) -> Sequence[str] | tuple[()]:
+    """Known key types first, then every other default (asyncssh alone would allow only those).
+
+    OpenSSH prefers the types it already knows for a host but still accepts others, so a host
+    that only offers a new type shows up as "unknown", not as a failed key exchange.
+    """
+    known = [alg for key in trusted_keys(entries) for alg in key.sig_algorithms]
+    if not known:
+        return ()
+    rest = get_default_certificate_algs() + get_default_public_key_algs()
+    return [alg.decode("ascii") for alg in dict.fromkeys(known + rest)]
+
+
+class SshPool:
+    """Shared SSH connections, opened on demand and dropped from the pool when they end.
+
+    Args:
+        known_hosts_paths: The app's known_hosts files (`~/.ssh/known_hosts` is always read too).
+        keepalive_interval: Seconds between keepalives (0 disables them).
+        connect_timeout: Seconds allowed to reach, verify and log in (a passphrase prompt
+            pauses the clock).
+        use_agent: Offer ssh-agent keys first when `SSH_AUTH_SOCK` is set.
+        ssh_config_paths: OpenSSH client config files; None means `~/.ssh/config` if present.
+        passphrase_callback: Asked for the passphrase of an encrypted key file.
+        keepalive_count_max: Unanswered keepalives before the connection counts as dropped.
+    """
+
+    def __init__(
+        self,
+        *,
+        known_hosts_paths: Sequence[Path],
+        keepalive_interval: float = 15,
+        connect_timeout: float = 10,
+        use_agent: bool = True,
+        ssh_config_paths: Sequence[Path] | None = None,
+        passphrase_callback: PassphraseCallback | None = None,
+        keepalive_count_max: int = 3,
+    ) -> None:
+        self._known_hosts_paths = list(known_hosts_paths)
+        self._keepalive_interval = keepalive_interval
+        self._keepalive_count_max = keepalive_count_max
+        self._connect_timeout = connect_timeout
+        self._use_agent = use_agent
+        self._config_paths = None if ssh_config_paths is None else list(ssh_config_paths)
+        self._passphrase_callback = passphrase_callback
+        self._conns: dict[PoolKey, asyncssh.SSHClientConnection] = {}
+        self._pending: dict[PoolKey, asyncio.Task[asyncssh.SSHClientConnection]] = {}
+        self._lost: dict[PoolKey, Exception | None] = {}
+        self._closed = False
+
+    # --- public API ----------------------------------------------------------------------------
+
+    async def connect(self, target: SshTarget) -> asyncssh.SSHClientConnection:
+        """The pooled connection for `target`, opening it if needed.
+
+        Concurrent callers for one target share a single connection attempt.
+
+        Raises:
+            SshError: (or a subclass) with a message for the user.
+        """
+        return await self._connect(target, depth=0)
+
+    def cached(self, target: SshTarget) -> asyncssh.SSHClientConnection | None:
+        """The open pooled connection for `target`, without connecting."""
+        conn = self._conns.get(target.pool_key)
+        return conn if conn is not None and not conn.is_closed() else None
+
+    def last_loss(self, target: SshTarget) -> Exception | None:
+        """Why the last pooled connection for `target` ended (None: closed cleanly or never)."""
+        return self._lost.get(target.pool_key)
+
+    async def run(
+        self,
+        target: SshTarget,
+        command: str,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109 - a per-command limit, as asyncssh's run()
+    ) -> tuple[int, str, str]:
+        """Run `command` on `target`; returns (exit status, stdout, stderr).
+
+        The exit status is negative (-signal number) when the command was killed by a signal.
+
+        Raises:
+            SshError: when the command cannot be started, times out or the connection drops.
+        """
+        conn = await self.connect(target)
+        try:
+            result = await conn.run(command, check=False, timeout=timeout, errors="replace")
+        except asyncssh.TimeoutError as exc:
+            raise SshError(
+                f"{command!r} on {target} did not finish within {timeout:g} s", title="Timeout"
+            ) from exc
+        except (asyncssh.Error, OSError) as exc:
+            raise command_error(target, exc) from exc
+        status = result.returncode if result.returncode is not None else -1
+        return status, str(result.stdout or ""), str(result.stderr or "")
+
+    async def open_sftp(self, target: SshTarget) -> asyncssh.SFTPClient:
+        """An SFTP client on the pooled connection (close it with `exit()` when done)."""
+        conn = await self.connect(target)
+        try:
+            return await conn.start_sftp_client()
+        except (asyncssh.Error, OSError) as exc:
+            raise command_error(target, exc) from exc
+
+    async def close(self) -> None:
+        """Close every connection and wait until they are closed. The pool cannot be reused."""
+        self._closed = True
+        for task in list(self._pending.values()):
+            task.cancel()
+        for task in list(self._pending.values()):
+            with contextlib.suppress(BaseException):
+                await task
+        conns = list(self._conns.values())
+        self._conns.clear()
+        for conn in conns:
+            conn.close()
+        for conn in conns:
+            await conn.wait_closed()
+
+    # --- internals -----------------------------------------------------------------------------
+
+    async def _connect(self, target: SshTarget, *, depth: int) -> asyncssh.SSHClientConnection:
+        if self._closed:
+            raise SshError("the SSH connection pool is closed")
+        key = target.pool_key
+        conn = self._conns.get(key)
+        if conn is not None and not conn.is_closed():
+            return conn
+        task = self._pending.get(key)
+        if task is None:
+            task = asyncio.create_task(self._open(target, depth), name=f"ssh-connect {target}")
+            self._pending[key] = task
+            task.add_done_callback(lambda t: self._opened(key, t))
+        return await asyncio.shield(task)
+
+    def _opened(self, key: PoolKey, task: asyncio.Task[asyncssh.SSHClientConnection]) -> None:
+        if self._pending.get(key) is task:
+            del self._pending[key]
+        if not task.cancelled():
+            task.exception()  # retrieved: callers may all have been cancelled
+
+    def _on_lost(self, key: PoolKey, client: PoolClient, exc: Exception | None) -> None:
+        if client.connection is not None and self._conns.get(key) is client.connection:
+            del self._conns[key]
+            self._lost[key] = exc
+            log.info("ssh connection %s ended: %s", key, exc)
+
+    async def _open(self, target: SshTarget, depth: int) -> asyncssh.SSHClientConnection:
+        if depth > MAX_JUMP_DEPTH:
+            raise SshError(f"too many jump hosts (ProxyJump loop?) on the way to {target}")
+        config_paths = default_config_paths() if self._config_paths is None else self._config_paths
+        resolved = await resolve_target(target, config_paths)
+        tunnel = None
+        if resolved.jump is not None:
+            tunnel = await self._connect(resolved.jump, depth=depth + 1)
+        entries = await asyncio.to_thread(
+            entries_for, self._all_known_hosts(), resolved.host_key_name, resolved.port
+        )
+        loop = asyncio.get_running_loop()
+        deadlines: list[asyncio.Timeout] = []
+
+        def on_prompt(waiting: bool) -> None:
+            """Stop the connect clock while the user types a passphrase."""
+            when = None if waiting else loop.time() + self._connect_timeout
+            for deadline in deadlines:
+                deadline.reschedule(when)
+
+        keys = self._key_source(target, resolved, on_prompt)
+        client = PoolClient(
+            keys=keys,
+            entries=entries,
+            on_lost=lambda c, e: self._on_lost(target.pool_key, c, e),
+        )
+        try:
+            async with asyncio.timeout(self._connect_timeout) as deadline:
+                deadlines.append(deadline)
+                conn = await self._asyncssh_connect(target, resolved, client, entries, tunnel)
+        except Exception as exc:
+            raise connect_error(
+                exc, resolved, client=client, timeout=self._connect_timeout
+            ) from exc
+        finally:
+            await keys.aclose()
+        self._conns[target.pool_key] = conn
+        log.info("ssh connected to %s", resolved.label)
+        return conn
+
+    def _all_known_hosts(self) -> list[Path]:
+        user = Path("~/.ssh/known_hosts").expanduser()
+        return list(dict.fromkeys([user, *self._known_hosts_paths]))
+
+    def _key_source(
+        self, target: SshTarget, resolved: ResolvedTarget, on_prompt: Callable[[bool], None]
+    ) -> KeySource:
+        explicit = [target.key_path.expanduser()] if target.key_path is not None else []
+        explicit += list(resolved.identity_files)
+        files = explicit + ([] if resolved.identity_files else default_identity_files())
+        agent = os.environ.get("SSH_AUTH_SOCK") or None
+        keys = KeySource(
+            agent_path=agent if self._use_agent else None,
+            key_files=files,
+            explicit=explicit,
+            passphrase_callback=self._passphrase_callback,
+            identities_only=resolved.identities_only,
+            on_prompt=on_prompt,
+        )
+        if agent and not self._use_agent:
+            keys.agent_note = "not used (turned off in clusterdeck)"
+        return keys
+
+    async def _asyncssh_connect(
+        self,
+        target: SshTarget,
+        resolved: ResolvedTarget,
+        client: PoolClient,
+        entries: Sequence[KnownHostEntry],
+        tunnel: asyncssh.SSHClientConnection | None,
+    ) -> asyncssh.SSHClientConnection:
+        trusted = trusted_keys(entries)
+        cas = [e.key for e in entries if e.marker == "cert-authority"]
+        revoked = [e.key for e in entries if e.marker == "revoked"]
+        extra: dict[str, object] = {}
+        if not resolved.config_ciphers:
+            extra["encryption_algs"] = f"^{PREFERRED_CIPHER}"
+        host_key_algs = _host_key_algs(entries)
+        if host_key_algs:
+            extra["server_host_key_algs"] = host_key_algs
+        return await asyncssh.connect(
+            target.host,
+            port=target.port if target.port != 22 else (),
+            username=target.user if target.user else (),
+            tunnel=tunnel,
+            config=[str(p) for p in resolved.config_paths] if resolved.config_paths else None,
+            client_factory=lambda: client,
+            known_hosts=(trusted, cas, revoked, [], [], [], []),
+            client_keys=None,
+            connect_timeout=None,
+            keepalive_interval=self._keepalive_interval,
+            keepalive_count_max=self._keepalive_count_max,
+            **extra,
+        )

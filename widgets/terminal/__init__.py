@@ -1,0 +1,1 @@
+"""An embedded terminal emulator widget over a `TerminalBackend`."""

@@ -1,0 +1,240 @@
+"""The screen model behind `TerminalView`: a small `Emulator` protocol and its pyavt adapter.
+
+The view only talks to the protocol, so another engine (libghostty-vt via `evp` on Python >= 3.13)
+can be added beside `AvtEmulator` without touching the widget. Text goes in as `str` (the caller
+decodes UTF-8 incrementally); rows come out as runs of text with a hashable `CellStyle`.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import NamedTuple, Protocol
+
+import avt
+
+Colour = int | tuple[int, int, int] | None
+"""A cell colour: `None` (the default), a 256-colour palette index, or an RGB triple."""
+
+
+class CellStyle(NamedTuple):
+    """The attributes of a run of cells (hashable, so converted styles can be cached)."""
+
+    fg: Colour = None
+    bg: Colour = None
+    bold: bool = False
+    faint: bool = False
+    italic: bool = False
+    underline: bool = False
+    strike: bool = False
+    blink: bool = False
+    reverse: bool = False
+
+
+DEFAULT_STYLE = CellStyle()
+
+
+class Run(NamedTuple):
+    """Consecutive cells with the same style."""
+
+    text: str
+    """The characters (a wide character counts once but covers two cells)."""
+    style: CellStyle
+    """Their attributes."""
+    cells: int
+    """How many terminal columns the run covers."""
+
+
+class Emulator(Protocol):
+    """What `TerminalView` needs from a terminal-emulation engine.
+
+    Lines are addressed as one buffer: `0 .. history_size - 1` is the scrollback (oldest
+    first), `history_size + y` is row `y` of the screen.
+    """
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """The screen size as `(cols, rows)`."""
+        ...
+
+    def feed(self, text: str) -> None:
+        """Process decoded output from the remote."""
+        ...
+
+    def resize(self, cols: int, rows: int) -> None:
+        """Change the screen size (every row becomes dirty)."""
+        ...
+
+    def take_dirty(self) -> set[int]:
+        """Screen rows changed since the last call (and forget them)."""
+        ...
+
+    @property
+    def cursor(self) -> tuple[int, int]:
+        """The cursor as `(x, y)`, 0-based, clamped to the screen."""
+        ...
+
+    @property
+    def cursor_visible(self) -> bool:
+        """False while the remote hid the cursor (`CSI ? 25 l`)."""
+        ...
+
+    @property
+    def history_size(self) -> int:
+        """Lines currently held in the scrollback."""
+        ...
+
+    @property
+    def history_total(self) -> int:
+        """Lines ever pushed into the scrollback (monotonic; anchors a scrolled-back view)."""
+        ...
+
+    def line_runs(self, index: int) -> list[Run]:
+        """The styled runs of one buffer line (empty when out of range)."""
+        ...
+
+    def line_cells(self, index: int) -> list[str]:
+        """One string per column of a buffer line; `""` for the right half of a wide char."""
+        ...
+
+
+def _colour(colour: avt.Color | None) -> Colour:
+    if colour is None:
+        return None
+    if isinstance(colour, avt.Color.Indexed):
+        return colour[0]
+    if isinstance(colour, avt.Color.RGB):
+        return (colour[0], colour[1], colour[2])
+    return None
+
+
+def _style(pen: avt.Pen) -> CellStyle:
+    if pen.is_default():
+        return DEFAULT_STYLE
+    return CellStyle(
+        _colour(pen.foreground),
+        _colour(pen.background),
+        pen.bold,
+        pen.faint,
+        pen.italic,
+        pen.underline,
+        pen.strikethrough,
+        pen.blink,
+        pen.inverse,
+    )
+
+
+def _runs(line: avt.Line) -> list[Run]:
+    """Group a line's cells into runs; pens are compared natively and converted once per run."""
+    runs: list[Run] = []
+    chars: list[str] = []
+    pen: avt.Pen | None = None
+    style = DEFAULT_STYLE
+    width = 0
+    for cell in line.cells:
+        cell_width = cell.width
+        if cell_width == 0:
+            continue
+        cell_pen = cell.pen
+        if pen is None or cell_pen != pen:
+            if chars:
+                runs.append(Run("".join(chars), style, width))
+            chars, width, pen, style = [], 0, cell_pen, _style(cell_pen)
+        chars.append(cell.char)
+        width += cell_width
+    if chars:
+        runs.append(Run("".join(chars), style, width))
+    return runs
+
+
+def _cells(line: avt.Line) -> list[str]:
+    return ["" if cell.width == 0 else cell.char for cell in line.cells]
+
+
+class AvtEmulator:
+    """`Emulator` over pyavt (asciinema's avt): fast, alternate screen, scroll regions, reflow.
+
+    avt runs with no scrollback of its own: every line that scrolls off the top of the primary
+    screen comes back from `feed_str`, and lands in a bounded deque here. That keeps feeding at
+    full speed and gives exact, O(1) access to the scrollback.
+    """
+
+    def __init__(self, cols: int, rows: int, *, scrollback: int = 10_000) -> None:
+        """Create the screen.
+
+        Args:
+            cols: Columns (>= 1).
+            rows: Rows (>= 1).
+            scrollback: Lines of history kept (>= 0).
+        """
+        cols, rows = max(1, cols), max(1, rows)
+        self._vt = avt.Vt(cols, rows, scrollback_limit=0)
+        self._cols, self._rows = cols, rows
+        self._history: deque[avt.Line] = deque(maxlen=max(0, scrollback))
+        self._pushed = 0
+        self._dirty: set[int] = set(range(rows))
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self._cols, self._rows
+
+    def feed(self, text: str) -> None:
+        if not text:
+            return
+        changed, scrolled = self._vt.feed_str(text)
+        self._dirty.update(changed)
+        self._push(scrolled)
+
+    def resize(self, cols: int, rows: int) -> None:
+        cols, rows = max(1, cols), max(1, rows)
+        if (cols, rows) == (self._cols, self._rows):
+            return
+        _changed, scrolled = self._vt.resize(cols, rows)
+        self._cols, self._rows = cols, rows
+        self._push(scrolled)
+        self._dirty = set(range(rows))
+
+    def _push(self, lines: list[avt.Line]) -> None:
+        if lines:
+            self._history.extend(lines)
+            self._pushed += len(lines)
+
+    def take_dirty(self) -> set[int]:
+        dirty, self._dirty = self._dirty, set()
+        return {y for y in dirty if 0 <= y < self._rows}
+
+    @property
+    def cursor(self) -> tuple[int, int]:
+        cursor = self._vt.cursor
+        return (
+            min(max(cursor.col, 0), self._cols - 1),
+            min(max(cursor.row, 0), self._rows - 1),
+        )
+
+    @property
+    def cursor_visible(self) -> bool:
+        return self._vt.cursor.visible
+
+    @property
+    def history_size(self) -> int:
+        return len(self._history)
+
+    @property
+    def history_total(self) -> int:
+        return self._pushed
+
+    def _line(self, index: int) -> avt.Line | None:
+        history = len(self._history)
+        if 0 <= index < history:
+            return self._history[index]
+        row = index - history
+        if 0 <= row < self._rows:  # avt panics (BaseException) out of range: check first
+            return self._vt[row]
+        return None
+
+    def line_runs(self, index: int) -> list[Run]:
+        line = self._line(index)
+        return [] if line is None else _runs(line)
+
+    def line_cells(self, index: int) -> list[str]:
+        line = self._line(index)
+        return [] if line is None else _cells(line)

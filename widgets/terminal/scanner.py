@@ -1,0 +1,280 @@
+"""A byte scanner run beside the emulator: terminal modes, titles, OSC 52 and query replies.
+
+pyavt draws the screen but ignores what a terminal must track or answer itself: bracketed paste
+(2004), mouse tracking (9/1000/1002/1003) and its SGR encoding (1006), application cursor keys
+(DECCKM, 1), focus reports (1004), the alternate screen (47/1047/1049), OSC 0/2 titles, OSC 52
+clipboard writes, device status / attribute queries and DECRQM mode queries.
+
+Only those sequences are matched, by one compiled regex, so plain text and SGR runs are skipped
+inside the regex engine. A sequence split across reads is carried over to the next `feed`;
+the resulting state and events do not depend on how the stream was split.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+
+MAX_CLIPBOARD_BYTES = 1 << 20
+"""Default cap on one decoded OSC 52 payload; larger writes are dropped whole."""
+MAX_TITLE_CHARS = 1024
+"""Titles are cut to this length."""
+
+PRIMARY_DA_REPLY = b"\x1b[?62;22c"
+"""VT220 with ANSI colour (what the remote sees for `CSI c`)."""
+SECONDARY_DA_REPLY = b"\x1b[>1;10;0c"
+"""VT220, firmware 10 (for `CSI > c`)."""
+
+MOUSE_MODES = frozenset({9, 1000, 1002, 1003})
+"""X10, normal (press/release), button-event (drag) and any-event tracking."""
+ALT_SCREEN_MODES = frozenset({47, 1047, 1049})
+
+_PARAMS = 64  # longest parameter string matched; longer sequences are ignored (split or not)
+_TOKEN = re.compile(
+    rb"\x1b\[(?P<lead>[?>=]?)(?P<params>[0-9;]{0,%d})(?P<inter>[!$]?)(?P<final>[hlncp])"
+    rb"|\x1b(?P<string>[\]PX^_])"
+    rb"|\x1b(?P<ris>c)"
+    rb"|(?P<bel>\x07)" % _PARAMS
+)
+# What may still grow into a token: carried to the next feed when it ends the buffer.
+_PARTIAL = re.compile(rb"\x1b(?:\[[?>=]?[0-9;]{0,%d}[!$]?)?" % _PARAMS)
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+@dataclass(frozen=True, slots=True)
+class ScanEvent:
+    """Something the scanner saw; `end` is the offset just past it in the chunk fed."""
+
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Reply(ScanEvent):
+    """Bytes to write back to the remote (device attributes, status, mode reports)."""
+
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class CursorQuery(ScanEvent):
+    """`CSI 6 n` (or `CSI ? 6 n` when `private`): answer with the cursor after `end`."""
+
+    private: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TitleSet(ScanEvent):
+    """OSC 0 or OSC 2 set the window title."""
+
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClipboardSet(ScanEvent):
+    """OSC 52 wrote text to the clipboard."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class BellRung(ScanEvent):
+    """A BEL outside of a string."""
+
+
+def cursor_report(x: int, y: int, *, private: bool = False) -> bytes:
+    """The reply to a cursor-position query for 0-based `(x, y)`."""
+    return f"\x1b[{'?' if private else ''}{y + 1};{x + 1}R".encode()
+
+
+class ModeScanner:
+    """Tracks terminal modes and collects events from the remote's output bytes."""
+
+    def __init__(self, *, clipboard_limit: int = MAX_CLIPBOARD_BYTES) -> None:
+        """Create a scanner in the power-on state.
+
+        Args:
+            clipboard_limit: Largest decoded OSC 52 payload accepted, in bytes.
+        """
+        self.clipboard_limit = clipboard_limit
+        self._osc_limit = 8 + (clipboard_limit + 2) // 3 * 4 + 64  # "52;c;" + base64 + slack
+        self._carry = b""
+        self._string: int | None = None  # ord of "]", "P", "X", "^" or "_" while inside one
+        self._osc = bytearray()
+        self._osc_overflow = False
+        self.title = ""
+        """The last title set by OSC 0/2."""
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every mode (power-on / RIS state); the title is kept."""
+        self.bracketed_paste = False
+        """DECSET 2004: pastes are framed with `CSI 200 ~` / `CSI 201 ~`."""
+        self.mouse_tracking = 0
+        """The active mouse tracking mode (9, 1000, 1002, 1003) or 0."""
+        self.mouse_sgr = False
+        """DECSET 1006: mouse reports use the SGR encoding."""
+        self.application_cursor = False
+        """DECCKM: cursor keys send `SS3 A` instead of `CSI A`."""
+        self.alternate_screen = False
+        """The alternate screen (47, 1047, 1049) is active."""
+        self.focus_events = False
+        """DECSET 1004: focus in/out are reported as `CSI I` / `CSI O`."""
+        self.cursor_visible = True
+        """DECTCEM (25)."""
+
+    def state(self) -> tuple[object, ...]:
+        """Every tracked mode and the title, for comparisons in tests."""
+        return (
+            self.bracketed_paste,
+            self.mouse_tracking,
+            self.mouse_sgr,
+            self.application_cursor,
+            self.alternate_screen,
+            self.focus_events,
+            self.cursor_visible,
+            self.title,
+        )
+
+    def feed(self, data: bytes) -> list[ScanEvent]:
+        """Scan the next chunk of output.
+
+        Args:
+            data: Bytes exactly as read from the remote.
+
+        Returns:
+            The events completed in this chunk, in order; `end` offsets index into `data`.
+        """
+        carried = len(self._carry)
+        buf = self._carry + data if carried else data
+        self._carry = b""
+        events: list[ScanEvent] = []
+        pos, size = 0, len(buf)
+        while pos < size:
+            if self._string is not None:
+                pos = self._scan_string(buf, pos, carried, events)
+                continue
+            match = _TOKEN.search(buf, pos)
+            if match is None:
+                break
+            pos = match.end()
+            if match["final"] is not None:
+                self._csi(match, pos - carried, events)
+            elif match["string"] is not None:
+                self._string = match["string"][0]
+                self._osc.clear()
+                self._osc_overflow = False
+            elif match["ris"] is not None:
+                self.reset()
+            else:
+                events.append(BellRung(pos - carried))
+        if self._string is None:
+            self._carry_tail(buf, pos)
+        return events
+
+    def _carry_tail(self, buf: bytes, pos: int) -> None:
+        start = buf.rfind(b"\x1b", max(pos, len(buf) - _PARAMS - 8))
+        if start >= 0 and _PARTIAL.fullmatch(buf, start) is not None:
+            self._carry = buf[start:]
+
+    def _scan_string(self, buf: bytes, pos: int, carried: int, events: list[ScanEvent]) -> int:
+        """Consume string content (OSC, DCS, SOS, PM, APC) up to its terminator."""
+        is_osc = self._string == 0x5D
+        esc = buf.find(b"\x1b", pos)
+        bel = buf.find(b"\x07", pos, esc if esc >= 0 else len(buf)) if is_osc else -1
+        end = bel if bel >= 0 else esc
+        if end < 0:
+            if is_osc:
+                self._collect(buf[pos:])
+            return len(buf)
+        if is_osc:
+            self._collect(buf[pos:end])
+            self._dispatch_osc(end + (1 if bel >= 0 else 0) - carried, events)
+        self._string = None
+        # A BEL ends the string; an ESC ends it too and is then scanned again (`ESC \` is ST).
+        return end + 1 if bel >= 0 else end
+
+    def _collect(self, chunk: bytes) -> None:
+        if self._osc_overflow:
+            return
+        if len(self._osc) + len(chunk) > self._osc_limit:
+            self._osc_overflow = True
+            self._osc.clear()
+        else:
+            self._osc += chunk
+
+    def _dispatch_osc(self, end: int, events: list[ScanEvent]) -> None:
+        if self._osc_overflow:
+            return
+        command, _, rest = bytes(self._osc).partition(b";")
+        if command in (b"0", b"2"):
+            title = _CONTROLS.sub("", rest.decode("utf-8", "replace"))[:MAX_TITLE_CHARS]
+            self.title = title
+            events.append(TitleSet(end, title))
+        elif command == b"52":
+            _selection, _, payload = rest.partition(b";")
+            if payload in (b"", b"?"):
+                return  # clearing and (unsafe) clipboard reads are not supported
+            try:
+                raw = base64.b64decode(payload)
+            except (binascii.Error, ValueError):
+                return
+            if len(raw) <= self.clipboard_limit:
+                events.append(ClipboardSet(end, raw.decode("utf-8", "replace")))
+
+    def _csi(self, match: re.Match[bytes], end: int, events: list[ScanEvent]) -> None:
+        lead, final, inter = match["lead"], match["final"], match["inter"]
+        params = [int(p) if p else 0 for p in match["params"].split(b";")]
+        if final in (b"h", b"l") and lead == b"?" and not inter:
+            for mode in params:
+                self._set_mode(mode, final == b"h")
+        elif final == b"n" and not inter:
+            if params[0] == 6 and lead in (b"", b"?"):
+                events.append(CursorQuery(end, lead == b"?"))
+            elif params[0] == 5 and lead == b"":
+                events.append(Reply(end, b"\x1b[0n"))
+        elif final == b"c" and not inter and params[0] == 0:
+            if lead == b"":
+                events.append(Reply(end, PRIMARY_DA_REPLY))
+            elif lead == b">":
+                events.append(Reply(end, SECONDARY_DA_REPLY))
+        elif final == b"p" and inter == b"!" and lead == b"":  # DECSTR soft reset
+            self.application_cursor = False
+            self.cursor_visible = True
+        elif final == b"p" and inter == b"$" and lead == b"?":  # DECRQM
+            state = self._mode_state(params[0])
+            events.append(Reply(end, f"\x1b[?{params[0]};{state}$y".encode()))
+
+    def _set_mode(self, mode: int, on: bool) -> None:
+        if mode == 2004:
+            self.bracketed_paste = on
+        elif mode in MOUSE_MODES:
+            self.mouse_tracking = mode if on else 0  # like xterm: resetting any turns it off
+        elif mode == 1006:
+            self.mouse_sgr = on
+        elif mode == 1:
+            self.application_cursor = on
+        elif mode in ALT_SCREEN_MODES:
+            self.alternate_screen = on
+        elif mode == 1004:
+            self.focus_events = on
+        elif mode == 25:
+            self.cursor_visible = on
+
+    def _mode_state(self, mode: int) -> int:
+        """DECRQM answer: 1 set, 2 reset, 0 unknown."""
+        values = {
+            2004: self.bracketed_paste,
+            1006: self.mouse_sgr,
+            1: self.application_cursor,
+            1004: self.focus_events,
+            25: self.cursor_visible,
+        }
+        if mode in MOUSE_MODES:
+            return 1 if self.mouse_tracking == mode else 2
+        if mode in ALT_SCREEN_MODES:
+            return 1 if self.alternate_screen else 2
+        if mode in values:
+            return 1 if values[mode] else 2
+        return 0
