@@ -375,9 +375,9 @@ class LogView(ScrollView, can_focus=True):
         self._quiet += 1
         try:
             if y is None:
-                self.scroll_end(animate=False, immediate=True, x_axis=False)
+                self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
             else:
-                self.scroll_to(x, y, animate=False, immediate=True)
+                self.scroll_to(x, y, animate=False, immediate=True, force=True)
         finally:
             self._quiet -= 1
 

@@ -169,10 +169,37 @@ async def test_enter_on_a_pending_node_explains_instead_of_crashing(running_app:
     screen.query_one(JobTable).focus()
     await pilot.press("down")
     nodes = screen.query_one(NodeTable)
-    await wait_until(lambda: nodes.row_keys == ["master-0", "worker-1"], pause=pilot.pause,
-                     what="md-run nodes")
+    await wait_until(
+        lambda: nodes.row_keys == ["master-0", "worker-1"], pause=pilot.pause, what="md-run nodes"
+    )
     nodes.focus()
     await pilot.press("enter")
-    await wait_until(lambda: any("not running" in n.message for n in app._notifications),
-                     pause=pilot.pause, what="explanation")
+    await wait_until(
+        lambda: any("not running" in n.message for n in app._notifications),
+        pause=pilot.pause,
+        what="explanation",
+    )
     assert app.is_running
+
+
+async def test_switching_jobs_shows_the_end_of_the_new_log(running_app: Running) -> None:
+    app, pilot = running_app
+    screen = app.main_screen
+    screen.query_one(JobTable).focus()
+    await pilot.press("down", "down")
+    await wait_until(
+        lambda: screen.selected is not None and screen.selected.name == "sweep-17",
+        pause=pilot.pause,
+        what="sweep-17 selected",
+    )
+    log = screen.query_one(LogView)
+    await wait_until(
+        lambda: "complete" in str(screen.query_one("#log-pane").border_title),
+        pause=pilot.pause,
+        what="finished log",
+    )
+    await pilot.pause()
+    last = log.get_line(-1)
+    visible = [log.render_line(y).text.rstrip() for y in range(log.size.height)]
+    assert "Job completed successfully" in last
+    assert last in visible

@@ -320,3 +320,17 @@ async def test_mouse_wheel_up_pauses_and_wheel_down_to_end_resumes() -> None:
             view.post_message(events.MouseScrollDown(view, **wheel))
         await pilot.wait_for_scheduled_animations()
         assert view.follow is True and app.tail_events[-1] == (True, 0)
+
+
+async def test_clear_then_refill_still_follows_to_the_end() -> None:
+    """Regression: after `clear()` and a repaint the scrollbar is gone; refilling must still
+    scroll to the last line (switching jobs showed the top of the new job's log)."""
+    app = Host()
+    async with app.run_test(size=(80, 20)) as pilot:
+        view = await filled(pilot, 600)
+        view.clear()
+        await pilot.pause()
+        view.write_lines(numbered(320))
+        await pilot.pause()
+        assert view.follow is True
+        assert screen_rows(view)[-1] == "line 00319"
