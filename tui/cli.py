@@ -20,6 +20,7 @@ from tui.config import (
     load_settings,
 )
 from tui.errors import ClusterdeckError, ConfigError
+from tui.providers.base import ProviderContext, provider_class
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -33,7 +34,6 @@ NO_CONFIG_BANNER = (
 def make_app(settings: Settings, *, clock: Clock | None = None) -> ClusterdeckApp:
     """Build the services for `settings` and the app that shows them."""
     from tui.app import ClusterdeckApp
-    from tui.providers.demo import DemoProvider
 
     if not settings.demo.enabled:
         raise ConfigError(
@@ -43,13 +43,9 @@ def make_app(settings: Settings, *, clock: Clock | None = None) -> ClusterdeckAp
         )
     clock = clock or SystemClock()
     ensure_state_dir(settings.state_dir)
-    provider = DemoProvider(
-        state_dir=settings.state_dir,
-        known_hosts_path=settings.known_hosts_path,
-        seed=settings.demo.seed,
-        clock=clock,
-        speed=settings.demo.speed,
-    )
+    context = ProviderContext(settings.state_dir, settings.known_hosts_path, clock)
+    demo = {"seed": settings.demo.seed, "speed": settings.demo.speed}
+    provider = provider_class("demo").create(demo, context)
     banner = NO_CONFIG_BANNER if settings.config_path is None else provider.banner()
     return ClusterdeckApp(settings=settings, provider=provider, clock=clock, banner=banner)
 

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any
 
+from tui.clock import Clock
 from tui.errors import ConfigError
 from tui.models import Job, LogBatch, Node, SshTarget
 
 ENTRY_POINT_GROUP = "clusterdeck.providers"
+
+
+@dataclass(frozen=True)
+class ProviderContext:
+    """What every provider may use: where to keep state, whose host keys to trust, the clock."""
+
+    state_dir: Path
+    known_hosts_path: Path
+    clock: Clock
 
 
 class Capability(StrEnum):
@@ -32,6 +44,11 @@ class Provider(ABC):
 
     name: str = "provider"
     capabilities: frozenset[Capability] = frozenset()
+
+    @classmethod
+    def create(cls, options: Mapping[str, Any], context: ProviderContext) -> Provider:
+        """Build the provider from its config section `options` (already validated)."""
+        raise NotImplementedError(f"{cls.__name__} cannot be built from a config section")
 
     async def start(self) -> None:  # noqa: B027 - optional hook
         """Prepare the provider (connect, start servers). Called once before anything else."""

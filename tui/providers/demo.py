@@ -14,16 +14,17 @@ import html
 import logging
 import os
 import shutil
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncssh
 
 from tui.clock import Clock, SystemClock
 from tui.errors import ClusterdeckError, ProviderError, StateDirError
 from tui.models import Job, JobState, LogBatch, Node, SshTarget
-from tui.providers.base import Capability, Provider
+from tui.providers.base import Capability, Provider, ProviderContext
 from tui.providers.demo_node import DemoNode, load_or_create_key, record_host_keys
 from tui.providers.demo_script import DemoScript, JobSpec, LogContext, master_of
 
@@ -73,6 +74,17 @@ class DemoProvider(Provider):
         self._timeline: asyncio.Task[None] | None = None
         self._started = False
         self._closed = False
+
+    @classmethod
+    def create(cls, options: Mapping[str, Any], context: ProviderContext) -> DemoProvider:
+        """Build from the `[demo]` config section (`seed`, `speed`)."""
+        return cls(
+            state_dir=context.state_dir,
+            known_hosts_path=context.known_hosts_path,
+            seed=int(options.get("seed", 1)),
+            clock=context.clock,
+            speed=float(options.get("speed", 1.0)),
+        )
 
     # --- lifecycle ---------------------------------------------------------------------------
 
