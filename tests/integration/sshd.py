@@ -36,7 +36,7 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 def require_sshd() -> None:
     """Skip when OpenSSH's sshd/ssh-keygen are missing; in CI fail instead."""
-    missing = [p for p in (SSHD, "ssh-keygen") if shutil.which(p) is None]
+    missing = [p for p in (SSHD, "ssh-keygen", "ssh-agent", "ssh-add") if shutil.which(p) is None]
     if not missing and os.geteuid() == 0:
         return
     why = f"{', '.join(missing)} not installed" if missing else "sshd tests must run as root"

@@ -4,3 +4,9 @@ Core code: asyncssh and the standard library only (never textual or widgets).
 """
 
 from __future__ import annotations
+
+from tui.ssh.auth import PassphraseCallback
+from tui.ssh.pool import SshPool
+from tui.ssh.shell import SessionExit, SshShellBackend
+
+__all__ = ["PassphraseCallback", "SessionExit", "SshPool", "SshShellBackend"]

@@ -37,8 +37,20 @@ def blob_fingerprint(blob: bytes) -> str:
     return f"SHA256:{digest}"
 
 
+def key_kind(algorithm: str) -> str:
+    """OpenSSH's short name for a key algorithm: ED25519, ECDSA, RSA, ED25519-SK..."""
+    name = algorithm.removeprefix("ssh-").removeprefix("sk-").split("@")[0]
+    for kind in ("ed25519", "ed448", "ecdsa", "rsa", "dss"):
+        if kind in name:
+            suffix = "-SK" if algorithm.startswith("sk-") else ""
+            return ("DSA" if kind == "dss" else kind.upper()) + suffix
+    return algorithm
+
+
 def _describe(keypair: asyncssh.SSHKeyPair) -> str:
-    return f"{keypair.get_key_type().upper()} {blob_fingerprint(keypair.key_public_data)}"
+    kind = key_kind(keypair.key_algorithm.decode("ascii", "replace"))
+    cert = " certificate" if keypair.public_data != keypair.key_public_data else ""
+    return f"{kind}{cert} {blob_fingerprint(keypair.key_public_data)}"
 
 
 def _read_key_file(path: Path) -> tuple[bytes, Path | None]:
@@ -96,16 +108,17 @@ class KeySource:
         if not self._agent_done:
             self._agent_done = True
             await self._load_agent_keys()
-        while not self._queue and self._files:
+        while True:
+            while self._queue:
+                origin, keypair = self._queue.pop(0)
+                if keypair.public_data in self._offered:
+                    continue
+                self._offered.add(keypair.public_data)
+                self.tried.append(f"{origin} ({_describe(keypair)})")
+                return keypair
+            if not self._files:
+                return None
             self._queue.extend(await self._load_file(self._files.pop(0)))
-        while self._queue:
-            origin, keypair = self._queue.pop(0)
-            if keypair.public_data in self._offered:
-                continue
-            self._offered.add(keypair.public_data)
-            self.tried.append(f"{origin} ({_describe(keypair)})")
-            return keypair
-        return None
 
     async def aclose(self) -> None:
         """Close the agent connection, if one was opened."""
@@ -192,8 +205,10 @@ class KeySource:
 
     def failure_message(self, label: str) -> str:
         """Why authentication to `label` failed and how to fix it."""
-        tried = "; ".join(self.tried) if self.tried else "no key at all"
-        parts = [f"{label} refused every key offered. Tried: {tried}."]
+        if self.tried:
+            parts = [f"{label} refused every key offered. Tried: {'; '.join(self.tried)}."]
+        else:
+            parts = [f"No key could be offered to {label} (no agent key, no usable key file)."]
         parts.append(f"ssh-agent: {self.agent_note}.")
         if self.skipped:
             parts.append(f"Skipped: {'; '.join(self.skipped)}.")

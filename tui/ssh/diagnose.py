@@ -84,11 +84,13 @@ def lost_reason(exc: BaseException | None) -> str:
     if exc is None:
         return "connection closed"
     if isinstance(exc, asyncssh.DisconnectError):
-        reason = exc.reason or type(exc).__name__
-        return f"connection lost: {reason[0].lower()}{reason[1:]}"
-    if isinstance(exc, OSError):
-        return f"connection lost: {exc.strerror or exc}"
-    return f"connection lost: {exc}"
+        text = exc.reason or type(exc).__name__
+    elif isinstance(exc, OSError):
+        text = exc.strerror or str(exc) or type(exc).__name__
+    else:
+        text = str(exc) or type(exc).__name__
+    text = text[0].lower() + text[1:]
+    return text if text.startswith("connection lost") else f"connection lost: {text}"
 
 
 def disconnected_error(target: SshTarget, exc: BaseException | None) -> SshDisconnected:

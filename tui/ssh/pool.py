@@ -163,7 +163,14 @@ class SshPool:
             task = asyncio.create_task(self._open(target, depth), name=f"ssh-connect {target}")
             self._pending[key] = task
             task.add_done_callback(lambda t: self._opened(key, t))
-        return await asyncio.shield(task)
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if task.cancelled() and current is not None and not current.cancelling():
+                # close() cancelled the attempt; this caller was not cancelled itself
+                raise SshError(f"the SSH pool was closed while connecting to {target}") from None
+            raise
 
     def _opened(self, key: PoolKey, task: asyncio.Task[asyncssh.SSHClientConnection]) -> None:
         if self._pending.get(key) is task:

@@ -24,7 +24,8 @@ HIGH_WATER = 1024 * 1024
 """Pause reading from the channel when this many unread bytes are queued..."""
 LOW_WATER = 256 * 1024
 """...and resume once the reader has brought the queue below this."""
-CLOSE_WAIT = 5.0
+CLOSE_WAIT = 1.0
+"""Seconds `close()` waits for the server to confirm; the channel is released anyway."""
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,10 @@ class _ShellSession(asyncssh.SSHClientSession[bytes]):
 
     def __init__(self, backend: SshShellBackend) -> None:
         self._backend = backend
+
+    def connection_made(self, chan: asyncssh.SSHClientChannel[bytes]) -> None:
+        # known before create_session() returns, so a flood at once can already be paused
+        self._backend._chan = chan
 
     def data_received(self, data: bytes, datatype: asyncssh.DataType) -> None:
         self._backend._on_data(data)
@@ -169,10 +174,15 @@ class SshShellBackend:
     async def close(self) -> None:
         """Close the session's channel (the pooled connection stays). Safe to call again."""
         chan = self._chan
-        if chan is None or self._closing:
+        if chan is None or self._closing or (self._closed and chan.is_closing()):
             return
         self._closing = True
         try:
+            if not self._closed and self._exit_status is None and self._exit_signal is None:
+                # Hang up the remote program, as closing a terminal would (OpenSSH >= 7.9);
+                # without it sshd can wait for a program that never saw its tty go away.
+                with contextlib.suppress(asyncssh.Error, OSError, ValueError):
+                    chan.send_signal("HUP")
             chan.close()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(CLOSE_WAIT):
@@ -235,7 +245,7 @@ class SshShellBackend:
         self._chunks.clear()
         self._queued = 0
         self._paused = False
-        self._wakeup = asyncio.Event()
+        self._wakeup.clear()
         self._closed = False
         self._lost = None
         self._exit_status = None
