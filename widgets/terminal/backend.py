@@ -18,6 +18,19 @@ class TerminalExit:
     """True when the connection dropped (the view then offers to reconnect)."""
 
 
+class ExitInfo(Protocol):
+    """Anything shaped like `TerminalExit` (backends outside `widgets` define their own)."""
+
+    @property
+    def reason(self) -> str: ...
+
+    @property
+    def exit_status(self) -> int | None: ...
+
+    @property
+    def disconnected(self) -> bool: ...
+
+
 class TerminalBackend(Protocol):
     """A session the terminal view can start, read, write, resize and close.
 
@@ -45,6 +58,6 @@ class TerminalBackend(Protocol):
         ...
 
     @property
-    def exit_info(self) -> TerminalExit | None:
+    def exit_info(self) -> ExitInfo | None:
         """Set once the session has ended."""
         ...

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections import deque
 from typing import NamedTuple, Protocol
 
-import avt
+# The stubs live in `avt._avt` (the package re-exports without `as`, hidden from mypy --strict).
+from avt._avt import Color, Line, Pen, Vt
+from rich.cells import cell_len
 
 Colour = int | tuple[int, int, int] | None
 """A cell colour: `None` (the default), a 256-colour palette index, or an RGB triple."""
@@ -97,17 +99,17 @@ class Emulator(Protocol):
         ...
 
 
-def _colour(colour: avt.Color | None) -> Colour:
+def _colour(colour: Color | None) -> Colour:
     if colour is None:
         return None
-    if isinstance(colour, avt.Color.Indexed):
+    if isinstance(colour, Color.Indexed):
         return colour[0]
-    if isinstance(colour, avt.Color.RGB):
+    if isinstance(colour, Color.RGB):
         return (colour[0], colour[1], colour[2])
     return None
 
 
-def _style(pen: avt.Pen) -> CellStyle:
+def _style(pen: Pen) -> CellStyle:
     if pen.is_default():
         return DEFAULT_STYLE
     return CellStyle(
@@ -123,11 +125,11 @@ def _style(pen: avt.Pen) -> CellStyle:
     )
 
 
-def _runs(line: avt.Line) -> list[Run]:
+def _runs(line: Line) -> list[Run]:
     """Group a line's cells into runs; pens are compared natively and converted once per run."""
     runs: list[Run] = []
     chars: list[str] = []
-    pen: avt.Pen | None = None
+    pen: Pen | None = None
     style = DEFAULT_STYLE
     width = 0
     for cell in line.cells:
@@ -139,14 +141,17 @@ def _runs(line: avt.Line) -> list[Run]:
             if chars:
                 runs.append(Run("".join(chars), style, width))
             chars, width, pen, style = [], 0, cell_pen, _style(cell_pen)
-        chars.append(cell.char)
+        char = cell.char
+        if not char.isascii() and (measured := cell_len(char)) < cell_width:
+            char += " " * (cell_width - measured)  # e.g. a combining mark in a cell of its own
+        chars.append(char)
         width += cell_width
     if chars:
         runs.append(Run("".join(chars), style, width))
     return runs
 
 
-def _cells(line: avt.Line) -> list[str]:
+def _cells(line: Line) -> list[str]:
     return ["" if cell.width == 0 else cell.char for cell in line.cells]
 
 
@@ -167,9 +172,9 @@ class AvtEmulator:
             scrollback: Lines of history kept (>= 0).
         """
         cols, rows = max(1, cols), max(1, rows)
-        self._vt = avt.Vt(cols, rows, scrollback_limit=0)
+        self._vt = Vt(cols, rows, scrollback_limit=0)
         self._cols, self._rows = cols, rows
-        self._history: deque[avt.Line] = deque(maxlen=max(0, scrollback))
+        self._history: deque[Line] = deque(maxlen=max(0, scrollback))
         self._pushed = 0
         self._dirty: set[int] = set(range(rows))
 
@@ -193,7 +198,7 @@ class AvtEmulator:
         self._push(scrolled)
         self._dirty = set(range(rows))
 
-    def _push(self, lines: list[avt.Line]) -> None:
+    def _push(self, lines: list[Line]) -> None:
         if lines:
             self._history.extend(lines)
             self._pushed += len(lines)
@@ -222,7 +227,7 @@ class AvtEmulator:
     def history_total(self) -> int:
         return self._pushed
 
-    def _line(self, index: int) -> avt.Line | None:
+    def _line(self, index: int) -> Line | None:
         history = len(self._history)
         if 0 <= index < history:
             return self._history[index]

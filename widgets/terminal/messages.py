@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from widgets.terminal.backend import TerminalExit
+from widgets.terminal.backend import ExitInfo
 
 if TYPE_CHECKING:
     from widgets.terminal.view import TerminalView
@@ -56,7 +56,7 @@ class CopyRequested(TerminalMessage, namespace="terminal_view"):
 class Exited(TerminalMessage, namespace="terminal_view"):
     """The session ended, the connection dropped, or `backend.start()` failed."""
 
-    def __init__(self, terminal_view: TerminalView, exit_info: TerminalExit) -> None:
+    def __init__(self, terminal_view: TerminalView, exit_info: ExitInfo) -> None:
         super().__init__(terminal_view)
         self.exit_info = exit_info
         """How it ended (`disconnected=True` for drops and start failures)."""

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 
 from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
+from textual.cache import LRUCache
 from textual.strip import Strip
 
-from widgets.terminal.emulator import CellStyle, Colour, Run
+from widgets.terminal.emulator import CellStyle, Colour, Emulator, Run
 
 
 def _rich_colour(colour: Colour) -> Color | None:
@@ -39,9 +41,8 @@ def rich_style(style: CellStyle) -> Style:
 def runs_to_strip(runs: list[Run], width: int) -> Strip:
     """A strip of exactly `width` cells from a row's runs."""
     segments = [Segment(run.text, rich_style(run.style)) for run in runs]
-    cells = sum(run.cells for run in runs)
-    strip = Strip(segments, cells)
-    return strip if cells == width else strip.crop_extend(0, width, None)
+    strip = Strip(segments)
+    return strip if strip.cell_length == width else strip.crop_extend(0, width, None)
 
 
 def style_at(runs: list[Run], x: int) -> Style:
@@ -59,8 +60,7 @@ def overlay(strip: Strip, start: int, end: int, style: Style) -> Strip:
     start, end = max(0, start), min(end, width)
     if start >= end:
         return strip
-    parts = strip.divide([start, end, width])
-    left, middle, right = (parts + [Strip([], 0)] * 3)[:3]
+    left, middle, right = strip.divide([start, end, width])
     middle = Strip(
         [Segment(seg.text, (seg.style or Style()) + style, seg.control) for seg in middle],
         middle.cell_length,
@@ -76,3 +76,41 @@ def label(strip: Strip, text: str, style: Style, *, right: bool = False) -> Stri
     if right:
         return Strip.join([strip.crop(0, width - size), tag])
     return Strip.join([tag, strip.crop(size, width)])
+
+
+class RowPainter:
+    """Builds and caches the base strip (no overlays) of each buffer line.
+
+    Screen rows are cached by row and dropped when the emulator reports them dirty; scrollback
+    lines never change, so they are cached by absolute line number in an LRU.
+    """
+
+    def __init__(self, history_cache: int = 1024) -> None:
+        self._rows: dict[int, Strip] = {}
+        self._history: LRUCache[int, Strip] = LRUCache(history_cache)
+
+    def invalidate(self, rows: Iterable[int]) -> None:
+        """Forget screen rows that changed."""
+        for y in rows:
+            self._rows.pop(y, None)
+
+    def clear(self) -> None:
+        """Forget every screen row (resize, reconnect)."""
+        self._rows.clear()
+
+    def strip(self, emulator: Emulator, index: int) -> Strip:
+        """The strip of buffer line `index` (blank outside the buffer), `cols` cells wide."""
+        cols, rows = emulator.size
+        history = emulator.history_size
+        if index < 0 or index >= history + rows:
+            return Strip.blank(cols)
+        if index < history:
+            line_id = emulator.history_total - history + index
+            cached = self._history.get(line_id)
+            if cached is None or cached.cell_length != cols:
+                cached = self._history[line_id] = runs_to_strip(emulator.line_runs(index), cols)
+            return cached
+        row = self._rows.get(index - history)
+        if row is None or row.cell_length != cols:
+            row = self._rows[index - history] = runs_to_strip(emulator.line_runs(index), cols)
+        return row

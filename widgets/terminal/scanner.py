@@ -5,9 +5,10 @@ pyavt draws the screen but ignores what a terminal must track or answer itself: 
 (DECCKM, 1), focus reports (1004), the alternate screen (47/1047/1049), OSC 0/2 titles, OSC 52
 clipboard writes, device status / attribute queries and DECRQM mode queries.
 
-Only those sequences are matched, by one compiled regex, so plain text and SGR runs are skipped
-inside the regex engine. A sequence split across reads is carried over to the next `feed`;
-the resulting state and events do not depend on how the stream was split.
+Plain text costs one `memchr`; otherwise a cheap candidate regex finds where such a sequence may
+start (SGR and cursor moves fail on their second or third byte inside the regex engine) and a
+token regex parses it. A sequence split across reads is carried over to the next `feed`: state
+and events do not depend on how the stream was split (a property test checks this).
 """
 
 from __future__ import annotations
@@ -32,14 +33,17 @@ MOUSE_MODES = frozenset({9, 1000, 1002, 1003})
 ALT_SCREEN_MODES = frozenset({47, 1047, 1049})
 
 _PARAMS = 64  # longest parameter string matched; longer sequences are ignored (split or not)
+# Cheap first pass: where a token may start. Fails fast on SGR and other common sequences.
+_CANDIDATE = re.compile(rb"\x1b(?:\[(?:[?>]|!p|[56]n|0?c)|[\]PX^_c])|\x07")
 _TOKEN = re.compile(
-    rb"\x1b\[(?P<lead>[?>=]?)(?P<params>[0-9;]{0,%d})(?P<inter>[!$]?)(?P<final>[hlncp])"
+    rb"\x1b\[(?P<lead>[?>])(?P<params>[0-9;]{0,%d}+)(?P<inter>\$?+)(?P<final>[hlncp])"
+    rb"|\x1b\[(?P<plain>[56]n|0?c|!p)"
     rb"|\x1b(?P<string>[\]PX^_])"
     rb"|\x1b(?P<ris>c)"
     rb"|(?P<bel>\x07)" % _PARAMS
 )
 # What may still grow into a token: carried to the next feed when it ends the buffer.
-_PARTIAL = re.compile(rb"\x1b(?:\[[?>=]?[0-9;]{0,%d}[!$]?)?" % _PARAMS)
+_PARTIAL = re.compile(rb"\x1b(?:\[(?:[?>][0-9;]{0,%d}\$?|[56]|0|!)?)?" % _PARAMS)
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -150,16 +154,23 @@ class ModeScanner:
         buf = self._carry + data if carried else data
         self._carry = b""
         events: list[ScanEvent] = []
-        pos, size = 0, len(buf)
+        pos = done = 0  # scan position; end of the last token or string
+        size = len(buf)
+        if self._string is None and b"\x1b" not in buf and b"\x07" not in buf:
+            return events  # plain text: one memchr pass
         while pos < size:
             if self._string is not None:
-                pos = self._scan_string(buf, pos, carried, events)
+                pos = done = self._scan_string(buf, pos, carried, events)
                 continue
-            match = _TOKEN.search(buf, pos)
-            if match is None:
+            candidate = _CANDIDATE.search(buf, pos)
+            if candidate is None:
                 break
-            pos = match.end()
-            if match["final"] is not None:
+            match = _TOKEN.match(buf, candidate.start())
+            if match is None:
+                pos = candidate.start() + 1
+                continue
+            pos = done = match.end()
+            if match["final"] is not None or match["plain"] is not None:
                 self._csi(match, pos - carried, events)
             elif match["string"] is not None:
                 self._string = match["string"][0]
@@ -170,11 +181,11 @@ class ModeScanner:
             else:
                 events.append(BellRung(pos - carried))
         if self._string is None:
-            self._carry_tail(buf, pos)
+            self._carry_tail(buf, done)
         return events
 
-    def _carry_tail(self, buf: bytes, pos: int) -> None:
-        start = buf.rfind(b"\x1b", max(pos, len(buf) - _PARAMS - 8))
+    def _carry_tail(self, buf: bytes, done: int) -> None:
+        start = buf.rfind(b"\x1b", max(done, len(buf) - _PARAMS - 8))
         if start >= 0 and _PARTIAL.fullmatch(buf, start) is not None:
             self._carry = buf[start:]
 
@@ -224,27 +235,32 @@ class ModeScanner:
                 events.append(ClipboardSet(end, raw.decode("utf-8", "replace")))
 
     def _csi(self, match: re.Match[bytes], end: int, events: list[ScanEvent]) -> None:
+        plain = match["plain"]
+        if plain is not None:
+            if plain == b"6n":
+                events.append(CursorQuery(end, False))
+            elif plain == b"5n":
+                events.append(Reply(end, b"\x1b[0n"))
+            elif plain == b"!p":  # DECSTR soft reset
+                self.application_cursor = False
+                self.cursor_visible = True
+            else:
+                events.append(Reply(end, PRIMARY_DA_REPLY))
+            return
         lead, final, inter = match["lead"], match["final"], match["inter"]
         params = [int(p) if p else 0 for p in match["params"].split(b";")]
-        if final in (b"h", b"l") and lead == b"?" and not inter:
+        if lead == b">":
+            if final == b"c" and not inter and params == [0]:
+                events.append(Reply(end, SECONDARY_DA_REPLY))
+        elif inter:
+            if final == b"p":  # DECRQM
+                state = self._mode_state(params[0])
+                events.append(Reply(end, f"\x1b[?{params[0]};{state}$y".encode()))
+        elif final in (b"h", b"l"):
             for mode in params:
                 self._set_mode(mode, final == b"h")
-        elif final == b"n" and not inter:
-            if params[0] == 6 and lead in (b"", b"?"):
-                events.append(CursorQuery(end, lead == b"?"))
-            elif params[0] == 5 and lead == b"":
-                events.append(Reply(end, b"\x1b[0n"))
-        elif final == b"c" and not inter and params[0] == 0:
-            if lead == b"":
-                events.append(Reply(end, PRIMARY_DA_REPLY))
-            elif lead == b">":
-                events.append(Reply(end, SECONDARY_DA_REPLY))
-        elif final == b"p" and inter == b"!" and lead == b"":  # DECSTR soft reset
-            self.application_cursor = False
-            self.cursor_visible = True
-        elif final == b"p" and inter == b"$" and lead == b"?":  # DECRQM
-            state = self._mode_state(params[0])
-            events.append(Reply(end, f"\x1b[?{params[0]};{state}$y".encode()))
+        elif final == b"n" and params == [6]:
+            events.append(CursorQuery(end, True))
 
     def _set_mode(self, mode: int, on: bool) -> None:
         if mode == 2004:

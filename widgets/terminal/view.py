@@ -1,0 +1,409 @@
+"""`TerminalView`: an embedded terminal over a `TerminalBackend`, built on the line API."""
+
+from __future__ import annotations
+
+import time
+from typing import ClassVar
+
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.strip import Strip
+from textual.widget import Widget
+
+from widgets.terminal import messages
+from widgets.terminal.backend import ExitInfo, TerminalBackend
+from widgets.terminal.keys import encode_key, encode_paste
+from widgets.terminal.model import EmulatorFactory, FeedResult, TerminalModel, avt_emulator
+from widgets.terminal.mouse import PointerHandler
+from widgets.terminal.screen import Overlays, ScreenView, row_regions
+from widgets.terminal.session import State, TerminalSession, status_line
+
+DEFAULT_PASSTHROUGH_KEYS = frozenset(
+    {
+        "ctrl+right_square_bracket",  # release focus (telnet's escape key)
+        "ctrl+pageup",  # previous tab
+        "ctrl+pagedown",  # next tab
+        "ctrl+shift+w",  # close tab (terminals with the kitty keyboard protocol)
+        "ctrl+shift+v",  # push the clipboard (else the outer terminal pastes: a Paste event)
+    }
+)
+"""App chords the view never sends to the remote, so the app can bind them."""
+
+
+class TerminalView(Widget, can_focus=True):
+    """A terminal screen (pyavt) wired to a `TerminalBackend`: output, keys, paste and mouse.
+
+    Output is read by a worker, fed in budgeted slices and painted at most 60 times a second,
+    repainting only dirty rows. When focused, every key goes to the remote except
+    `passthrough_keys` and the view's own bindings. With the remote's mouse mode off (or shift
+    held) the wheel scrolls the scrollback and a drag selects text (posting `CopyRequested`).
+    Once the session ended, keys reach the app again and `r`/`enter` reconnect. The view
+    closes its backend when it is unmounted.
+    """
+
+    ALLOW_SELECT = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("shift+pageup", "scroll_back", "Back", show=False, id="terminal-scroll-back"),
+        Binding("shift+pagedown", "scroll_fwd", "Fwd", show=False, id="terminal-scroll-forward"),
+        Binding("r,enter", "reconnect", "Reconnect", id="terminal-reconnect"),
+    ]
+    """
+    | Key(s) | Id | Description |
+    | :- | :- | :- |
+    | shift+pageup | terminal-scroll-back | Scroll back a page (not sent to the remote). |
+    | shift+pagedown | terminal-scroll-forward | Scroll forward a page. |
+    | r, enter | terminal-reconnect | Reconnect (only once the session ended). |
+    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "terminal-view--cursor",
+        "terminal-view--selection",
+        "terminal-view--status",
+    }
+    """
+    | Class | Description |
+    | :- | :- |
+    | `terminal-view--cursor` | The cursor cell (while focused and not hidden by the remote). |
+    | `terminal-view--selection` | Selected text. |
+    | `terminal-view--status` | The exit/failure line and the scrollback marker. |
+    """
+    DEFAULT_CSS = """
+    TerminalView {
+        background: $background;
+        color: $foreground;
+        & > .terminal-view--cursor { text-style: reverse; }
+        & > .terminal-view--selection { background: $input-selection-background; }
+        & > .terminal-view--status { background: $warning; color: auto 90%; text-style: bold; }
+    }
+    """
+
+    TitleChanged = messages.TitleChanged
+    ClipboardWritten = messages.ClipboardWritten
+    CopyRequested = messages.CopyRequested
+    Exited = messages.Exited
+    Bell = messages.Bell
+
+    def __init__(
+        self,
+        backend: TerminalBackend,
+        *,
+        scrollback: int = 10_000,
+        passthrough_keys: frozenset[str] = DEFAULT_PASSTHROUGH_KEYS,
+        emulator_factory: EmulatorFactory = avt_emulator,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        """Create a terminal view; the session starts once the view has a size.
+
+        Args:
+            backend: The session to show.
+            scrollback: Lines of history kept.
+            passthrough_keys: Keys never sent to the remote (left to app bindings).
+            emulator_factory: The emulation engine (pyavt by default).
+            name: The name of the widget.
+            id: The ID of the widget in the DOM.
+            classes: The CSS classes of the widget.
+        """
+        super().__init__(name=name, id=id, classes=classes)
+        self.backend = backend
+        self.scrollback = scrollback
+        self.passthrough_keys = passthrough_keys
+        self._factory = emulator_factory
+        self._model: TerminalModel | None = None
+        self._session = TerminalSession(backend, self)
+        self._pointer = PointerHandler(self)
+        self._screen = ScreenView()
+        self._status: str | None = None
+        self._posted_title = ""
+        self._bell = False
+
+    # -- state for the app and tests ---------------------------------------------------------
+
+    @property
+    def model(self) -> TerminalModel:
+        """The screen model (created on first use, kept across reconnects)."""
+        if self._model is None:
+            cols, rows = self._terminal_size()
+            self._model = TerminalModel(
+                cols, rows, scrollback=self.scrollback, emulator_factory=self._factory
+            )
+        return self._model
+
+    @property
+    def state(self) -> State:
+        """`idle`, `starting`, `running` or `exited`."""
+        return self._session.state
+
+    @property
+    def running(self) -> bool:
+        """The session is up (keys go to the remote)."""
+        return self._session.state == "running"
+
+    @property
+    def title(self) -> str:
+        """The title set by the remote (OSC 0/2)."""
+        return self.model.scanner.title
+
+    @property
+    def bracketed_paste(self) -> bool:
+        """The remote asked for bracketed paste (2004)."""
+        return self.model.scanner.bracketed_paste
+
+    @property
+    def mouse_mode(self) -> int:
+        """The remote's mouse tracking mode: 0 (off), 9, 1000, 1002 or 1003."""
+        return self.model.scanner.mouse_tracking
+
+    @property
+    def application_cursor(self) -> bool:
+        """DECCKM: arrows are sent as `SS3 A`."""
+        return self.model.scanner.application_cursor
+
+    @property
+    def is_alternate_screen(self) -> bool:
+        """The alternate screen (vim, less, htop) is active."""
+        return self.model.scanner.alternate_screen
+
+    @property
+    def scrolled_back(self) -> int:
+        """How many lines the view is scrolled back into the scrollback (0 = live)."""
+        return self._screen.scrolled
+
+    @property
+    def status_text(self) -> str | None:
+        """The exit or failure line shown on the bottom row, if any."""
+        return self._status
+
+    def screen_text(self) -> list[str]:
+        """The visible rows (honouring the scrollback position) as plain text."""
+        return self._screen.text(self.model.emulator)
+
+    def cell_style(self, x: int, y: int) -> Style:
+        """The Rich style of a visible cell (without cursor or selection)."""
+        return self._screen.style(self.model.emulator, x, y)
+
+    # -- session -----------------------------------------------------------------------------
+
+    def _terminal_size(self) -> tuple[int, int]:
+        width, height = self.size
+        return max(1, width), max(1, height)
+
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._start_when_sized)
+
+    def _start_when_sized(self) -> None:
+        if self.state == "idle" and self.size.area:
+            self.start()
+
+    def start(self) -> None:
+        """Start the session: `backend.start(cols, rows)`, then the read loop (unless live)."""
+        if self.state in ("starting", "running"):
+            return
+        self._session.state = "starting"
+        self._set_status(None)
+        self.model.resize(*self._terminal_size())
+        self.run_worker(
+            self._session.run(self.model),
+            group="terminal-session",
+            exclusive=True,
+            exit_on_error=False,
+        )
+
+    def reconnect(self) -> None:
+        """Start a new session on the same screen (scrollback kept) after it ended."""
+        if self.state != "exited":
+            return
+        self.model.reset_for_reconnect()
+        self._screen.painter.clear()
+        self._screen.scrolled = 0
+        self.start()
+
+    def session_output(self, result: FeedResult) -> None:
+        for text in result.clipboard:
+            self.post_message(self.ClipboardWritten(self, text))
+        self._bell = self._bell or result.bell
+
+    def session_ended(self, exit_info: ExitInfo, *, failed: bool) -> None:
+        self._pointer.reset()
+        self._set_status(status_line(exit_info, failed=failed))
+        self.post_message(self.Exited(self, exit_info))
+
+    def _set_status(self, text: str | None) -> None:
+        self._status = text
+        self.refresh()
+
+    async def on_unmount(self) -> None:
+        await self._session.close()
+
+    # -- painting ----------------------------------------------------------------------------
+
+    def session_frame(self) -> None:
+        """Repaint dirty rows and the cursor; post coalesced title/bell messages."""
+        model = self.model
+        rows = self._screen.frame(model.emulator, self.running and self.has_focus)
+        if rows is None:
+            self.refresh()
+        elif rows:
+            self.refresh(*row_regions(rows, self.size.width))
+        if model.scanner.title != self._posted_title:
+            self._posted_title = model.scanner.title
+            self.post_message(self.TitleChanged(self, self._posted_title))
+        if self._bell:
+            self._bell = False
+            self.post_message(self.Bell(self))
+
+    def line_id(self, y: int) -> int:
+        """The absolute line number of visible row `y` (stable as lines scroll off)."""
+        return self._screen.line_id(self.model.emulator, y)
+
+    def render_line(self, y: int) -> Strip:
+        started = time.perf_counter()
+        overlays = Overlays(
+            cursor=self.running and self.has_focus,
+            selection=self._pointer.selection,
+            status=self._status,
+            cursor_style=self.get_component_rich_style("terminal-view--cursor", partial=True),
+            selection_style=self.get_component_rich_style("terminal-view--selection"),
+            status_style=self.get_component_rich_style("terminal-view--status"),
+        )
+        strip = self._screen.render(self.model.emulator, y, self.size.height, overlays)
+        self._session.render_cost += time.perf_counter() - started
+        return strip.crop_extend(0, self.size.width, None)
+
+    # -- keys, paste, scrolling, focus, size -------------------------------------------------
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        """While running, every encodable key but `passthrough_keys` goes to the remote.
+
+        Textual then drops the app's bindings for those keys (priority ones included, e.g. the
+        command palette's ctrl+p) from the chain while this view is focused.
+        """
+        return (
+            self.running
+            and key not in self.passthrough_keys
+            and encode_key(key, character) is not None
+        )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.state == "exited" if action == "reconnect" else True
+
+    def on_key(self, event: events.Key) -> None:
+        if not self.check_consume_key(event.key, event.character):
+            return
+        active = self.screen.active_bindings.get(event.key)  # own bindings, keymap applied
+        if active is not None and active.node is self and active.enabled:
+            return
+        data = encode_key(event.key, event.character, application_cursor=self.application_cursor)
+        if data is not None:
+            event.stop()
+            event.prevent_default()
+            self.send(data)
+
+    def send(self, data: bytes) -> None:
+        """Write input to the remote and jump back to the live screen."""
+        if self.running:
+            self.write(data)
+            self.scroll_back(-self._screen.scrolled)
+
+    def write(self, data: bytes) -> None:
+        """Write bytes to the remote as they are (mouse reports, replies)."""
+        if self.running:
+            self._session.write(data)
+
+    def on_paste(self, event: events.Paste) -> None:
+        if self.running:
+            event.stop()
+            event.prevent_default()
+            self.paste(event.text)
+
+    def paste(self, text: str) -> None:
+        """Paste text: bracketed when the remote asked for it, escapes always stripped."""
+        if text:
+            self.send(encode_paste(text, bracketed=self.bracketed_paste))
+
+    def action_scroll_back(self) -> None:
+        self.scroll_back(max(1, self.model.emulator.size[1] - 1))
+
+    def action_scroll_fwd(self) -> None:
+        self.scroll_back(-max(1, self.model.emulator.size[1] - 1))
+
+    def action_reconnect(self) -> None:
+        self.reconnect()
+
+    def scroll_back(self, lines: int) -> None:
+        """Scroll `lines` further into the scrollback (negative: towards the live screen)."""
+        if self._screen.scroll(self.model.emulator, lines):
+            self.refresh()
+
+    def on_focus(self, event: events.Focus) -> None:
+        self._focus_changed(b"\x1b[I")
+
+    def on_blur(self, event: events.Blur) -> None:
+        self._focus_changed(b"\x1b[O")
+
+    def _focus_changed(self, report: bytes) -> None:
+        if self.model.scanner.focus_events:
+            self.write(report)
+        if self.running:
+            self._session.frame_now()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.state == "idle":
+            self._start_when_sized()
+            return
+        size = self._terminal_size()
+        if size != self.model.emulator.size:
+            self.model.resize(*size)
+            self._screen.resized(self.model.emulator)
+            self.refresh()
+            if self.running:
+                self._session.resize(*size)
+
+    # -- mouse and selection -----------------------------------------------------------------
+
+    def cell_at(self, event: events.MouseEvent) -> tuple[int, int]:
+        """The screen cell under the mouse, clamped to the screen."""
+        offset = event.get_content_offset_capture(self)
+        cols, rows = self.model.emulator.size
+        return min(max(offset.x, 0), cols - 1), min(max(offset.y, 0), rows - 1)
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        event.stop()
+        self._pointer.down(event)
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        self._pointer.move(event)
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        event.stop()
+        self._pointer.up(event)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        event.stop()
+        self._pointer.wheel(event, up=True)
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        event.stop()
+        self._pointer.wheel(event, up=False)
+
+    def selection_changed(self) -> None:
+        self.refresh()
+
+    @property
+    def selected_text(self) -> str:
+        """The text of the current selection ("" when none)."""
+        return self._pointer.selected_text()
+
+    def copy_selection(self) -> str:
+        """Return the selected text, posting `CopyRequested` when there is some."""
+        text = self.selected_text
+        if text:
+            self.post_message(self.CopyRequested(self, text))
+        return text
+
+    def clear_selection(self) -> None:
+        """Forget the selection."""
+        if self._pointer.selection is not None:
+            self._pointer.selection = None
+            self.refresh()
