@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import shlex
+import subprocess
 from collections.abc import Iterable
+from pathlib import Path
 from typing import ClassVar
 
 from textual.app import App, SystemCommand
@@ -12,10 +16,14 @@ from textual.screen import Screen
 from tui.clock import Clock
 from tui.config import Settings
 from tui.errors import ClusterdeckError
-from tui.keys import APP_KEYS, all_keys
+from tui.keys import APP_KEYS, all_keys, terminal_passthrough
+from tui.models import SshTarget
 from tui.providers.base import Provider
 from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
+from tui.screens.passphrase import PassphraseDialog
+from tui.screens.terminals import TerminalScreen
+from tui.ssh import SshPool, SshShellBackend
 
 
 class ClusterdeckApp(App[None]):
@@ -29,11 +37,18 @@ class ClusterdeckApp(App[None]):
     ]
 
     def __init__(
-        self, *, settings: Settings, provider: Provider, clock: Clock, banner: str | None = None
+        self,
+        *,
+        settings: Settings,
+        provider: Provider,
+        pool: SshPool,
+        clock: Clock,
+        banner: str | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
         self.provider = provider
+        self.pool = pool
         self.clock = clock
         self.main_screen = MainScreen(
             provider,
@@ -41,6 +56,9 @@ class ClusterdeckApp(App[None]):
             banner=banner,
             poll_interval=settings.poll_interval,
             log_max_lines=settings.log_max_lines,
+        )
+        self.terminals = TerminalScreen(
+            passthrough_keys=terminal_passthrough(dict(settings.keymap))
         )
 
     def on_mount(self) -> None:
@@ -56,26 +74,65 @@ class ClusterdeckApp(App[None]):
                     title="Configuration",
                     severity="warning",
                 )
+        self.install_screen(self.terminals, name="terminals")
         self.push_screen(self.main_screen)
 
     async def on_unmount(self) -> None:
+        await self.pool.close()
         await self.provider.close()
 
-    def on_main_screen_shell_requested(self, event: MainScreen.ShellRequested) -> None:
+    # --- shells -------------------------------------------------------------------------------
+
+    async def on_main_screen_shell_requested(self, event: MainScreen.ShellRequested) -> None:
         try:
             target = self.provider.ssh_target(event.node)
         except ClusterdeckError as exc:
             self.notify(exc.message, title=exc.title, severity="warning")
             return
-        key = f"-i {target.key_path} " if target.key_path else ""
-        command = (
-            f"ssh {key}-p {target.port} {target.user + '@' if target.user else ''}{target.host}"
-        )
-        self.notify(
-            f"The embedded terminal is not built yet. Meanwhile, in another terminal:\n{command}",
-            title=f"Shell on {event.node.name}",
-            timeout=10,
-        )
+        if event.external:
+            self.run_system_ssh(target)
+            return
+        label = f"{target.user + '@' if target.user else ''}{event.node.name}"
+        if self.screen is not self.terminals:
+            await self.push_screen(self.terminals)
+        await self.terminals.open_tab(label, SshShellBackend(self.pool, target))
+
+    def run_system_ssh(self, target: SshTarget) -> None:
+        """Suspend the dashboard and run OpenSSH's `ssh` on `target`, then come back."""
+        command = system_ssh_command(target, known_hosts=self.settings.known_hosts_path)
+        try:
+            with self.suspend():
+                print(f"$ {shlex.join(command)}\n(the dashboard comes back when ssh exits)")
+                result = subprocess.run(command, check=False)
+        except FileNotFoundError:
+            self.notify(
+                "OpenSSH's ssh is not installed (Debian: apt install openssh-client).",
+                title="System ssh",
+                severity="error",
+            )
+            return
+        except Exception as exc:  # suspend is unsupported in some environments (tests, web)
+            self.notify(
+                f"Cannot hand the terminal to ssh here: {exc}", title="System ssh", severity="error"
+            )
+            return
+        self.notify(f"ssh exited with status {result.returncode}", title="System ssh")
+
+    async def ask_passphrase(self, key_path: Path) -> str | None:
+        """Ask for `key_path`'s passphrase in a masked dialog (the SSH pool's callback)."""
+        answer: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+        self.push_screen(PassphraseDialog(key_path), callback=answer.set_result)
+        return await answer
+
+    def action_toggle_terminals(self) -> None:
+        if self.screen is self.terminals:
+            self.pop_screen()
+        elif self.terminals.views:
+            self.push_screen(self.terminals)
+        else:
+            self.notify("No shell is open yet: press enter on a node.", title="Shells")
+
+    # --- help and commands --------------------------------------------------------------------
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -85,3 +142,16 @@ class ClusterdeckApp(App[None]):
         yield from super().get_system_commands(screen)
         yield SystemCommand("Help", "Show every key and its binding id", self.action_help)
         yield SystemCommand("Refresh", "Fetch jobs and nodes now", self.main_screen.refresh_now)
+        yield SystemCommand("Shells", "Show the open shells", self.action_toggle_terminals)
+
+
+def system_ssh_command(target: SshTarget, *, known_hosts: Path) -> list[str]:
+    """The OpenSSH command line for `target`, trusting the user's and the app's known_hosts."""
+    command = ["ssh", "-p", str(target.port)]
+    if target.key_path is not None:
+        command += ["-i", str(target.key_path)]
+    command += ["-o", f"UserKnownHostsFile=~/.ssh/known_hosts {known_hosts}"]
+    if target.jump is not None:
+        command += ["-J", str(target.jump)]
+    command.append(f"{target.user}@{target.host}" if target.user else target.host)
+    return command

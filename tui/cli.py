@@ -34,6 +34,7 @@ NO_CONFIG_BANNER = (
 def make_app(settings: Settings, *, clock: Clock | None = None) -> ClusterdeckApp:
     """Build the services for `settings` and the app that shows them."""
     from tui.app import ClusterdeckApp
+    from tui.ssh import SshPool
 
     if not settings.demo.enabled:
         raise ConfigError(
@@ -47,7 +48,19 @@ def make_app(settings: Settings, *, clock: Clock | None = None) -> ClusterdeckAp
     demo = {"seed": settings.demo.seed, "speed": settings.demo.speed}
     provider = provider_class("demo").create(demo, context)
     banner = NO_CONFIG_BANNER if settings.config_path is None else provider.banner()
-    return ClusterdeckApp(settings=settings, provider=provider, clock=clock, banner=banner)
+    app: ClusterdeckApp | None = None
+
+    async def ask_passphrase(key_path: Path) -> str | None:
+        return None if app is None else await app.ask_passphrase(key_path)
+
+    pool = SshPool(
+        known_hosts_paths=[Path.home() / ".ssh" / "known_hosts", settings.known_hosts_path],
+        passphrase_callback=ask_passphrase,
+    )
+    app = ClusterdeckApp(
+        settings=settings, provider=provider, pool=pool, clock=clock, banner=banner
+    )
+    return app
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -21,13 +21,29 @@ APP_KEYS = (
     KeySpec("quit", "q", "quit", "Quit", "anywhere"),
     KeySpec("help", "question_mark", "help", "Help", "anywhere"),
     KeySpec("command-palette", "ctrl+p", "command_palette", "Commands", "anywhere", show=False),
+    KeySpec(
+        "toggle-terminals",
+        "ctrl+right_square_bracket",
+        "toggle_terminals",
+        "Shells / dashboard",
+        "anywhere",
+    ),
 )
 
 DASHBOARD_KEYS = (
     KeySpec("focus-log", "l", "focus_log", "Log", "dashboard"),
     KeySpec("log-search", "slash", "search_log", "Search log", "dashboard"),
     KeySpec("refresh", "r", "refresh", "Refresh", "dashboard", show=False),
+    KeySpec("external-ssh", "x", "external_ssh", "System ssh", "dashboard"),
 )
+
+TERMINAL_KEYS = (
+    KeySpec("next-tab", "ctrl+pagedown", "next_tab", "Next tab", "shells"),
+    KeySpec("previous-tab", "ctrl+pageup", "previous_tab", "Previous tab", "shells"),
+    KeySpec("close-tab", "ctrl+shift+w,ctrl+w", "close_tab", "Close tab", "shells"),
+)
+"""Chords on the shell screen: the terminal passes these keys to the app, not to the remote.
+(`ctrl+w` reaches the app only once the shell has ended; while it runs it goes to the shell.)"""
 
 # Keys handled inside widgets; listed for the help screen and the README.
 WIDGET_KEYS = (
@@ -38,15 +54,34 @@ WIDGET_KEYS = (
     KeySpec("log-end", "end", "", "Jump to the end and follow", "log"),
     KeySpec("log-search-next", "n", "", "Next search match", "log"),
     KeySpec("log-search-prev", "N", "", "Previous search match", "log"),
+    KeySpec("terminal-scroll-back", "shift+pageup", "", "Scroll back", "shells"),
+    KeySpec("terminal-scroll-forward", "shift+pagedown", "", "Scroll forward", "shells"),
+    KeySpec("terminal-reconnect", "r,enter", "", "Reconnect an ended shell", "shells"),
 )
 
 
 def display_keys(keys: str) -> str:
     """`question_mark,slash` -> `? /`, for the help screen."""
-    names = {"question_mark": "?", "slash": "/", "shift+tab": "shift+tab"}
+    names = {"question_mark": "?", "slash": "/", "ctrl+right_square_bracket": "ctrl+]"}
     return " ".join(names.get(k.strip(), k.strip()) for k in keys.split(","))
 
 
 def all_keys() -> tuple[KeySpec, ...]:
     """Every documented key, in help order."""
-    return DASHBOARD_KEYS + WIDGET_KEYS + APP_KEYS
+    return DASHBOARD_KEYS + WIDGET_KEYS + TERMINAL_KEYS + APP_KEYS
+
+
+_TERMINAL_CHORD_IDS = {"toggle-terminals", "next-tab", "previous-tab", "close-tab"}
+
+
+def terminal_passthrough(keymap: dict[str, str]) -> frozenset[str]:
+    """Keys a focused terminal leaves to the app: the app chords, as remapped by `keymap`."""
+    chords = [k for k in APP_KEYS + TERMINAL_KEYS if k.id in _TERMINAL_CHORD_IDS]
+    keys: set[str] = {"ctrl+shift+v"}  # reserved for pushing the clipboard ([clipboard])
+    for spec in chords:
+        # Textual drops keys a focused widget consumes *before* it applies the keymap, so the
+        # default keys must pass through too for a remapped chord to reach the app.
+        for keys_text in (spec.keys, keymap.get(spec.id, spec.keys)):
+            keys.update(key.strip() for key in keys_text.split(","))
+    keys.discard("ctrl+w")  # only once the shell has ended; see TERMINAL_KEYS
+    return frozenset(keys)

@@ -122,21 +122,6 @@ async def test_help_lists_keys_and_closes(running_app: Running) -> None:
     await wait_until(lambda: app.screen is app.main_screen, pause=pilot.pause, what="help closed")
 
 
-async def test_enter_on_a_node_asks_for_a_shell_with_the_real_target(running_app: Running) -> None:
-    app, pilot = running_app
-    nodes = app.main_screen.query_one(NodeTable)
-    nodes.focus()
-    await pilot.press("down", "enter")
-    await wait_until(
-        lambda: any("worker-1" in (n.title or "") for n in app._notifications),
-        pause=pilot.pause,
-        what="shell notification",
-    )
-    worker = app.main_screen.nodes["worker-1"]
-    note = next(n for n in app._notifications if "worker-1" in (n.title or ""))
-    assert f"-p {worker.port}" in note.message
-
-
 async def test_keymap_from_config_remaps_a_binding(app_factory: AppFactory) -> None:
     app = app_factory(keymap={"focus-log": "L"})
     async with app.run_test(size=(120, 36)) as pilot:

@@ -33,12 +33,13 @@ class MainScreen(Screen[None]):
     ]
 
     class ShellRequested(Message):
-        """The user asked for a shell on `node` of `job`."""
+        """The user asked for a shell on `node` of `job` (in the system ssh when `external`)."""
 
-        def __init__(self, job: Job, node: Node) -> None:
+        def __init__(self, job: Job, node: Node, *, external: bool = False) -> None:
             super().__init__()
             self.job = job
             self.node = node
+            self.external = external
 
     def __init__(
         self,
@@ -243,6 +244,14 @@ class MainScreen(Screen[None]):
         search = self.query_one("#log-search", Input)
         search.add_class("-shown")
         search.focus()
+
+    def action_external_ssh(self) -> None:
+        key = self.query_one(NodeTable).cursor_key
+        node = self.nodes.get(key or "")
+        if node is None or self.selected is None:
+            self.notify("Highlight a node first.", title="System ssh")
+            return
+        self.post_message(self.ShellRequested(self.selected, node, external=True))
 
     async def action_refresh(self) -> None:
         await self.refresh_now()

@@ -53,6 +53,10 @@ class CopyRequested(TerminalMessage, namespace="terminal_view"):
         """The selected text."""
 
 
+class Started(TerminalMessage, namespace="terminal_view"):
+    """The session is up (first start or a reconnect)."""
+
+
 class Exited(TerminalMessage, namespace="terminal_view"):
     """The session ended, the connection dropped, or `backend.start()` failed."""
 

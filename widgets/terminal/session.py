@@ -38,6 +38,10 @@ class SessionListener(Protocol):
         """Time to paint what changed."""
         ...
 
+    def session_started(self) -> None:
+        """`backend.start()` succeeded: output and input flow."""
+        ...
+
     def session_ended(self, exit_info: ExitInfo, *, failed: bool) -> None:
         """The session ended (`failed`: `backend.start()` raised)."""
         ...
@@ -89,6 +93,7 @@ class TerminalSession:
             self._end(TerminalExit(f"failed: {failure_reason(exc)}", disconnected=True), True)
             return
         self.state = "running"
+        self.listener.session_started()
         if model.emulator.size != (cols, rows):
             self.resize(*model.emulator.size)
         try:

@@ -81,6 +81,7 @@ class TerminalView(Widget, can_focus=True):
     ClipboardWritten = messages.ClipboardWritten
     CopyRequested = messages.CopyRequested
     Exited = messages.Exited
+    Started = messages.Started
     Bell = messages.Bell
 
     def __init__(
@@ -223,6 +224,10 @@ class TerminalView(Widget, can_focus=True):
         for text in result.clipboard:
             self.post_message(self.ClipboardWritten(self, text))
         self._bell = self._bell or result.bell
+
+    def session_started(self) -> None:
+        self._set_status(None)
+        self.post_message(self.Started(self))
 
     def session_ended(self, exit_info: ExitInfo, *, failed: bool) -> None:
         self._pointer.reset()
