@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 packages=()
 command -v ssh >/dev/null 2>&1 || packages+=(openssh-client)
 [ -x /usr/sbin/sshd ] || packages+=(openssh-server)
+command -v less >/dev/null 2>&1 || packages+=(less)
 python3 -c 'import ensurepip' >/dev/null 2>&1 || packages+=(python3-venv)
 if [ ${#packages[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -47,3 +47,33 @@ async def test_help(app_factory: AppFactory, snap: Snap) -> None:
         await wait_until(lambda: isinstance(app.screen, HelpScreen), pause=pilot.pause, what="help")
         await pilot.pause()
         snap(app, "help")
+
+
+async def test_terminal_demo(app_factory: AppFactory, snap: Snap) -> None:
+    from widgets.node_table import NodeTable
+
+    app = app_factory()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle_dashboard(app, pilot)
+        app.main_screen.query_one(NodeTable).focus()
+        await pilot.press("enter")
+        await wait_until(
+            lambda: bool(app.terminals.views) and app.terminals.views[0].running,
+            pause=pilot.pause,
+            within=15,
+            what="shell",
+        )
+        view = app.terminals.views[0]
+        view.send(b"PS1='$ '; clear\r")
+        view.send(
+            b"printf '\\033[1;32mclusterdeck\\033[0m embedded terminal: \\033[38;5;208m256"
+            b"\\033[0m, \\033[38;2;90;160;255mtruecolor\\033[0m, \\346\\227\\245\\346\\234"
+            b"\\254 wide\\n'; uname -s\r"
+        )
+        await wait_until(
+            lambda: any(row.startswith("Linux") for row in view.screen_text()),
+            pause=pilot.pause,
+            what="output",
+        )
+        await pilot.pause()
+        snap(app, "terminal-demo")

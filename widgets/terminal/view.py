@@ -227,11 +227,13 @@ class TerminalView(Widget, can_focus=True):
 
     def session_started(self) -> None:
         self._set_status(None)
+        self.refresh_bindings()  # keys now go to the remote: the footer must say so
         self.post_message(self.Started(self))
 
     def session_ended(self, exit_info: ExitInfo, *, failed: bool) -> None:
         self._pointer.reset()
         self._set_status(status_line(exit_info, failed=failed))
+        self.refresh_bindings()
         self.post_message(self.Exited(self, exit_info))
 
     def _set_status(self, text: str | None) -> None:
