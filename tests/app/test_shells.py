@@ -172,3 +172,30 @@ def test_system_ssh_command_verifies_host_keys(tmp_path: object) -> None:
         "me@login.example",
         "uprod@10.0.0.4",
     ]
+
+
+async def test_passphrase_dialog_is_masked_and_returns_the_text(running_app: Running) -> None:
+    import asyncio
+    from pathlib import Path
+
+    from textual.widgets import Input
+
+    from tui.screens.passphrase import PassphraseDialog
+
+    app, pilot = running_app
+    answer = asyncio.ensure_future(app.ask_passphrase(Path("/keys/id_ed25519")))
+    await wait_until(
+        lambda: isinstance(app.screen, PassphraseDialog), pause=pilot.pause, what="dialog"
+    )
+    field = app.screen.query_one(Input)
+    assert field.password is True
+    await pilot.press(*"s3cret", "enter")
+    await wait_until(answer.done, pause=pilot.pause, what="answer")
+    assert answer.result() == "s3cret"
+    cancelled = asyncio.ensure_future(app.ask_passphrase(Path("/keys/id_rsa")))
+    await wait_until(
+        lambda: isinstance(app.screen, PassphraseDialog), pause=pilot.pause, what="second dialog"
+    )
+    await pilot.press("escape")
+    await wait_until(cancelled.done, pause=pilot.pause, what="cancel")
+    assert cancelled.result() is None

@@ -173,3 +173,40 @@ async def test_unknown_host_key_is_refused(tmp_path: Path, sshd: SshdServer) -> 
             assert sshd.accepted_logins() == 0
     finally:
         await pool.close()
+
+
+async def failed_status(backend: SshShellBackend) -> str:
+    """Run `backend` in a terminal until it ends; return the status line it shows."""
+    app = Host(backend)
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = app.query_one(TerminalView)
+        await wait_until(
+            lambda: view.state == "exited", pause=pilot.pause, within=20, what="session ended"
+        )
+        assert app.is_running
+        return view.status_text or ""
+
+
+async def test_refused_port_says_so(pool: SshPool, sshd: SshdServer) -> None:
+    from tests.integration.sshd import free_port
+
+    port = free_port()
+    status = await failed_status(SshShellBackend(pool, sshd.target(port=port)))
+    assert f"connection refused by 127.0.0.1:{port}" in status
+    assert "press r to retry" in status
+
+
+async def test_wrong_key_says_which_keys_were_tried(
+    tmp_path: Path, pool: SshPool, sshd: SshdServer
+) -> None:
+    from tests.integration.sshd import keygen
+
+    stranger = keygen(tmp_path / "stranger")
+    status = await failed_status(SshShellBackend(pool, sshd.target(key_path=stranger)))
+    assert "stranger" in status
+    assert "failed:" in status
+
+
+async def test_remote_closing_at_once_shows_its_status(pool: SshPool, sshd: SshdServer) -> None:
+    status = await failed_status(SshShellBackend(pool, sshd.target(), command="exit 4"))
+    assert "exited with status 4" in status
