@@ -19,6 +19,7 @@ from tui.config import (
     ensure_state_dir,
     load_settings,
 )
+from tui.config_providers import ProviderConfig
 from tui.errors import ClusterdeckError, ConfigError
 from tui.providers.base import ProviderContext, provider_class
 
@@ -31,23 +32,56 @@ NO_CONFIG_BANNER = (
 )
 
 
-def make_app(settings: Settings, *, clock: Clock | None = None) -> ClusterdeckApp:
+def choose_provider(settings: Settings, only: str | None = None) -> ProviderConfig:
+    """The provider to show: `only` by name, else the first configured one, else the demo."""
+    demo = ProviderConfig(
+        "demo", "demo", {"seed": settings.demo.seed, "speed": settings.demo.speed}
+    )
+    configured = list(settings.providers)
+    if only is not None:
+        if only == "demo" and not any(p.name == "demo" for p in configured):
+            return demo
+        for provider in configured:
+            if provider.name == only:
+                return provider
+        names = ", ".join(p.name for p in configured) or "none besides demo"
+        raise ConfigError(f"no provider named {only!r}; configured providers: {names}")
+    if configured:
+        return configured[0]
+    if settings.demo.enabled:
+        return demo
+    raise ConfigError(
+        "no provider is enabled; add a [providers.NAME] section or set `enabled = true` "
+        "under [demo]",
+        path=str(settings.config_path) if settings.config_path else None,
+    )
+
+
+def make_app(
+    settings: Settings, *, clock: Clock | None = None, only: str | None = None
+) -> ClusterdeckApp:
     """Build the services for `settings` and the app that shows them."""
     from tui.app import ClusterdeckApp
     from tui.ssh import SshPool
 
-    if not settings.demo.enabled:
-        raise ConfigError(
-            "no provider is enabled; set `enabled = true` under [demo] "
-            "(the Rescale, Slurm and inventory providers are not available yet)",
-            path=str(settings.config_path) if settings.config_path else None,
-        )
+    chosen = choose_provider(settings, only)
     clock = clock or SystemClock()
     ensure_state_dir(settings.state_dir)
-    context = ProviderContext(settings.state_dir, settings.known_hosts_path, clock)
-    demo = {"seed": settings.demo.seed, "speed": settings.demo.speed}
-    provider = provider_class("demo").create(demo, context)
-    banner = NO_CONFIG_BANNER if settings.config_path is None else provider.banner()
+    context = ProviderContext(settings.state_dir, settings.known_hosts_path, clock, chosen.name)
+    try:
+        provider = provider_class(chosen.type).create(chosen.options, context)
+    except ConfigError as exc:
+        raise ConfigError(
+            f"[providers.{chosen.name}] {exc.message}",
+            path=str(settings.config_path) if settings.config_path else None,
+            line=chosen.line,
+        ) from None
+    if settings.config_path is None:
+        banner = NO_CONFIG_BANNER
+    else:
+        others = len(settings.providers) - 1
+        more = f" · {others} more: --provider NAME" if others > 0 else ""
+        banner = f"{provider.banner() or chosen.name} ({chosen.type}){more}"
     app: ClusterdeckApp | None = None
 
     async def ask_passphrase(key_path: Path) -> str | None:
@@ -79,6 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"config file to use (default: ${CONFIG_ENV}, else {default_config_path()})",
     )
     parser.add_argument(
+        "--provider",
+        metavar="NAME",
+        help="show only the provider configured as [providers.NAME] (or 'demo')",
+    )
+    parser.add_argument(
         "--demo",
         action="store_true",
         help="show the embedded demo cluster, ignoring the config's providers",
@@ -105,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = resolve_settings(args)
-        app = make_app(settings)
+        app = make_app(settings, only="demo" if args.demo else args.provider)
     except ConfigError as exc:
         print(f"clusterdeck: {exc.message}", file=sys.stderr)
         return 2

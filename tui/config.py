@@ -12,6 +12,7 @@ from typing import Any
 
 import platformdirs
 
+from tui.config_providers import ProviderConfig, parse_providers
 from tui.errors import ConfigError, StateDirError
 
 APP_NAME = "clusterdeck"
@@ -52,6 +53,8 @@ class Settings:
     log_max_lines: int = 100_000
     poll_interval: float = 2.0
     keymap: Mapping[str, str] = field(default_factory=dict)
+    providers: tuple[ProviderConfig, ...] = ()
+    """The `[providers.NAME]` sections, in file order."""
 
     @property
     def known_hosts_path(self) -> Path:
@@ -113,6 +116,7 @@ _SCHEMA: dict[str, dict[str, _Check] | None] = {
     },
     "demo": {"enabled": _is_bool, "seed": _is_int(0, 2**31), "speed": _is_number(0.1, 100)},
     "keys": None,  # binding id -> keys; checked below
+    "providers": None,  # [providers.NAME] sections; see tui.config_providers
 }
 
 _KEYS_VALUE = re.compile(r"^[\w+\-,. ]+$")
@@ -173,6 +177,8 @@ def parse_settings(text: str, where: str, *, state_dir: Path | None = None) -> S
     locate = _Locator(text)
 
     def fail(message: str, table: str | None, key: str | None = None) -> ConfigError:
+        if key is None and table and table.startswith("providers."):
+            return ConfigError(message, path=where, line=locate.table(table))
         line = locate.key(table, key) if key else locate.table(table or "")
         return ConfigError(message, path=where, line=line)
 
@@ -187,6 +193,8 @@ def parse_settings(text: str, where: str, *, state_dir: Path | None = None) -> S
                 line=locate.key(None, table),
             )
         checks = _SCHEMA[table]
+        if table == "providers":
+            continue
         for key, item in value.items():
             if checks is None:
                 if not isinstance(item, str) or not _KEYS_VALUE.match(item):
@@ -204,6 +212,7 @@ def parse_settings(text: str, where: str, *, state_dir: Path | None = None) -> S
             if problem:
                 raise fail(f"[{table}] {key} {problem} (got {item!r})", table, key)
 
+    providers = parse_providers(data.get("providers", {}), fail, locate.table)
     ui = data.get("ui", {})
     demo = data.get("demo", {})
     return Settings(
@@ -218,4 +227,5 @@ def parse_settings(text: str, where: str, *, state_dir: Path | None = None) -> S
         log_max_lines=ui.get("log_max_lines", 100_000),
         poll_interval=float(ui.get("poll_interval", 2.0)),
         keymap=dict(data.get("keys", {})),
+        providers=providers,
     )

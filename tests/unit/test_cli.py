@@ -69,3 +69,25 @@ def test_unwritable_state_dir_names_the_directory(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert f"cannot write to the state directory {blocker / 'state'}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_unknown_provider_name_lists_the_configured_ones(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('[providers.lab]\ntype = "demo"\n')
+    result = run("--config", str(config), "--provider", "prod")
+    assert result.returncode == 2
+    assert "no provider named 'prod'; configured providers: lab" in result.stderr
+
+
+def test_choose_provider_prefers_the_named_then_the_first_then_the_demo(tmp_path: Path) -> None:
+    from tui.cli import choose_provider
+    from tui.config import Settings, parse_settings
+
+    settings = parse_settings(
+        '[providers.a]\ntype = "demo"\n[providers.b]\ntype = "demo"\nseed = 3\n', "c.toml",
+        state_dir=tmp_path,
+    )
+    assert choose_provider(settings).name == "a"
+    assert choose_provider(settings, "b").options == {"seed": 3}
+    assert choose_provider(settings, "demo").type == "demo"
+    assert choose_provider(Settings(state_dir=tmp_path)).name == "demo"

@@ -91,3 +91,41 @@ def test_state_dir_not_writable_names_the_directory(tmp_path: Path) -> None:
 def test_state_dir_is_private(tmp_path: Path) -> None:
     path = ensure_state_dir(tmp_path / "s")
     assert path.stat().st_mode & 0o777 == 0o700
+
+
+PROVIDERS = """\
+[providers.lab]
+type = "demo"
+seed = 4
+speed = 2
+
+[providers.other]
+type = "demo"
+"""
+
+
+def test_provider_sections_are_validated_and_kept_in_order(tmp_path: Path) -> None:
+    settings = parse_settings(PROVIDERS, "p.toml", state_dir=tmp_path)
+    assert [(p.name, p.type, p.line) for p in settings.providers] == [
+        ("lab", "demo", 1),
+        ("other", "demo", 6),
+    ]
+    assert settings.providers[0].options == {"seed": 4, "speed": 2}
+
+
+BAD_PROVIDERS = [
+    ("[providers.x]\nseed = 1\n", 1, "[providers.x] needs `type = \"...\"`"),
+    ("[providers.x]\ntype = \"nope\"\n", 2, "unknown provider type 'nope'"),
+    ("[providers.x]\ntype = \"demo\"\ncolour = 1\n", 3, "unknown key 'colour' for a demo"),
+    ("[providers.x]\ntype = \"demo\"\nseed = \"one\"\n", 3, "[providers.x] seed must be a whole"),
+    ("[providers.x]\ntype = \"demo\"\nspeed = true\n", 3, "[providers.x] speed must be a number"),
+    ("[providers]\nx = 3\n", 2, "[providers.x] must be a section with a `type` key"),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "message"), BAD_PROVIDERS)
+def test_bad_provider_sections(text: str, line: int, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_settings(text, "p.toml")
+    assert caught.value.line == line
+    assert message in str(caught.value)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from tui.clock import Clock
 from tui.errors import ConfigError
@@ -18,12 +18,27 @@ ENTRY_POINT_GROUP = "clusterdeck.providers"
 
 
 @dataclass(frozen=True)
+class Option:
+    """One key a provider accepts in its `[providers.NAME]` config section."""
+
+    kind: type | tuple[type, ...]
+    """Accepted TOML value type(s): str, int, float, bool, list."""
+    required: bool = False
+    help: str = ""
+    """What the key means; shown when it is missing or wrong."""
+    choices: tuple[str, ...] = ()
+    """When not empty, the only accepted values."""
+
+
+@dataclass(frozen=True)
 class ProviderContext:
     """What every provider may use: where to keep state, whose host keys to trust, the clock."""
 
     state_dir: Path
     known_hosts_path: Path
     clock: Clock
+    name: str = ""
+    """The provider's name: its `[providers.NAME]` section (shown in the jobs pane)."""
 
 
 class Capability(StrEnum):
@@ -44,6 +59,8 @@ class Provider(ABC):
 
     name: str = "provider"
     capabilities: frozenset[Capability] = frozenset()
+    OPTIONS: ClassVar[Mapping[str, Option]] = {}
+    """The keys of this provider's config section (besides `type`), checked with file:line."""
 
     @classmethod
     def create(cls, options: Mapping[str, Any], context: ProviderContext) -> Provider:

@@ -17,14 +17,14 @@ import shutil
 from collections.abc import AsyncGenerator, Callable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import asyncssh
 
 from tui.clock import Clock, SystemClock
 from tui.errors import ClusterdeckError, ProviderError, StateDirError
 from tui.models import Job, JobState, LogBatch, Node, SshTarget
-from tui.providers.base import Capability, Provider, ProviderContext
+from tui.providers.base import Capability, Option, Provider, ProviderContext
 from tui.providers.demo_node import DemoNode, load_or_create_key, record_host_keys
 from tui.providers.demo_script import DemoScript, JobSpec, LogContext, master_of
 
@@ -74,6 +74,11 @@ class DemoProvider(Provider):
         self._timeline: asyncio.Task[None] | None = None
         self._started = False
         self._closed = False
+
+    OPTIONS: ClassVar[Mapping[str, Option]] = {
+        "seed": Option(int, help="same seed, same jobs and log lines"),
+        "speed": Option(float, help="how fast demo time runs, e.g. 2.0"),
+    }
 
     @classmethod
     def create(cls, options: Mapping[str, Any], context: ProviderContext) -> DemoProvider:
