@@ -44,7 +44,12 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     ):
         monkeypatch.setenv(var, str(home / sub))
     for var in list(os.environ):
-        if var.startswith("CLUSTERDECK_") or var in {"SSH_AUTH_SOCK", "RESCALE_API_KEY"}:
+        if var.startswith("CLUSTERDECK_") or var in {
+            "SSH_AUTH_SOCK",
+            "RESCALE_API_KEY",
+            "DISPLAY",
+            "WAYLAND_DISPLAY",
+        }:
             monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("SHELL", "/bin/sh")
     yield home

@@ -10,6 +10,10 @@ packages=()
 command -v ssh >/dev/null 2>&1 || packages+=(openssh-client)
 [ -x /usr/sbin/sshd ] || packages+=(openssh-server)
 command -v less >/dev/null 2>&1 || packages+=(less)
+command -v Xvfb >/dev/null 2>&1 || packages+=(xvfb)
+command -v xclip >/dev/null 2>&1 || packages+=(xclip)
+[ -x /usr/sbin/slurmctld ] && [ -x /usr/sbin/slurmd ] || packages+=(slurm-wlm)
+[ -x /usr/sbin/munged ] || packages+=(munge)
 python3 -c 'import ensurepip' >/dev/null 2>&1 || packages+=(python3-venv)
 if [ ${#packages[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -13,17 +13,21 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from tui.clipboard import ClipboardBridge
 from tui.clock import Clock
 from tui.config import Settings
 from tui.errors import ClusterdeckError
 from tui.keys import APP_KEYS, all_keys, terminal_passthrough
 from tui.models import SshTarget
 from tui.providers.base import Provider
+from tui.screens.clipboard import ClipboardScreen
+from tui.screens.clipboard_flow import ClipboardFlow
 from tui.screens.help import HelpScreen
 from tui.screens.main import MainScreen
 from tui.screens.passphrase import PassphraseDialog
 from tui.screens.terminals import TerminalScreen
 from tui.ssh import SshPool, SshShellBackend
+from widgets.terminal import messages
 
 
 class ClusterdeckApp(App[None]):
@@ -42,6 +46,7 @@ class ClusterdeckApp(App[None]):
         settings: Settings,
         provider: Provider,
         pool: SshPool,
+        bridge: ClipboardBridge,
         clock: Clock,
         banner: str | None = None,
     ) -> None:
@@ -49,6 +54,10 @@ class ClusterdeckApp(App[None]):
         self.settings = settings
         self.provider = provider
         self.pool = pool
+        self.bridge = bridge
+        self.clipboard_flow = ClipboardFlow(
+            self, bridge, remote_file=settings.clipboard_remote_file
+        )
         self.clock = clock
         self.main_screen = MainScreen(
             provider,
@@ -95,7 +104,7 @@ class ClusterdeckApp(App[None]):
         label = f"{target.user + '@' if target.user else ''}{event.node.name}"
         if self.screen is not self.terminals:
             await self.push_screen(self.terminals)
-        await self.terminals.open_tab(label, SshShellBackend(self.pool, target))
+        await self.terminals.open_tab(label, SshShellBackend(self.pool, target), target)
 
     def run_system_ssh(self, target: SshTarget) -> None:
         """Suspend the dashboard and run OpenSSH's `ssh` on `target`, then come back."""
@@ -132,6 +141,36 @@ class ClusterdeckApp(App[None]):
         else:
             self.notify("No shell is open yet: press enter on a node.", title="Shells")
 
+    # --- clipboard ----------------------------------------------------------------------------
+
+    def action_push_clipboard(self) -> None:
+        # Workers, not the handler itself: the flow may wait for a dialog the app must run.
+        self.run_worker(self.clipboard_flow.push(), group="clipboard", exit_on_error=False)
+
+    def action_clipboard(self) -> None:
+        if not isinstance(self.screen, ClipboardScreen):
+            self.push_screen(
+                ClipboardScreen(self.bridge, remote_file=self.settings.clipboard_remote_file)
+            )
+
+    def on_clipboard_screen_action_requested(self, event: ClipboardScreen.ActionRequested) -> None:
+        self.run_worker(
+            self.clipboard_flow.on_bridge_action(event), group="clipboard", exit_on_error=False
+        )
+
+    def on_terminal_view_paste_requested(self, event: messages.PasteRequested) -> None:
+        self.run_worker(
+            self.clipboard_flow.paste_into(event.terminal_view, event.text),
+            group="clipboard",
+            exit_on_error=False,
+        )
+
+    def on_terminal_view_clipboard_written(self, event: messages.ClipboardWritten) -> None:
+        self.clipboard_flow.received(event.terminal_view, event.text, "OSC 52")
+
+    def on_terminal_view_copy_requested(self, event: messages.CopyRequested) -> None:
+        self.clipboard_flow.received(event.terminal_view, event.text, "selection")
+
     # --- help and commands --------------------------------------------------------------------
 
     def action_help(self) -> None:
@@ -143,6 +182,9 @@ class ClusterdeckApp(App[None]):
         yield SystemCommand("Help", "Show every key and its binding id", self.action_help)
         yield SystemCommand("Refresh", "Fetch jobs and nodes now", self.main_screen.refresh_now)
         yield SystemCommand("Shells", "Show the open shells", self.action_toggle_terminals)
+        yield SystemCommand(
+            "Clipboard bridge", "Both clipboards and the last transfers", self.action_clipboard
+        )
 
 
 def system_ssh_command(target: SshTarget, *, known_hosts: Path) -> list[str]:

@@ -62,6 +62,7 @@ def make_app(
 ) -> ClusterdeckApp:
     """Build the services for `settings` and the app that shows them."""
     from tui.app import ClusterdeckApp
+    from tui.clipboard import ClipboardBridge
     from tui.ssh import SshPool
 
     chosen = choose_provider(settings, only)
@@ -91,8 +92,18 @@ def make_app(
         known_hosts_paths=[Path.home() / ".ssh" / "known_hosts", settings.known_hosts_path],
         passphrase_callback=ask_passphrase,
     )
+    bridge = ClipboardBridge(
+        prefer=settings.clipboard_backend,
+        osc52_writer=lambda text: app.copy_to_clipboard(text) if app is not None else None,
+        clock=clock,
+    )
     app = ClusterdeckApp(
-        settings=settings, provider=provider, pool=pool, clock=clock, banner=banner
+        settings=settings,
+        provider=provider,
+        pool=pool,
+        bridge=bridge,
+        clock=clock,
+        banner=f"{banner} · clipboard: {bridge.description}",
     )
     return app
 

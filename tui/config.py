@@ -8,7 +8,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
 
@@ -53,6 +53,10 @@ class Settings:
     log_max_lines: int = 100_000
     poll_interval: float = 2.0
     keymap: Mapping[str, str] = field(default_factory=dict)
+    clipboard_backend: Literal["auto", "native", "osc52", "buffer"] = "auto"
+    """Which local clipboard to use; "auto" picks the first that works."""
+    clipboard_remote_file: str = "clipboard.txt"
+    """Where "send to file" writes on a node (relative paths start in the home directory)."""
     providers: tuple[ProviderConfig, ...] = ()
     """The `[providers.NAME]` sections, in file order."""
 
@@ -108,6 +112,13 @@ def _is_str(value: Any) -> str | None:
     return None if isinstance(value, str) and value else "must be a non-empty string"
 
 
+def _is_choice(*choices: str) -> _Check:
+    def check(value: Any) -> str | None:
+        return None if value in choices else f"must be one of {', '.join(choices)}"
+
+    return check
+
+
 _SCHEMA: dict[str, dict[str, _Check] | None] = {
     "ui": {
         "theme": _is_str,
@@ -115,6 +126,10 @@ _SCHEMA: dict[str, dict[str, _Check] | None] = {
         "poll_interval": _is_number(0.2, 3600),
     },
     "demo": {"enabled": _is_bool, "seed": _is_int(0, 2**31), "speed": _is_number(0.1, 100)},
+    "clipboard": {
+        "backend": _is_choice("auto", "native", "osc52", "buffer"),
+        "remote_file": _is_str,
+    },
     "keys": None,  # binding id -> keys; checked below
     "providers": None,  # [providers.NAME] sections; see tui.config_providers
 }
@@ -215,6 +230,7 @@ def parse_settings(text: str, where: str, *, state_dir: Path | None = None) -> S
     providers = parse_providers(data.get("providers", {}), fail, locate.table)
     ui = data.get("ui", {})
     demo = data.get("demo", {})
+    clipboard = data.get("clipboard", {})
     return Settings(
         state_dir=state_dir or default_state_dir(),
         config_path=Path(where),
@@ -228,4 +244,6 @@ def parse_settings(text: str, where: str, *, state_dir: Path | None = None) -> S
         poll_interval=float(ui.get("poll_interval", 2.0)),
         keymap=dict(data.get("keys", {})),
         providers=providers,
+        clipboard_backend=clipboard.get("backend", "auto"),
+        clipboard_remote_file=clipboard.get("remote_file", "clipboard.txt"),
     )

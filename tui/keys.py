@@ -28,6 +28,7 @@ APP_KEYS = (
         "Shells / dashboard",
         "anywhere",
     ),
+    KeySpec("push-clipboard", "alt+v,ctrl+shift+v", "push_clipboard", "Push clipboard", "anywhere"),
 )
 
 DASHBOARD_KEYS = (
@@ -35,6 +36,7 @@ DASHBOARD_KEYS = (
     KeySpec("log-search", "slash", "search_log", "Search log", "dashboard"),
     KeySpec("refresh", "r", "refresh", "Refresh", "dashboard", show=False),
     KeySpec("external-ssh", "x", "external_ssh", "System ssh", "dashboard"),
+    KeySpec("clipboard", "c", "app.clipboard", "Clipboard", "dashboard"),
 )
 
 TERMINAL_KEYS = (
@@ -71,13 +73,19 @@ def all_keys() -> tuple[KeySpec, ...]:
     return DASHBOARD_KEYS + WIDGET_KEYS + TERMINAL_KEYS + APP_KEYS
 
 
-_TERMINAL_CHORD_IDS = {"toggle-terminals", "next-tab", "previous-tab", "close-tab"}
+_TERMINAL_CHORD_IDS = {
+    "toggle-terminals",
+    "next-tab",
+    "previous-tab",
+    "close-tab",
+    "push-clipboard",
+}
 
 
 def terminal_passthrough(keymap: dict[str, str]) -> frozenset[str]:
     """Keys a focused terminal leaves to the app: the app chords, as remapped by `keymap`."""
     chords = [k for k in APP_KEYS + TERMINAL_KEYS if k.id in _TERMINAL_CHORD_IDS]
-    keys: set[str] = {"ctrl+shift+v"}  # reserved for pushing the clipboard ([clipboard])
+    keys: set[str] = set()
     for spec in chords:
         # Textual drops keys a focused widget consumes *before* it applies the keymap, so the
         # default keys must pass through too for a remapped chord to reach the app.

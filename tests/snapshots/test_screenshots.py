@@ -77,3 +77,38 @@ async def test_terminal_demo(app_factory: AppFactory, snap: Snap) -> None:
         )
         await pilot.pause()
         snap(app, "terminal-demo")
+
+
+async def test_clipboard_bridge_screen(
+    app_factory: AppFactory, snap: Snap, clock: ManualClock
+) -> None:
+    from tui.screens.clipboard import ClipboardScreen
+
+    app = app_factory()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle_dashboard(app, pilot)
+        app.bridge.write_local("module load openfoam/11\nsbatch run.sh\n")
+        app.bridge.record("to-cluster", "root@master-0", "module load openfoam/11\n", "shell")
+        app.bridge.receive("root@master-0", "residual 3.2e-05 at iter 412", "selection")
+        await pilot.press("c")
+        await wait_until(
+            lambda: isinstance(app.screen, ClipboardScreen), pause=pilot.pause, what="bridge screen"
+        )
+        await pilot.pause()
+        snap(app, "clipboard-bridge")
+
+
+async def test_paste_confirm_dialog(app_factory: AppFactory, snap: Snap) -> None:
+    from tui.screens.clipboard import PasteConfirmDialog
+
+    app = app_factory()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle_dashboard(app, pilot)
+        text = "cd $SCRATCH/run-17\nsbatch --array=1-24 sweep.sh\nsqueue --me\n"
+        await app.push_screen(
+            PasteConfirmDialog(
+                text, "3 lines into a shell that did not ask for bracketed paste", "root@master-0"
+            )
+        )
+        await pilot.pause()
+        snap(app, "paste-confirm")

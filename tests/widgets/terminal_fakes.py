@@ -103,6 +103,7 @@ class Host(App[None]):
     @on(TerminalView.CopyRequested)
     @on(TerminalView.Exited)
     @on(TerminalView.Bell)
+    @on(TerminalView.PasteRequested)
     def record(self, message: Message) -> None:
         self.received.append(message)
 

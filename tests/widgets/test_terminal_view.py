@@ -150,6 +150,18 @@ async def test_bracketed_paste_is_framed_and_stripped() -> None:
         assert backend.take() == b"\x1b[200~a[201~b\nc\x1b[201~"
 
 
+async def test_guarded_paste_is_only_requested_not_sent() -> None:
+    app = Host(FakeBackend(), guard_paste=True)
+    async with app.run_test(size=(40, 6)) as pilot:
+        view, backend = await started(pilot)
+        pilot.app.post_message(events.Paste("rm -rf x\nls\n"))
+        await wait_for(pilot, lambda: app.messages(TerminalView.PasteRequested), "the request")
+        request = app.messages(TerminalView.PasteRequested)[0]
+        assert isinstance(request, TerminalView.PasteRequested)
+        assert request.text == "rm -rf x\nls\n"
+        assert backend.take() == b""
+
+
 async def test_unbracketed_multiline_paste_sends_cr() -> None:
     async with Host(FakeBackend()).run_test(size=(40, 6)) as pilot:
         view, backend = await started(pilot)

@@ -245,9 +245,13 @@ class MainScreen(Screen[None]):
         search.add_class("-shown")
         search.focus()
 
+    @property
+    def highlighted_node(self) -> Node | None:
+        """The node under the nodes pane's cursor."""
+        return self.nodes.get(self.query_one(NodeTable).cursor_key or "")
+
     def action_external_ssh(self) -> None:
-        key = self.query_one(NodeTable).cursor_key
-        node = self.nodes.get(key or "")
+        node = self.highlighted_node
         if node is None or self.selected is None:
             self.notify("Highlight a node first.", title="System ssh")
             return

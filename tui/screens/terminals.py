@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from tui.keys import TERMINAL_KEYS
+from tui.models import SshTarget
 from widgets.terminal import messages
 from widgets.terminal.backend import TerminalBackend
 from widgets.terminal.view import TerminalView
@@ -28,6 +29,7 @@ class TerminalScreen(Screen[None]):
         self.passthrough_keys = passthrough_keys
         self._count = 0
         self._labels: dict[str, str] = {}
+        self._targets: dict[str, SshTarget] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("", id="terminal-hint")
@@ -45,17 +47,23 @@ class TerminalScreen(Screen[None]):
     @property
     def active_view(self) -> TerminalView | None:
         """The terminal of the selected tab."""
+        if not self.is_mounted:
+            return None
         tabs = self.query_one(TabbedContent)
         if not tabs.active:
             return None
         return tabs.get_pane(tabs.active).query_one(TerminalView)
 
-    async def open_tab(self, label: str, backend: TerminalBackend) -> TerminalView:
+    async def open_tab(
+        self, label: str, backend: TerminalBackend, target: SshTarget | None = None
+    ) -> TerminalView:
         """Add a tab running `backend`, select it and focus its terminal."""
         self._count += 1
         pane_id = f"shell-{self._count}"
-        view = TerminalView(backend, passthrough_keys=self.passthrough_keys)
+        view = TerminalView(backend, passthrough_keys=self.passthrough_keys, guard_paste=True)
         self._labels[pane_id] = label
+        if target is not None:
+            self._targets[pane_id] = target
         tabs = self.query_one(TabbedContent)
         await tabs.add_pane(TabPane(label, view, id=pane_id))
         tabs.active = pane_id
@@ -69,12 +77,23 @@ class TerminalScreen(Screen[None]):
         if pane is None or pane.id is None:
             return
         self._labels.pop(pane.id, None)
+        self._targets.pop(pane.id, None)
         await self.query_one(TabbedContent).remove_pane(pane.id)
         self._update_hint()
         if self.active_view is not None:
             self.active_view.focus()
         else:
             self.app.pop_screen()
+
+    def label_of(self, view: TerminalView) -> str:
+        """The label the tab was opened with (`user@node`)."""
+        pane = self._pane_of(view)
+        return self._labels.get(pane.id or "", "shell") if pane is not None else "shell"
+
+    def target_of(self, view: TerminalView) -> SshTarget | None:
+        """The SSH target of `view`'s session, when it is an SSH shell."""
+        pane = self._pane_of(view)
+        return self._targets.get(pane.id or "") if pane is not None else None
 
     def _pane_of(self, view: TerminalView) -> TabPane | None:
         for node in view.ancestors:

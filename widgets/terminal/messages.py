@@ -53,6 +53,14 @@ class CopyRequested(TerminalMessage, namespace="terminal_view"):
         """The selected text."""
 
 
+class PasteRequested(TerminalMessage, namespace="terminal_view"):
+    """The outer terminal pasted `text`; the view waits for the app to `paste()` it (or not)."""
+
+    def __init__(self, terminal_view: TerminalView, text: str) -> None:
+        super().__init__(terminal_view)
+        self.text = text
+
+
 class Started(TerminalMessage, namespace="terminal_view"):
     """The session is up (first start or a reconnect)."""
 

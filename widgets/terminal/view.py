@@ -82,6 +82,7 @@ class TerminalView(Widget, can_focus=True):
     CopyRequested = messages.CopyRequested
     Exited = messages.Exited
     Started = messages.Started
+    PasteRequested = messages.PasteRequested
     Bell = messages.Bell
 
     def __init__(
@@ -91,6 +92,7 @@ class TerminalView(Widget, can_focus=True):
         scrollback: int = 10_000,
         passthrough_keys: frozenset[str] = DEFAULT_PASSTHROUGH_KEYS,
         emulator_factory: EmulatorFactory = avt_emulator,
+        guard_paste: bool = False,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -102,6 +104,8 @@ class TerminalView(Widget, can_focus=True):
             scrollback: Lines of history kept.
             passthrough_keys: Keys never sent to the remote (left to app bindings).
             emulator_factory: The emulation engine (pyavt by default).
+            guard_paste: Post `PasteRequested` for the outer terminal's pastes instead of
+                sending them, so the app can confirm multi-line or large pastes first.
             name: The name of the widget.
             id: The ID of the widget in the DOM.
             classes: The CSS classes of the widget.
@@ -110,6 +114,7 @@ class TerminalView(Widget, can_focus=True):
         self.backend = backend
         self.scrollback = scrollback
         self.passthrough_keys = passthrough_keys
+        self.guard_paste = guard_paste
         self._factory = emulator_factory
         self._model: TerminalModel | None = None
         self._session = TerminalSession(backend, self)
@@ -322,7 +327,10 @@ class TerminalView(Widget, can_focus=True):
         if self.running:
             event.stop()
             event.prevent_default()
-            self.paste(event.text)
+            if self.guard_paste:
+                self.post_message(self.PasteRequested(self, event.text))
+            else:
+                self.paste(event.text)
 
     def paste(self, text: str) -> None:
         """Paste text: bracketed when the remote asked for it, escapes always stripped."""

@@ -1,0 +1,60 @@
+"""Remote clipboard files over SFTP against a real OpenSSH sshd: exact bytes, 0600, no leftovers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.sshd import SshdServer, running_sshd
+from tui.clipboard import ClipboardError, read_remote_file, write_remote_file
+from tui.ssh.pool import SshPool
+
+pytestmark = pytest.mark.sshd
+
+
+@pytest.fixture
+def sshd(tmp_path: Path) -> Iterator[SshdServer]:
+    with running_sshd(tmp_path / "sshd") as server:
+        yield server
+
+
+@pytest.fixture
+async def pool(tmp_path: Path, sshd: SshdServer) -> AsyncIterator[SshPool]:
+    pool = SshPool(
+        known_hosts_paths=[sshd.write_known_hosts(tmp_path / "known_hosts")], use_agent=False
+    )
+    yield pool
+    await pool.close()
+
+
+@pytest.mark.parametrize("text", ["ascii", "日本語 🚀", "crlf\r\nline\r\n", "y" * 1_000_000])
+async def test_write_then_read_is_exact(
+    tmp_path: Path, pool: SshPool, sshd: SshdServer, text: str
+) -> None:
+    target = tmp_path / "remote" / "clip.txt"
+    target.parent.mkdir()
+    sftp = await pool.open_sftp(sshd.target())
+    try:
+        written = await write_remote_file(sftp, str(target), text)
+        assert written == len(text.encode())
+        assert target.read_bytes() == text.encode()
+        assert target.stat().st_mode & 0o777 == 0o600
+        assert await read_remote_file(sftp, str(target)) == text
+        assert [p.name for p in target.parent.iterdir()] == ["clip.txt"]
+    finally:
+        sftp.exit()
+
+
+async def test_unwritable_or_missing_paths_fail_with_a_clear_message(
+    tmp_path: Path, pool: SshPool, sshd: SshdServer
+) -> None:
+    sftp = await pool.open_sftp(sshd.target())
+    try:
+        with pytest.raises(ClipboardError, match=r"could not write /nonexistent/dir/clip\.txt"):
+            await write_remote_file(sftp, "/nonexistent/dir/clip.txt", "x")
+        with pytest.raises(ClipboardError, match="could not read"):
+            await read_remote_file(sftp, str(tmp_path / "missing.txt"))
+    finally:
+        sftp.exit()
