@@ -1,0 +1,235 @@
+"""SlurmProvider logic over canned command output (the real thing: tests/integration)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tui.clock import ManualClock
+from tui.errors import (
+    ConfigError,
+    ProviderError,
+    ProviderUnavailable,
+    SshAuthError,
+    SshDisconnected,
+    SshUnreachable,
+)
+from tui.models import JobState, Node, NodeState, SshTarget
+from tui.providers.base import Capability, ProviderContext, provider_class
+from tui.providers.slurm import SlurmProvider
+from tui.providers.slurm_shell import NodeAccessDenied, node_access_error
+from tui.providers.slurm_view import format_left
+
+DATA = Path(__file__).parent.parent / "data" / "slurm"
+STARTED = datetime.fromtimestamp(1795554469, UTC)
+
+Reply = tuple[int, str, str]
+
+
+class CannedPool:
+    """Answers commands by their first word; records what was run."""
+
+    def __init__(self, answers: dict[str, Reply | Callable[[], Reply]]) -> None:
+        self.answers = answers
+        self.commands: list[str] = []
+
+    async def run(
+        self,
+        target: SshTarget,
+        command: str,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109 - SshPool.run's signature
+    ) -> Reply:
+        self.commands.append(command)
+        program = command.split()[0].rsplit("/", 1)[-1]
+        answer = self.answers[program]
+        return answer() if callable(answer) else answer
+
+    async def close(self) -> None:
+        pass
+
+
+def canned(squeue: str = "squeue-23.11.json", sinfo: str = "sinfo-23.11.json") -> CannedPool:
+    return CannedPool(
+        {
+            "squeue": (0, (DATA / squeue).read_text(), ""),
+            "sinfo": (0, (DATA / sinfo).read_text(), ""),
+            "id": (0, "alice\n", ""),
+            "scancel": (0, "", ""),
+        }
+    )
+
+
+def provider(pool: CannedPool, clock: ManualClock | None = None, **options: Any) -> SlurmProvider:
+    made = SlurmProvider("hpc", host="login.example", clock=clock, **options)
+    made.use_pool(pool)  # type: ignore[arg-type]
+    return made
+
+
+def test_registered_with_options_and_capabilities(tmp_path: Path) -> None:
+    assert provider_class("slurm") is SlurmProvider
+    assert set(SlurmProvider.OPTIONS) == {
+        "host", "ssh_alias", "user", "port", "key", "all_users", "poll_interval", "node_port",
+        "bin_dir",
+    }  # fmt: skip
+    assert SlurmProvider.capabilities == set(Capability)
+    context = ProviderContext(tmp_path, tmp_path / "known_hosts", ManualClock(), name="hpc")
+    made = SlurmProvider.create({"ssh_alias": "mycluster", "key": "~/.ssh/id_hpc"}, context)
+    assert made.name == "hpc"
+    assert made.login == SshTarget("mycluster", 22, None, Path("~/.ssh/id_hpc").expanduser())
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"host": "a", "ssh_alias": "b"},
+        {"host": "a", "port": 0},
+        {"host": "a", "poll_interval": 0},
+    ],
+)
+def test_bad_options(options: dict[str, Any]) -> None:
+    with pytest.raises(ConfigError, match=r"\[providers\.x\]"):
+        SlurmProvider("x", **options)
+
+
+async def test_jobs_are_filtered_to_the_login_user_with_details() -> None:
+    clock = ManualClock(STARTED + timedelta(minutes=50))
+    pool = canned()
+    slurm = provider(pool, clock)
+    jobs = {job.id: job for job in await slurm.list_jobs()}
+    assert pool.commands == ["squeue --json --me", "id -un"]
+    assert "108" not in jobs  # bob's
+    assert list(jobs)[:2] == ["107", "102"]  # active first, newest first
+    run = jobs["101"]
+    assert run.state is JobState.RUNNING and run.node_count == 3
+    assert run.status_detail == "cn[001-002,010] · 10 min left"
+    assert slurm.minutes_left(run) == pytest.approx(10.0)
+    assert slurm.time_left(run) == timedelta(minutes=10)
+    assert slurm.time_warning(run) is None  # exactly 10 min: no warning yet
+    clock.advance(3 * 60 + 20)
+    assert slurm.time_warning(run) == "6 min left"
+    clock.advance(8 * 60)
+    assert slurm.minutes_left(run) == 0.0 and slurm.time_warning(run) == "0 s left"
+    assert jobs["102"].status_detail == "pending: Priority"
+    assert slurm.minutes_left(jobs["102"]) is None
+    assert jobs["103"].status_detail == "failed · exit 3"
+    assert jobs["104"].status_detail == "failed · killed by SIGKILL (9)"
+    assert jobs["105"].status_detail == "cancelled" and jobs["105"].ended is not None
+    assert slurm.log_path(jobs["101"]) == "/home/alice/run/cfd-wing-101.out"
+    assert slurm.log_path(jobs["107"]) == "/home/alice/run/sweep-106_1.out"
+    assert slurm.banner() == "Slurm 23.11.4 via login.example"
+
+
+async def test_all_users_and_bin_dir() -> None:
+    pool = canned()
+    slurm = provider(pool, all_users=True, bin_dir="/opt/slurm/bin/")
+    jobs = {job.id: job for job in await slurm.list_jobs()}
+    assert jobs["108"].owner == "bob"
+    assert pool.commands == ["/opt/slurm/bin/squeue --json"]
+
+
+async def test_nodes_come_from_sinfo_and_go_through_the_login_host() -> None:
+    pool = canned()
+    slurm = provider(pool, node_port=2222, key="/k")
+    job = next(j for j in await slurm.list_jobs() if j.id == "101")
+    nodes = await slurm.list_nodes(job)
+    assert [(n.name, n.host, n.role) for n in nodes] == [
+        ("cn001", "10.1.0.1", "batch"),
+        ("cn002", "10.1.0.2", "compute"),
+        ("cn010", "10.1.0.10", "compute"),
+    ]
+    assert [n.state for n in nodes] == [NodeState.RUNNING, NodeState.RUNNING, NodeState.DOWN]
+    assert nodes[0].load == 31.5 and nodes[0].cores == 64 and nodes[0].user == "alice"
+    target = slurm.ssh_target(nodes[0])
+    assert target == SshTarget("10.1.0.1", 2222, "alice", Path("/k"), jump=slurm.login)
+    assert slurm.login == SshTarget("login.example", 22, None, Path("/k"))
+
+
+async def test_22_05_nodes_and_node_list_of_a_cancelled_job() -> None:
+    pool = canned("squeue-22.05.json", "sinfo-22.05.json")
+    pool.answers["id"] = (0, "slurmtest\n", "")
+    slurm = provider(pool)
+    jobs = {job.name: job for job in await slurm.list_jobs()}
+    nodes = await slurm.list_nodes(jobs["tocancel"])
+    assert [(n.name, n.state) for n in nodes] == [("node04", NodeState.STOPPED)]
+    assert jobs["bad"].status_detail == "failed · exit 3"
+    assert slurm.log_path(jobs["bad"]) is not None
+    assert str(slurm.log_path(jobs["bad"])).endswith(f"/bad-{jobs['bad'].id}.out")
+
+
+@pytest.mark.parametrize(
+    ("reply", "error", "match"),
+    [
+        ((127, "", "bash: squeue: command not found"), ProviderUnavailable, "not found"),
+        ((1, "", "squeue: unrecognized option '--json'"), ProviderError, "too old"),
+        (
+            (1, "", "squeue: error: Unable to contact slurm controller"),
+            ProviderUnavailable,
+            "slurmctld",
+        ),
+        ((2, "", "boom"), ProviderError, r"exit 2\): boom"),
+        (
+            (0, (DATA / "squeue-22.05-controller-down.json").read_text(), ""),
+            ProviderUnavailable,
+            "controller",
+        ),
+    ],
+)
+async def test_command_failures(reply: Reply, error: type[Exception], match: str) -> None:
+    pool = canned()
+    pool.answers["squeue"] = reply
+    with pytest.raises(error, match=match):
+        await provider(pool).list_jobs()
+
+
+async def test_unreachable_login_host_is_provider_unavailable() -> None:
+    def refuse() -> Reply:
+        raise SshUnreachable("connection refused by login.example:22")
+
+    pool = canned()
+    pool.answers["squeue"] = refuse
+    with pytest.raises(ProviderUnavailable, match="cannot reach the Slurm login host") as info:
+        await provider(pool).list_jobs()
+    assert isinstance(info.value.__cause__, SshUnreachable)
+
+
+async def test_stop_job_runs_scancel_once() -> None:
+    pool = canned()
+    slurm = provider(pool)
+    job = next(j for j in await slurm.list_jobs() if j.id == "101")
+    await slurm.stop_job(job)
+    assert pool.commands[-1] == "scancel 101"
+    pool.answers["scancel"] = (1, "", "scancel: error: Kill job error on job id 101: denied")
+    with pytest.raises(ProviderError, match="denied") as info:
+        await slurm.stop_job(job)
+    assert info.value.title == "Cancel failed"
+    assert pool.commands.count("scancel 101") == 2  # one call each, no retry
+
+
+def test_node_refusals_are_explained() -> None:
+    node = Node("42", "cn001", "batch", "10.1.0.1", 22, NodeState.STOPPED, user="alice")
+    login = SshTarget("login.example")
+    target = SshTarget("10.1.0.1", 22, "alice", jump=login)
+    refused = node_access_error(node, target, SshAuthError("no key accepted"))
+    assert isinstance(refused, NodeAccessDenied)
+    assert "pam_slurm_adopt" in refused.message and "job 42" in refused.message
+    assert "no key accepted" in refused.message
+    hung_up = node_access_error(node, target, SshDisconnected("closed during setup"))
+    assert isinstance(hung_up, NodeAccessDenied)
+    far = node_access_error(node, target, SshUnreachable("jump host could not connect"))
+    assert isinstance(far, SshUnreachable) and "login.example" in far.message
+    other = ProviderError("something else")
+    assert node_access_error(node, target, other) is other
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(7500, "2 h 05 min left"), (600, "10 min left"), (59, "59 s left"), (0, "0 s left")],
+)
+def test_format_left(seconds: int, text: str) -> None:
+    assert format_left(timedelta(seconds=seconds)) == text
