@@ -49,6 +49,7 @@ class ClusterdeckApp(App[None]):
         bridge: ClipboardBridge,
         clock: Clock,
         banner: str | None = None,
+        banner_note: str = "",
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -63,6 +64,7 @@ class ClusterdeckApp(App[None]):
             provider,
             clock,
             banner=banner,
+            banner_note=banner_note,
             poll_interval=settings.poll_interval,
             log_max_lines=settings.log_max_lines,
         )
@@ -104,7 +106,14 @@ class ClusterdeckApp(App[None]):
         label = f"{target.user + '@' if target.user else ''}{event.node.name}"
         if self.screen is not self.terminals:
             await self.push_screen(self.terminals)
-        await self.terminals.open_tab(label, SshShellBackend(self.pool, target), target)
+        backend = self.provider.shell_backend(event.node, self.pool) or SshShellBackend(
+            self.pool, target
+        )
+        await self.terminals.open_tab(label, backend, target, event.job.key)
+
+    def on_main_screen_jobs_refreshed(self, event: MainScreen.JobsRefreshed) -> None:
+        if self.terminals.is_mounted:
+            self.terminals.set_time_warnings(event.warnings)
 
     def run_system_ssh(self, target: SshTarget) -> None:
         """Suspend the dashboard and run OpenSSH's `ssh` on `target`, then come back."""

@@ -77,12 +77,11 @@ def make_app(
             path=str(settings.config_path) if settings.config_path else None,
             line=chosen.line,
         ) from None
-    if settings.config_path is None:
-        banner = NO_CONFIG_BANNER
-    else:
-        others = len(settings.providers) - 1
-        more = f" · {others} more: --provider NAME" if others > 0 else ""
-        banner = f"{provider.banner() or chosen.name} ({chosen.type}){more}"
+    banner = NO_CONFIG_BANNER if settings.config_path is None else None
+    others = len(settings.providers) - 1
+    note = f" ({chosen.type})" if banner is None else ""
+    if others > 0:
+        note += f" · {others} more: --provider NAME"
     app: ClusterdeckApp | None = None
 
     async def ask_passphrase(key_path: Path) -> str | None:
@@ -92,6 +91,7 @@ def make_app(
         known_hosts_paths=[Path.home() / ".ssh" / "known_hosts", settings.known_hosts_path],
         passphrase_callback=ask_passphrase,
     )
+    provider.use_pool(pool)
     bridge = ClipboardBridge(
         prefer=settings.clipboard_backend,
         osc52_writer=lambda text: app.copy_to_clipboard(text) if app is not None else None,
@@ -103,7 +103,8 @@ def make_app(
         pool=pool,
         bridge=bridge,
         clock=clock,
-        banner=f"{banner} · clipboard: {bridge.description}",
+        banner=banner,
+        banner_note=f"{note} · clipboard: {bridge.description}",
     )
     return app
 

@@ -35,8 +35,10 @@ DASHBOARD_KEYS = (
     KeySpec("focus-log", "l", "focus_log", "Log", "dashboard"),
     KeySpec("log-search", "slash", "search_log", "Search log", "dashboard"),
     KeySpec("refresh", "r", "refresh", "Refresh", "dashboard", show=False),
-    KeySpec("external-ssh", "x", "external_ssh", "System ssh", "dashboard"),
+    KeySpec("external-ssh", "x", "external_ssh", "System ssh", "dashboard", show=False),
     KeySpec("clipboard", "c", "app.clipboard", "Clipboard", "dashboard"),
+    KeySpec("job-details", "i", "job_details", "Details", "dashboard", show=False),
+    KeySpec("stop-job", "s", "stop_job", "Stop job", "dashboard"),
 )
 
 TERMINAL_KEYS = (

@@ -72,7 +72,10 @@ class KeyedTable(DataTable[Cell]):
                     self.columns, zip(old, cells, strict=True), strict=False
                 ):
                     if before != after:
-                        self.update_cell(key, column, after)
+                        # Widen the column only when needed: measuring is not free, and
+                        # narrowing would make the table jump.
+                        wider = len(str(after)) > len(str(before))
+                        self.update_cell(key, column, after, update_width=wider)
                 self._cells[key] = cells
             return
         cursor_key = self.cursor_key

@@ -55,3 +55,17 @@ def snap(request: pytest.FixtureRequest) -> Snap:
             )
 
     return compare
+
+
+@pytest.fixture
+def save_screenshot(request: pytest.FixtureRequest) -> Snap:
+    """For screens showing live data (real Slurm, ports, clocks): written with
+    `--update-screenshots`, never compared."""
+    update = bool(request.config.getoption("--update-screenshots"))
+
+    def save(app: App[object], name: str) -> None:
+        svg = normalize(app.export_screenshot(title=name))
+        if update:
+            (SCREENSHOTS / f"{name}.svg").write_text(svg)
+
+    return save

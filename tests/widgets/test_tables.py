@@ -110,3 +110,15 @@ async def test_enter_on_a_node_requests_a_shell() -> None:
         assert requests == ["worker-1"]
         assert str(table.get_cell("master-0", "load")) == "31.2"
         assert str(table.get_cell("master-0", "address")) == "127.0.0.1:2222"
+
+
+async def test_a_longer_value_widens_its_column() -> None:
+    app = Host()
+    async with app.run_test(size=(100, 20)) as pilot:
+        table = app.query_one(JobTable)
+        table.update_jobs([JobRow("a", "a", "queued", "waiting", detail="x")])
+        await pilot.pause()
+        table.update_jobs([JobRow("a", "a", "running", "active", detail="node[01-02] · 29 min")])
+        await pilot.pause()
+        row = table.render_line(1).text  # row 0 is the header
+        assert "RUNNING" in row and "node[01-02] · 29 min" in row

@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from tui.clock import Clock
-from tui.errors import ConfigError
+from tui.errors import ConfigError, ProviderError
 from tui.models import Job, LogBatch, Node, SshTarget
+from tui.ssh.pool import SshPool
+from tui.ssh.shell import SshShellBackend
 
 ENTRY_POINT_GROUP = "clusterdeck.providers"
 
@@ -91,6 +93,29 @@ class Provider(ABC):
     @abstractmethod
     def ssh_target(self, node: Node) -> SshTarget:
         """How to reach `node` over SSH."""
+
+    # --- optional abilities (a provider overrides what it supports) ---------------------------
+
+    def use_pool(self, pool: SshPool) -> None:  # noqa: B027 - optional hook
+        """Share the app's SSH pool (for providers that run commands over SSH)."""
+
+    def shell_backend(
+        self, node: Node, pool: SshPool | None = None, *, command: str | None = None
+    ) -> SshShellBackend | None:
+        """A provider-specific shell for `node`, or None for a plain SSH shell to its target."""
+        return None
+
+    async def stop_job(self, job: Job) -> None:
+        """Stop (cancel) `job`. Only called when `Capability.STOP_JOB` is offered."""
+        raise ProviderError(f"the {self.name} provider cannot stop jobs")
+
+    async def job_details(self, job: Job) -> dict[str, str]:
+        """Extra facts about `job` for its detail view (e.g. access CIDR, SSH key)."""
+        return {}
+
+    def time_warning(self, job: Job) -> str | None:
+        """A short warning when `job` is about to hit its time limit, else None."""
+        return None
 
     def banner(self) -> str | None:
         """A one-line message for the status bar (for example, that this is the demo)."""

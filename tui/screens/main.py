@@ -18,7 +18,8 @@ from tui.clock import Clock
 from tui.errors import ClusterdeckError, as_user_error
 from tui.keys import DASHBOARD_KEYS
 from tui.models import Job, JobState, Node
-from tui.providers.base import Provider
+from tui.providers.base import Capability, Provider
+from tui.screens.confirm import ConfirmDialog, DetailsDialog
 from tui.screens.rows import job_row, node_row
 from widgets.job_table import JobTable
 from widgets.log_view import LogView
@@ -41,17 +42,28 @@ class MainScreen(Screen[None]):
             self.node = node
             self.external = external
 
+    class JobsRefreshed(Message):
+        """Fresh job states, with the time-limit warnings of jobs about to end."""
+
+        def __init__(self, jobs: dict[str, Job], warnings: dict[str, str]) -> None:
+            super().__init__()
+            self.jobs = jobs
+            self.warnings = warnings
+
     def __init__(
         self,
         provider: Provider,
         clock: Clock,
         *,
         banner: str | None = None,
+        banner_note: str = "",
         poll_interval: float = 2.0,
         log_max_lines: int = 100_000,
     ) -> None:
         super().__init__()
-        self.banner = banner or f"clusterdeck · {provider.name}"
+        self.banner = banner
+        """A fixed top line; when None the provider's own banner (it may change on start)."""
+        self.banner_note = banner_note
         self.provider = provider
         self.clock = clock
         self.poll_interval = poll_interval
@@ -62,9 +74,10 @@ class MainScreen(Screen[None]):
         self.ready = asyncio.Event()
         self._log_job: Job | None = None
         self._log_ended = False
+        self._warned: set[str] = set()
 
     def compose(self) -> ComposeResult:
-        yield Static(self.banner, id="banner")
+        yield Static(self._banner_text(), id="banner")
         with Horizontal(id="top"):
             yield JobTable(id="jobs")
             yield NodeTable(id="nodes")
@@ -91,6 +104,7 @@ class MainScreen(Screen[None]):
             self._fail(self.query_one(JobTable), as_user_error(exc))
             return
         self.ready.set()
+        self.query_one("#banner", Static).update(self._banner_text())
         while True:
             await self.refresh_now()
             await asyncio.sleep(self.poll_interval)
@@ -109,6 +123,7 @@ class MainScreen(Screen[None]):
         now = self.clock.now()
         jobs_table.update_jobs([job_row(job, now) for job in jobs])
         jobs_table.border_title = f"Jobs ({len(jobs)})"
+        self._warn_about_time(jobs)
         if self.selected is None and jobs_table.cursor_key is not None:
             self._select(jobs_table.cursor_key)
         elif self.selected is not None:
@@ -122,6 +137,27 @@ class MainScreen(Screen[None]):
                 if restart_log:
                     self._stream_log(fresh)
             await self._refresh_nodes()
+
+    def _banner_text(self) -> str:
+        text = self.banner or self.provider.banner() or self.provider.name
+        return f"{text}{self.banner_note}"
+
+    def _warn_about_time(self, jobs: list[Job]) -> None:
+        warnings = {}
+        for job in jobs:
+            warning = self.provider.time_warning(job) if job.state.is_active else None
+            if warning:
+                warnings[job.key] = warning
+                if job.key not in self._warned:
+                    self._warned.add(job.key)
+                    self.notify(
+                        f"{job.name}: {warning} of its time limit. Its shells and "
+                        "tunnels close when it ends.",
+                        title="Time limit",
+                        severity="warning",
+                        timeout=15,
+                    )
+        self.post_message(self.JobsRefreshed(dict(self.jobs), warnings))
 
     async def _refresh_nodes(self) -> None:
         job = self.selected
@@ -256,6 +292,67 @@ class MainScreen(Screen[None]):
             self.notify("Highlight a node first.", title="System ssh")
             return
         self.post_message(self.ShellRequested(self.selected, node, external=True))
+
+    def action_job_details(self) -> None:
+        self._show_details()
+
+    @work(group="details", exit_on_error=False)
+    async def _show_details(self) -> None:
+        job = self.selected
+        if job is None:
+            return
+        facts = {
+            "Job": f"{job.name} ({job.id})",
+            "State": job.state.value,
+            "Provider": job.provider or self.provider.name,
+        }
+        for label, value in (
+            ("Owner", job.owner),
+            ("Detail", job.status_detail),
+            ("Submitted", job.submitted),
+            ("Started", job.started),
+            ("Ended", job.ended),
+        ):
+            if value:
+                facts[label] = str(value)
+        try:
+            facts.update(await self.provider.job_details(job))
+        except Exception as exc:
+            error = as_user_error(exc)
+            facts["Details unavailable"] = error.message
+        await self.app.push_screen(DetailsDialog(f"Job {job.name}", facts))
+
+    def action_stop_job(self) -> None:
+        job = self.selected
+        if job is None:
+            return
+        if Capability.STOP_JOB not in self.provider.capabilities:
+            self.notify(f"The {self.provider.name} provider cannot stop jobs.", title="Stop job")
+            return
+        if not job.state.is_active:
+            self.notify(f"{job.name} is {job.state.value}: nothing to stop.", title="Stop job")
+            return
+        self._stop(job)
+
+    @work(group="stop-job", exit_on_error=False)
+    async def _stop(self, job: Job) -> None:
+        question = (
+            f"Stop {job.name} ({job.id})? Its processes end and its nodes go away; "
+            "open shells and tunnels to it close."
+        )
+        confirmed = await self.app.push_screen_wait(
+            ConfirmDialog("Stop job", question, confirm="Stop job")
+        )
+        if not confirmed:
+            return
+        try:
+            await self.provider.stop_job(job)  # never retried: stopping twice is not harmless
+        except Exception as exc:
+            error = as_user_error(exc, title="Stop failed")
+            self.notify(error.message, title=error.title, severity="error")
+            return
+        self.notify(f"Asked {self.provider.name} to stop {job.name}.", title="Stop job")
+        await self.refresh_now()
 
     async def action_refresh(self) -> None:
         await self.refresh_now()

@@ -30,6 +30,8 @@ class TerminalScreen(Screen[None]):
         self._count = 0
         self._labels: dict[str, str] = {}
         self._targets: dict[str, SshTarget] = {}
+        self._jobs: dict[str, str] = {}
+        self._warnings: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("", id="terminal-hint")
@@ -55,7 +57,11 @@ class TerminalScreen(Screen[None]):
         return tabs.get_pane(tabs.active).query_one(TerminalView)
 
     async def open_tab(
-        self, label: str, backend: TerminalBackend, target: SshTarget | None = None
+        self,
+        label: str,
+        backend: TerminalBackend,
+        target: SshTarget | None = None,
+        job_key: str | None = None,
     ) -> TerminalView:
         """Add a tab running `backend`, select it and focus its terminal."""
         self._count += 1
@@ -64,6 +70,8 @@ class TerminalScreen(Screen[None]):
         self._labels[pane_id] = label
         if target is not None:
             self._targets[pane_id] = target
+        if job_key is not None:
+            self._jobs[pane_id] = job_key
         tabs = self.query_one(TabbedContent)
         await tabs.add_pane(TabPane(label, view, id=pane_id))
         tabs.active = pane_id
@@ -84,6 +92,14 @@ class TerminalScreen(Screen[None]):
             self.active_view.focus()
         else:
             self.app.pop_screen()
+
+    def set_time_warnings(self, warnings: dict[str, str]) -> None:
+        """Show `warnings` (job key -> "6 min left") beside the tabs of those jobs."""
+        self._warnings = warnings
+        for pane in self.query(TabPane):
+            if pane.id in self._jobs:
+                view = pane.query_one(TerminalView)
+                self._set_label(view, " (exited)" if view.state == "exited" else "")
 
     def label_of(self, view: TerminalView) -> str:
         """The label the tab was opened with (`user@node`)."""
@@ -106,6 +122,9 @@ class TerminalScreen(Screen[None]):
         if pane is None or pane.id is None:
             return
         base = title or self._labels.get(pane.id, "shell")
+        warning = self._warnings.get(self._jobs.get(pane.id, ""))
+        if warning:
+            suffix += f" ⚠ {warning}"
         self.query_one(TabbedContent).get_tab(pane.id).label = f"{base}{suffix}"
 
     def _update_hint(self) -> None:

@@ -1,0 +1,67 @@
+"""A yes/no question, and a read-only details view."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import ClassVar
+
+from rich.table import Table
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Static
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """Returns True only when the user presses the confirm button."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(False)", "Cancel", id="confirm-cancel"),
+    ]
+
+    def __init__(self, title: str, question: str, *, confirm: str = "Yes") -> None:
+        super().__init__()
+        self.title_text = title
+        self.question = question
+        self.confirm_label = confirm
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box") as box:
+            box.border_title = self.title_text
+            yield Label(self.question)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.confirm_label, id="confirm", variant="error")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "confirm")
+
+
+class DetailsDialog(ModalScreen[None]):
+    """Key/value facts about something (a job), closed with escape."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,i", "dismiss", "Close", id="details-close"),
+    ]
+
+    def __init__(self, title: str, facts: Mapping[str, str]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.facts = facts
+
+    def compose(self) -> ComposeResult:
+        table = Table(box=None, show_header=False, expand=True)
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column(overflow="fold")
+        for key, value in self.facts.items():
+            table.add_row(key, value)
+        with Vertical(classes="dialog-box") as box:
+            box.border_title = self.title_text
+            box.border_subtitle = "esc to close"
+            yield Static(table)
