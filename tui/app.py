@@ -6,6 +6,7 @@ import asyncio
 import shlex
 import subprocess
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -16,17 +17,19 @@ from textual.screen import Screen
 from tui.clipboard import ClipboardBridge
 from tui.clock import Clock
 from tui.config import Settings
-from tui.errors import ClusterdeckError
+from tui.errors import ClusterdeckError, HostKeyChanged, HostKeyUnknown
 from tui.keys import APP_KEYS, all_keys, terminal_passthrough
 from tui.models import SshTarget
 from tui.providers.base import Provider
 from tui.screens.clipboard import ClipboardScreen
 from tui.screens.clipboard_flow import ClipboardFlow
 from tui.screens.help import HelpScreen
+from tui.screens.hostkey import alert_changed, ask_trust
+from tui.screens.keys import KeysScreen
 from tui.screens.main import MainScreen
 from tui.screens.passphrase import PassphraseDialog
 from tui.screens.terminals import TerminalScreen
-from tui.ssh import SshPool, SshShellBackend
+from tui.ssh import SshPool, SshShellBackend, TrustChoice
 from widgets.terminal import messages
 
 
@@ -50,6 +53,7 @@ class ClusterdeckApp(App[None]):
         clock: Clock,
         banner: str | None = None,
         banner_note: str = "",
+        provider_type: str = "",
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -60,6 +64,8 @@ class ClusterdeckApp(App[None]):
             self, bridge, remote_file=settings.clipboard_remote_file
         )
         self.clock = clock
+        self.provider_type = provider_type
+        self._active_jobs: set[str] | None = None
         self.main_screen = MainScreen(
             provider,
             clock,
@@ -103,6 +109,7 @@ class ClusterdeckApp(App[None]):
         if event.external:
             self.run_system_ssh(target)
             return
+        target = replace(target, trust_scope=event.job.key)
         label = f"{target.user + '@' if target.user else ''}{event.node.name}"
         if self.screen is not self.terminals:
             await self.push_screen(self.terminals)
@@ -114,6 +121,13 @@ class ClusterdeckApp(App[None]):
     def on_main_screen_jobs_refreshed(self, event: MainScreen.JobsRefreshed) -> None:
         if self.terminals.is_mounted:
             self.terminals.set_time_warnings(event.warnings)
+        active = {key for key, job in event.jobs.items() if not job.state.is_finished}
+        if self._active_jobs is None:
+            self.pool.retain_job_trust(active)  # jobs that ended while the app was closed
+        else:
+            for key in self._active_jobs - active:
+                self.pool.forget_job_trust(key)  # host keys trusted for that job only
+        self._active_jobs = active
 
     def run_system_ssh(self, target: SshTarget) -> None:
         """Suspend the dashboard and run OpenSSH's `ssh` on `target`, then come back."""
@@ -135,6 +149,18 @@ class ClusterdeckApp(App[None]):
             )
             return
         self.notify(f"ssh exited with status {result.returncode}", title="System ssh")
+
+    async def ask_host_key(self, request: HostKeyUnknown) -> TrustChoice | None:
+        """Show an unknown host key and ask whether (and how long) to trust it."""
+        return await ask_trust(self, request)
+
+    def alert_host_key_changed(self, error: HostKeyChanged) -> None:
+        """Refuse loudly: a changed host key may be an attack."""
+        alert_changed(self, error)
+
+    def action_keys(self) -> None:
+        if not isinstance(self.screen, KeysScreen):
+            self.push_screen(KeysScreen(provider_type=self.provider_type))
 
     async def ask_passphrase(self, key_path: Path) -> str | None:
         """Ask for `key_path`'s passphrase in a masked dialog (the SSH pool's callback)."""
@@ -201,7 +227,7 @@ def system_ssh_command(target: SshTarget, *, known_hosts: Path) -> list[str]:
     command = ["ssh", "-p", str(target.port)]
     if target.key_path is not None:
         command += ["-i", str(target.key_path)]
-    command += ["-o", f"UserKnownHostsFile=~/.ssh/known_hosts {known_hosts}"]
+    command += ["-o", f"UserKnownHostsFile=~/.ssh/known_hosts {known_hosts} {known_hosts}.jobs"]
     if target.jump is not None:
         command += ["-J", str(target.jump)]
     command.append(f"{target.user}@{target.host}" if target.user else target.host)

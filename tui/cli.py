@@ -20,7 +20,7 @@ from tui.config import (
     load_settings,
 )
 from tui.config_providers import ProviderConfig
-from tui.errors import ClusterdeckError, ConfigError
+from tui.errors import ClusterdeckError, ConfigError, HostKeyChanged, HostKeyUnknown
 from tui.providers.base import ProviderContext, provider_class
 
 TYPE_CHECKING = False
@@ -63,7 +63,7 @@ def make_app(
     """Build the services for `settings` and the app that shows them."""
     from tui.app import ClusterdeckApp
     from tui.clipboard import ClipboardBridge
-    from tui.ssh import SshPool
+    from tui.ssh import SshPool, TrustChoice
 
     chosen = choose_provider(settings, only)
     clock = clock or SystemClock()
@@ -87,9 +87,18 @@ def make_app(
     async def ask_passphrase(key_path: Path) -> str | None:
         return None if app is None else await app.ask_passphrase(key_path)
 
+    async def ask_host_key(request: HostKeyUnknown) -> TrustChoice | None:
+        return None if app is None else await app.ask_host_key(request)
+
+    def host_key_changed(error: HostKeyChanged) -> None:
+        if app is not None:
+            app.alert_host_key_changed(error)
+
     pool = SshPool(
         known_hosts_paths=[Path.home() / ".ssh" / "known_hosts", settings.known_hosts_path],
         passphrase_callback=ask_passphrase,
+        host_key_callback=ask_host_key,
+        host_key_alert=host_key_changed,
     )
     provider.use_pool(pool)
     bridge = ClipboardBridge(
@@ -105,6 +114,7 @@ def make_app(
         clock=clock,
         banner=banner,
         banner_note=f"{note} · clipboard: {bridge.description}",
+        provider_type=chosen.type,
     )
     return app
 
@@ -153,6 +163,11 @@ def resolve_settings(args: argparse.Namespace) -> Settings:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; returns the process exit status."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["serve"]:
+        from tui.serve import run_serve_command
+
+        return run_serve_command(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         settings = resolve_settings(args)

@@ -8,6 +8,7 @@ over SFTP; from the cluster come terminal selections, OSC 52 writes and fetched 
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 import secrets
@@ -94,6 +95,8 @@ class ClipboardBridge:
     # --- which backend -------------------------------------------------------------------------
 
     def _choose(self, prefer: str) -> BackendName:
+        if prefer == "auto" and _in_browser() and self._osc52 is not None:
+            return "osc52"  # `clusterdeck serve`: the browser's clipboard, not the server's
         if prefer in ("auto", "native"):
             self._native = _native_functions()
             if self._native is not None:
@@ -162,6 +165,11 @@ class ClipboardBridge:
         """Text came from the cluster: put it on the local clipboard and remember it."""
         self.write_local(text)
         return self.record("from-cluster", node, text, how)
+
+
+def _in_browser() -> bool:
+    """True when Textual draws into a web page (`clusterdeck serve`, textual-serve)."""
+    return "web_driver" in os.environ.get("TEXTUAL_DRIVER", "")
 
 
 def _native_functions() -> tuple[Callable[[str], None], Callable[[], str]] | None:

@@ -38,6 +38,7 @@ DASHBOARD_KEYS = (
     KeySpec("external-ssh", "x", "external_ssh", "System ssh", "dashboard", show=False),
     KeySpec("clipboard", "c", "app.clipboard", "Clipboard", "dashboard"),
     KeySpec("job-details", "i", "job_details", "Details", "dashboard", show=False),
+    KeySpec("keys", "K", "app.keys", "SSH keys", "dashboard"),
     KeySpec("stop-job", "s", "stop_job", "Stop job", "dashboard"),
 )
 

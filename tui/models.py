@@ -51,6 +51,8 @@ class SshTarget:
     user: str | None = None
     key_path: Path | None = None
     jump: SshTarget | None = None
+    trust_scope: str | None = None
+    """The job (e.g. `Job.key`) an unknown host key may be trusted for, only while it runs."""
 
     @property
     def pool_key(self) -> tuple[str | None, str, int, tuple[object, ...] | None]:

@@ -119,24 +119,42 @@ async def test_exit_shows_the_status_and_r_reconnects(running_app: Running) -> N
     await wait_until(lambda: screen_has(view, "again"), pause=pilot.pause, what="new shell")
 
 
-async def test_unknown_host_key_is_refused_with_its_fingerprint(running_app: Running) -> None:
+async def test_unknown_host_key_asks_cancel_refuses_trust_job_connects(
+    running_app: Running,
+) -> None:
+    from tui.screens.hostkey import HostKeyDialog
+
     app, pilot = running_app
     app.settings.known_hosts_path.write_text("")  # forget every demo host key
-    view = await open_shell_expect_failure(app, pilot)
-    text = view.status_text or ""
-    assert "Unknown host key: 127.0.0.1:" in text
-    assert "SHA256:" in text
+    view = await open_shell_expect_dialog(app, pilot)
+    dialog = app.screen
+    assert "SHA256:" in str(dialog.query_one("#hostkey-facts").render())
+    await pilot.press("escape")  # cancel: refused, with the fingerprint in the tab
+    await wait_until(lambda: view.state == "exited", pause=pilot.pause, within=15, what="refused")
+    status = view.status_text or ""
+    assert "Unknown host key: 127.0.0.1:" in status and "SHA256:" in status
+    await pilot.press("r")  # retry, and trust it for this job only
+    await wait_until(
+        lambda: isinstance(app.screen, HostKeyDialog), pause=pilot.pause, what="asked again"
+    )
+    await pilot.press("j")
+    await wait_until(lambda: view.running, pause=pilot.pause, within=15, what="connected")
+    assert app.settings.known_hosts_path.read_text() == ""  # not remembered for good
 
 
-async def open_shell_expect_failure(app: ClusterdeckApp, pilot: Pilot[None]) -> TerminalView:
+async def open_shell_expect_dialog(app: ClusterdeckApp, pilot: Pilot[None]) -> TerminalView:
+    from tui.screens.hostkey import HostKeyDialog
+
     app.main_screen.query_one(NodeTable).focus()
     await pilot.press("enter")
     await wait_until(lambda: len(app.terminals.views) == 1, pause=pilot.pause, what="tab")
-    view = app.terminals.views[0]
     await wait_until(
-        lambda: view.state == "exited", pause=pilot.pause, within=15, what="connection refused"
+        lambda: isinstance(app.screen, HostKeyDialog),
+        pause=pilot.pause,
+        within=15,
+        what="host key dialog",
     )
-    return view
+    return app.terminals.views[0]
 
 
 async def test_remapped_release_chord_passes_through_the_terminal(
@@ -167,7 +185,7 @@ def test_system_ssh_command_verifies_host_keys(tmp_path: object) -> None:
         "-i",
         "/k/id",
         "-o",
-        "UserKnownHostsFile=~/.ssh/known_hosts /state/known_hosts",
+        "UserKnownHostsFile=~/.ssh/known_hosts /state/known_hosts /state/known_hosts.jobs",
         "-J",
         "me@login.example",
         "uprod@10.0.0.4",

@@ -84,7 +84,8 @@ def test_choose_provider_prefers_the_named_then_the_first_then_the_demo(tmp_path
     from tui.config import Settings, parse_settings
 
     settings = parse_settings(
-        '[providers.a]\ntype = "demo"\n[providers.b]\ntype = "demo"\nseed = 3\n', "c.toml",
+        '[providers.a]\ntype = "demo"\n[providers.b]\ntype = "demo"\nseed = 3\n',
+        "c.toml",
         state_dir=tmp_path,
     )
     assert choose_provider(settings).name == "a"

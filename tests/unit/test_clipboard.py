@@ -111,3 +111,8 @@ def test_prefer_buffer_ignores_the_native_clipboard(x_display: str) -> None:
     assert bridge.backend == "buffer"
     bridge.write_local("private")
     assert bridge.read_local() == "private"
+
+
+def test_in_a_browser_osc52_is_preferred(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TEXTUAL_DRIVER", "textual.drivers.web_driver:WebDriver")
+    assert ClipboardBridge(osc52_writer=lambda text: None).backend == "osc52"

@@ -114,11 +114,11 @@ def test_provider_sections_are_validated_and_kept_in_order(tmp_path: Path) -> No
 
 
 BAD_PROVIDERS = [
-    ("[providers.x]\nseed = 1\n", 1, "[providers.x] needs `type = \"...\"`"),
-    ("[providers.x]\ntype = \"nope\"\n", 2, "unknown provider type 'nope'"),
-    ("[providers.x]\ntype = \"demo\"\ncolour = 1\n", 3, "unknown key 'colour' for a demo"),
-    ("[providers.x]\ntype = \"demo\"\nseed = \"one\"\n", 3, "[providers.x] seed must be a whole"),
-    ("[providers.x]\ntype = \"demo\"\nspeed = true\n", 3, "[providers.x] speed must be a number"),
+    ("[providers.x]\nseed = 1\n", 1, '[providers.x] needs `type = "..."`'),
+    ('[providers.x]\ntype = "nope"\n', 2, "unknown provider type 'nope'"),
+    ('[providers.x]\ntype = "demo"\ncolour = 1\n', 3, "unknown key 'colour' for a demo"),
+    ('[providers.x]\ntype = "demo"\nseed = "one"\n', 3, "[providers.x] seed must be a whole"),
+    ('[providers.x]\ntype = "demo"\nspeed = true\n', 3, "[providers.x] speed must be a number"),
     ("[providers]\nx = 3\n", 2, "[providers.x] must be a section with a `type` key"),
 ]
 

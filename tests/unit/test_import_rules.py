@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-UI_MODULES = {"tui.app", "tui.cli", "tui.__main__"}
+UI_MODULES = {"tui.app", "tui.cli", "tui.__main__", "tui.serve"}
 UI_PACKAGES = ("tui.screens",)
 
 

@@ -153,7 +153,7 @@ async def test_bracketed_paste_is_framed_and_stripped() -> None:
 async def test_guarded_paste_is_only_requested_not_sent() -> None:
     app = Host(FakeBackend(), guard_paste=True)
     async with app.run_test(size=(40, 6)) as pilot:
-        view, backend = await started(pilot)
+        _, backend = await started(pilot)
         pilot.app.post_message(events.Paste("rm -rf x\nls\n"))
         await wait_for(pilot, lambda: app.messages(TerminalView.PasteRequested), "the request")
         request = app.messages(TerminalView.PasteRequested)[0]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import os
 import socket
 from pathlib import Path
@@ -71,10 +72,23 @@ def load_or_create_key(path: Path, *, comment: str, with_public: bool = False) -
     return key
 
 
+def _listening(port: int) -> bool:
+    """Whether something listens on 127.0.0.1:`port` (another clusterdeck's demo node, say)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
 def record_host_keys(known_hosts: Path, entries: list[tuple[int, asyncssh.SSHKey]]) -> None:
     """Trust each key for its `[127.0.0.1]:port`, dropping stale demo lines for that key or port.
 
-    Lines not tagged with `KNOWN_HOSTS_TAG` are never touched.
+    A line for the same key on another port is stale only when nothing listens there any more:
+    several clusterdeck processes (`clusterdeck serve` sessions, say) may run the demo at once.
+    Lines not tagged with `KNOWN_HOSTS_TAG` are never touched. A lock file serialises writers.
     """
     fresh: list[str] = []
     hosts: set[str] = set()
@@ -84,22 +98,34 @@ def record_host_keys(known_hosts: Path, entries: list[tuple[int, asyncssh.SSHKey
         hosts.add(f"[127.0.0.1]:{port}")
         blobs.add(blob)
         fresh.append(f"[127.0.0.1]:{port} {algorithm} {blob} {KNOWN_HOSTS_TAG}")
-    try:
-        old = known_hosts.read_text(encoding="utf-8")
-        mode = known_hosts.stat().st_mode & 0o777
-    except FileNotFoundError:
-        old, mode = "", 0o600
-    except OSError as exc:
-        raise StateDirError(f"cannot read {known_hosts}: {exc.strerror}") from exc
 
     def stale(line: str) -> bool:
         fields = line.split()
         if len(fields) < 4 or fields[-1] != KNOWN_HOSTS_TAG:
             return False
-        return fields[0] in hosts or fields[2] in blobs
+        if fields[0] in hosts:
+            return True
+        port = fields[0].rpartition(":")[2]
+        return fields[2] in blobs and not (port.isdigit() and _listening(int(port)))
 
-    kept = [line for line in old.splitlines() if not stale(line)]
-    write_private_file(known_hosts, "\n".join([*kept, *fresh, ""]).encode(), mode)
+    lock_path = known_hosts.with_name(known_hosts.name + ".lock")
+    try:
+        lock = os.open(lock_path, os.O_WRONLY | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise StateDirError(f"cannot create {lock_path}: {exc.strerror}") from exc
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            old = known_hosts.read_text(encoding="utf-8")
+            mode = known_hosts.stat().st_mode & 0o777
+        except FileNotFoundError:
+            old, mode = "", 0o600
+        except OSError as exc:
+            raise StateDirError(f"cannot read {known_hosts}: {exc.strerror}") from exc
+        kept = [line for line in old.splitlines() if not stale(line)]
+        write_private_file(known_hosts, "\n".join([*kept, *fresh, ""]).encode(), mode)
+    finally:
+        os.close(lock)  # releases the lock
 
 
 class _NodeSFTPServer(asyncssh.SFTPServer):

@@ -8,5 +8,15 @@ from __future__ import annotations
 from tui.ssh.auth import PassphraseCallback
 from tui.ssh.pool import SshPool
 from tui.ssh.shell import SessionExit, SshShellBackend
+from tui.ssh.trust import HostKeyAlert, HostKeyCallback, TrustChoice, TrustRequest
 
-__all__ = ["PassphraseCallback", "SessionExit", "SshPool", "SshShellBackend"]
+__all__ = [
+    "HostKeyAlert",
+    "HostKeyCallback",
+    "PassphraseCallback",
+    "SessionExit",
+    "SshPool",
+    "SshShellBackend",
+    "TrustChoice",
+    "TrustRequest",
+]

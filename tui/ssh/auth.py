@@ -16,6 +16,9 @@ from pathlib import Path
 
 import asyncssh
 
+from tui.identity.errors import IdentityError, PassphraseRequired, WrongPassphrase
+from tui.identity.ppk import import_ppk, is_ppk
+
 PassphraseCallback = Callable[[Path], Awaitable[str | None]]
 """Asked for the passphrase of an encrypted key file; None means the user declined."""
 
@@ -158,6 +161,9 @@ class KeySource:
         except OSError as exc:
             self.skipped.append(f"{path} (unreadable: {exc.strerror or exc})")
             return []
+        if is_ppk(data):
+            ppk_key = await self._load_ppk(path, data)
+            return [] if ppk_key is None else [(str(path), asyncssh.load_keypairs([ppk_key])[0])]
         try:
             key = asyncssh.import_private_key(data)
         except (asyncssh.KeyImportError, asyncssh.KeyEncryptionError) as exc:
@@ -175,6 +181,16 @@ class KeySource:
             pairs = asyncssh.load_keypairs([key])
         return [(str(path), pair) for pair in pairs]
 
+    async def _load_ppk(self, path: Path, data: bytes) -> asyncssh.SSHKey | None:
+        """A PuTTY `.ppk` key, its passphrase asked like any other key's."""
+        try:
+            return import_ppk(data)
+        except PassphraseRequired:
+            return await self._decrypt(path, data)
+        except IdentityError as exc:
+            self.skipped.append(f"{path} (not a usable PuTTY key: {exc.message})")
+            return None
+
     async def _decrypt(self, path: Path, data: bytes) -> asyncssh.SSHKey | None:
         if self._callback is None:
             self.skipped.append(f"{path} (passphrase-protected, and there is no way to ask for it)")
@@ -191,7 +207,15 @@ class KeySource:
                 self.skipped.append(f"{path} (passphrase-protected; no passphrase given)")
                 return None
             try:
+                if is_ppk(data):
+                    return await asyncio.to_thread(import_ppk, data, passphrase)
                 return await asyncio.to_thread(asyncssh.import_private_key, data, passphrase)
+            except WrongPassphrase:
+                log.info("wrong passphrase for %s", path)
+                continue
+            except IdentityError as exc:
+                self.skipped.append(f"{path} (not a usable PuTTY key: {exc.message})")
+                return None
             except (asyncssh.KeyImportError, asyncssh.KeyEncryptionError) as exc:
                 if "bcrypt" in str(exc):
                     self.skipped.append(

@@ -135,6 +135,11 @@ def entries_for(
     )
 
 
+def entry_at(path: Path, line: int) -> KnownHostEntry | None:
+    """The key entry on `line` (1-based) of a known_hosts file, if that line holds one."""
+    return next((e for e in parse_known_hosts(path) if e.line == line), None)
+
+
 # --- decisions -------------------------------------------------------------------------------
 
 
@@ -192,7 +197,8 @@ def host_key_error(check: HostKeyCheck) -> HostKeyError:
         return HostKeyChanged(
             f"WARNING: the host key of {name} has CHANGED. Someone could be intercepting the "
             f"connection (man-in-the-middle), or the host was reinstalled. It now presents "
-            f"{kind} {fp}, but {entry.path} line {entry.line} holds a different {kind} key. "
+            f"{kind} {fp}, but {entry.path} line {entry.line} holds a different {kind} key "
+            f"({fingerprint(entry.key)}). "
             f"The connection was refused. Check the new fingerprint with the cluster's "
             f"administrator; only then remove line {entry.line} from {entry.path} "
             f"(e.g. `ssh-keygen -R '{known_hosts_name(check.host, check.port)}' "

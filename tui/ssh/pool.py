@@ -6,19 +6,33 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import asyncssh
 from asyncssh.public_key import get_default_certificate_algs, get_default_public_key_algs
 
-from tui.errors import SshError
+from tui.errors import HostKeyChanged, HostKeyUnknown, SshError
 from tui.models import SshTarget
 from tui.ssh.auth import KeySource, PassphraseCallback, default_identity_files
 from tui.ssh.client import PoolClient
 from tui.ssh.diagnose import command_error, connect_error
-from tui.ssh.hostkeys import KnownHostEntry, entries_for, trusted_keys
+from tui.ssh.hostkeys import (
+    KnownHostEntry,
+    add_known_host,
+    entries_for,
+    known_hosts_name,
+    trusted_keys,
+)
 from tui.ssh.resolve import ResolvedTarget, default_config_paths, resolve_target
+from tui.ssh.trust import (
+    HostKeyAlert,
+    HostKeyCallback,
+    TrustRequest,
+    add_job_host,
+    forget_job,
+    retain_jobs,
+)
 
 PREFERRED_CIPHER = "aes128-gcm@openssh.com"
 """Fastest asyncssh cipher here (see shared/reference/ssh-performance.md); others stay fallbacks."""
@@ -54,6 +68,12 @@ class SshPool:
         ssh_config_paths: OpenSSH client config files; None means `~/.ssh/config` if present.
         passphrase_callback: Asked for the passphrase of an encrypted key file.
         keepalive_count_max: Unanswered keepalives before the connection counts as dropped.
+        host_key_callback: Asked about an unknown host key (gets a `TrustRequest`); without
+            it an unknown key fails with `HostKeyUnknown`. A changed key is always refused.
+        host_key_alert: Told about a changed host key before `HostKeyChanged` is raised.
+        trusted_hosts_path: Where "trust and remember" writes (default: the last of
+            `known_hosts_paths`, else `~/.ssh/known_hosts`).
+        job_hosts_path: The job-scoped trust file (default: `<trusted_hosts_path>.jobs`).
     """
 
     def __init__(
@@ -66,8 +86,18 @@ class SshPool:
         ssh_config_paths: Sequence[Path] | None = None,
         passphrase_callback: PassphraseCallback | None = None,
         keepalive_count_max: int = 3,
+        host_key_callback: HostKeyCallback | None = None,
+        host_key_alert: HostKeyAlert | None = None,
+        trusted_hosts_path: Path | None = None,
+        job_hosts_path: Path | None = None,
     ) -> None:
         self._known_hosts_paths = list(known_hosts_paths)
+        self._host_key_callback = host_key_callback
+        self._host_key_alert = host_key_alert
+        self._trusted_hosts_path = trusted_hosts_path or (
+            self._known_hosts_paths[-1] if self._known_hosts_paths else None
+        )
+        self._job_hosts_path = job_hosts_path
         self._keepalive_interval = keepalive_interval
         self._keepalive_count_max = keepalive_count_max
         self._connect_timeout = connect_timeout
@@ -134,6 +164,30 @@ class SshPool:
         except (asyncssh.Error, OSError) as exc:
             raise command_error(target, exc) from exc
 
+    @property
+    def trusted_hosts_path(self) -> Path:
+        """The known_hosts file "trust and remember" writes to."""
+        return self._trusted_hosts_path or Path("~/.ssh/known_hosts").expanduser()
+
+    @property
+    def job_hosts_path(self) -> Path:
+        """The known_hosts file holding job-scoped trust (one job id per line's comment)."""
+        if self._job_hosts_path is not None:
+            return self._job_hosts_path
+        remember = self.trusted_hosts_path
+        return remember.with_name(f"{remember.name}.jobs")
+
+    def forget_job_trust(self, job_id: str) -> int:
+        """The job ended: drop the host keys trusted for it. Returns how many were dropped."""
+        dropped = forget_job(self.job_hosts_path, job_id)
+        if dropped:
+            log.info("dropped %d host key(s) trusted for job %s", dropped, job_id)
+        return dropped
+
+    def retain_job_trust(self, job_ids: Iterable[str]) -> int:
+        """Keep job-scoped trust only for `job_ids` (the jobs still running); returns dropped."""
+        return retain_jobs(self.job_hosts_path, job_ids)
+
     async def close(self) -> None:
         """Close every connection and wait until they are closed. The pool cannot be reused."""
         self._closed = True
@@ -192,9 +246,36 @@ class SshPool:
         tunnel = None
         if resolved.jump is not None:
             tunnel = await self._connect(resolved.jump, depth=depth + 1)
-        entries = await asyncio.to_thread(
-            entries_for, self._all_known_hosts(), resolved.host_key_name, resolved.port
-        )
+        once: tuple[KnownHostEntry, ...] = ()
+        asked = False
+        while True:
+            entries = await asyncio.to_thread(
+                entries_for, self._all_known_hosts(), resolved.host_key_name, resolved.port
+            )
+            try:
+                conn = await self._attempt(target, resolved, entries + once, tunnel)
+            except HostKeyUnknown as exc:
+                if asked or self._host_key_callback is None:
+                    raise
+                asked = True
+                once = await self._ask_trust(exc, target, resolved)
+                continue
+            except HostKeyChanged as exc:
+                if self._host_key_alert is not None:
+                    self._host_key_alert(exc)
+                raise
+            self._conns[target.pool_key] = conn
+            log.info("ssh connected to %s", resolved.label)
+            return conn
+
+    async def _attempt(
+        self,
+        target: SshTarget,
+        resolved: ResolvedTarget,
+        entries: tuple[KnownHostEntry, ...],
+        tunnel: asyncssh.SSHClientConnection | None,
+    ) -> asyncssh.SSHClientConnection:
+        """One connection attempt with `entries` as the trusted host keys."""
         loop = asyncio.get_running_loop()
         deadlines: list[asyncio.Timeout] = []
 
@@ -213,20 +294,42 @@ class SshPool:
         try:
             async with asyncio.timeout(self._connect_timeout) as deadline:
                 deadlines.append(deadline)
-                conn = await self._asyncssh_connect(target, resolved, client, entries, tunnel)
+                return await self._asyncssh_connect(target, resolved, client, entries, tunnel)
         except Exception as exc:
             raise connect_error(
                 exc, resolved, client=client, timeout=self._connect_timeout
             ) from exc
         finally:
             await keys.aclose()
-        self._conns[target.pool_key] = conn
-        log.info("ssh connected to %s", resolved.label)
-        return conn
+
+    async def _ask_trust(
+        self, error: HostKeyUnknown, target: SshTarget, resolved: ResolvedTarget
+    ) -> tuple[KnownHostEntry, ...]:
+        """Ask about an unknown key; record the answer. Returns the keys trusted just once.
+
+        Raises:
+            HostKeyUnknown: `error` itself when the user declined.
+        """
+        assert self._host_key_callback is not None
+        choice = await self._host_key_callback(TrustRequest(error, job_id=target.trust_scope))
+        if choice is None:
+            raise error
+        key = asyncssh.import_public_key(error.public_key)
+        name, port = resolved.host_key_name, resolved.port
+        if choice == "remember":
+            await asyncio.to_thread(add_known_host, self.trusted_hosts_path, name, port, key)
+            log.info("host key of %s remembered in %s", name, self.trusted_hosts_path)
+            return ()
+        if choice == "job" and target.trust_scope is not None:
+            job = target.trust_scope
+            await asyncio.to_thread(add_job_host, self.job_hosts_path, name, port, key, job)
+            log.info("host key of %s trusted for job %s", name, job)
+            return ()
+        return (KnownHostEntry(Path("(trusted once)"), 0, known_hosts_name(name, port), key),)
 
     def _all_known_hosts(self) -> list[Path]:
         user = Path("~/.ssh/known_hosts").expanduser()
-        return list(dict.fromkeys([user, *self._known_hosts_paths]))
+        return list(dict.fromkeys([user, *self._known_hosts_paths, self.job_hosts_path]))
 
     def _key_source(
         self, target: SshTarget, resolved: ResolvedTarget, on_prompt: Callable[[bool], None]

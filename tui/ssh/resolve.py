@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,8 @@ from tui.errors import SshError
 from tui.models import SshTarget
 
 DEFAULT_PORT = 22
+MAX_INCLUDE_DEPTH = 16
+"""OpenSSH's limit on nested `Include` (READCONF_MAX_DEPTH)."""
 
 
 def default_config_paths() -> list[Path]:
@@ -87,11 +90,63 @@ def _port(text: str, value: str) -> int:
         raise SshError(f"ProxyJump {value!r} in the SSH config has a bad port {text!r}") from None
 
 
+def _includes(path: Path) -> list[Path]:
+    """The files an SSH config file includes, in order (relative names are under ~/.ssh)."""
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+    found: list[Path] = []
+    for raw in lines:
+        text = raw.strip().replace("=", " ", 1)
+        keyword, _, rest = text.partition(" ")
+        if keyword.lower() != "include":
+            continue
+        try:
+            patterns = shlex.split(rest, comments=True)
+        except ValueError:
+            continue
+        for pattern in patterns:
+            full = Path(pattern).expanduser()
+            if not full.is_absolute():
+                full = Path("~/.ssh").expanduser() / full
+            base = Path(full.anchor)
+            found.extend(sorted(p for p in base.glob(str(full.relative_to(base))) if p.is_file()))
+    return found
+
+
+def check_includes(config_paths: Sequence[Path]) -> None:
+    """Refuse an `Include` loop (or nesting deeper than OpenSSH allows) with a clear message.
+
+    Raises:
+        SshError: naming the chain of files.
+    """
+
+    def walk(path: Path, chain: tuple[Path, ...]) -> None:
+        if path in chain:
+            names = " -> ".join(str(p) for p in (*chain[chain.index(path) :], path))
+            raise SshError(
+                f"the SSH config has an Include loop: {names}. Remove one of these Include lines.",
+                title="SSH config error",
+            )
+        if len(chain) >= MAX_INCLUDE_DEPTH:
+            raise SshError(
+                f"the SSH config nests Include deeper than {MAX_INCLUDE_DEPTH} files (at {path})",
+                title="SSH config error",
+            )
+        for child in _includes(path):
+            walk(child, (*chain, path))
+
+    for path in config_paths:
+        walk(path, ())
+
+
 async def resolve_target(target: SshTarget, config_paths: Sequence[Path]) -> ResolvedTarget:
     """Read the SSH config for `target` (asyncssh's parser, so `Match`/`Include` work).
 
     A target port of 22 counts as "not given", so a config `Port` applies, as for `ssh host`.
     """
+    check_includes(config_paths)
     try:
         options = await asyncssh.SSHClientConnectionOptions.construct(
             config=[str(p) for p in config_paths] if config_paths else None,
@@ -101,7 +156,7 @@ async def resolve_target(target: SshTarget, config_paths: Sequence[Path]) -> Res
             client_keys=None,
             known_hosts=None,
         )
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         where = ", ".join(str(p) for p in config_paths) or "the SSH config"
         raise SshError(f"cannot use {where} for {target}: {exc}") from exc
     config = options.config
