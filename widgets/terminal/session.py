@@ -19,9 +19,13 @@ FRAME_SECONDS = 1 / 60
 """Frames are coalesced to at most one per this interval."""
 MAX_FRAME_SECONDS = 0.25
 """Under a flood, frames are spaced by 3x their cost, up to this interval."""
-WORK_SECONDS = 0.008
+WORK_SECONDS = 0.004
 """Feeding yields to the event loop after this much work."""
 SLICE_BYTES = 16_384
+FLOOD_BYTES = 65_536
+"""Output fed since the last frame above which the session counts as flooding."""
+FLOOD_FRAME_SECONDS = 0.1
+"""Frames of a flooding session come at most 10 times a second, so other panes stay quick."""
 """Output is fed in slices of this size."""
 
 State = Literal["idle", "starting", "running", "exited"]
@@ -81,6 +85,7 @@ class TerminalSession:
         self._frame_cost = 0.0
         self._frame_handle: asyncio.TimerHandle | None = None
         self._last_frame = 0.0
+        self._fed_since_frame = 0
         self._work_start = 0.0
 
     async def run(self, model: TerminalModel) -> None:
@@ -109,7 +114,9 @@ class TerminalSession:
         for start in range(0, len(data), SLICE_BYTES):
             if not self._work_start:
                 self._work_start = time.perf_counter()
-            result = model.feed(data[start : start + SLICE_BYTES])
+            chunk = data[start : start + SLICE_BYTES]
+            self._fed_since_frame += len(chunk)
+            result = model.feed(chunk)
             if result.replies:
                 self.write(result.replies)
             self.listener.session_output(result)
@@ -147,6 +154,8 @@ class TerminalSession:
             return
         loop = asyncio.get_running_loop()
         interval = min(MAX_FRAME_SECONDS, max(FRAME_SECONDS, 3 * self._frame_cost))
+        if self._fed_since_frame >= FLOOD_BYTES:
+            interval = max(interval, FLOOD_FRAME_SECONDS)
         delay = max(0.0, self._last_frame + interval - loop.time())
         self._frame_handle = loop.call_later(delay, self.frame_now)
 
@@ -159,6 +168,7 @@ class TerminalSession:
         """Paint now (cancels a scheduled frame)."""
         self.cancel_frame()
         self._last_frame = asyncio.get_running_loop().time()
+        self._fed_since_frame = 0
         self._frame_cost, self.render_cost = self.render_cost, 0.0
         self.listener.session_frame()
 
