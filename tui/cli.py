@@ -21,7 +21,8 @@ from tui.config import (
 )
 from tui.config_providers import ProviderConfig
 from tui.errors import ClusterdeckError, ConfigError, HostKeyChanged, HostKeyUnknown
-from tui.providers.base import ProviderContext, provider_class
+from tui.providers.base import Provider, ProviderContext, provider_class
+from tui.providers.group import ProviderGroup
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -57,6 +58,19 @@ def choose_provider(settings: Settings, only: str | None = None) -> ProviderConf
     )
 
 
+def build_provider(settings: Settings, chosen: ProviderConfig, clock: Clock) -> Provider:
+    """Create one configured provider; its semantic errors point at its config section."""
+    context = ProviderContext(settings.state_dir, settings.known_hosts_path, clock, chosen.name)
+    try:
+        return provider_class(chosen.type).create(chosen.options, context)
+    except ConfigError as exc:
+        raise ConfigError(
+            f"[providers.{chosen.name}] {exc.message}",
+            path=str(settings.config_path) if settings.config_path else None,
+            line=chosen.line,
+        ) from None
+
+
 def make_app(
     settings: Settings, *, clock: Clock | None = None, only: str | None = None
 ) -> ClusterdeckApp:
@@ -65,23 +79,17 @@ def make_app(
     from tui.clipboard import ClipboardBridge
     from tui.ssh import SshPool, TrustChoice
 
-    chosen = choose_provider(settings, only)
     clock = clock or SystemClock()
     ensure_state_dir(settings.state_dir)
-    context = ProviderContext(settings.state_dir, settings.known_hosts_path, clock, chosen.name)
-    try:
-        provider = provider_class(chosen.type).create(chosen.options, context)
-    except ConfigError as exc:
-        raise ConfigError(
-            f"[providers.{chosen.name}] {exc.message}",
-            path=str(settings.config_path) if settings.config_path else None,
-            line=chosen.line,
-        ) from None
+    if only is None and len(settings.providers) > 1:
+        members = [(p.name, build_provider(settings, p, clock)) for p in settings.providers]
+        provider: Provider = ProviderGroup(members)
+        chosen = ProviderConfig("all", "several")
+    else:
+        chosen = choose_provider(settings, only)
+        provider = build_provider(settings, chosen, clock)
     banner = NO_CONFIG_BANNER if settings.config_path is None else None
-    others = len(settings.providers) - 1
-    note = f" ({chosen.type})" if banner is None else ""
-    if others > 0:
-        note += f" · {others} more: --provider NAME"
+    note = f" ({chosen.type})" if banner is None and chosen.type != "several" else ""
     app: ClusterdeckApp | None = None
 
     async def ask_passphrase(key_path: Path) -> str | None:

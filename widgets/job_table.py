@@ -68,7 +68,21 @@ class JobTable(KeyedTable):
             super().__init__()
             self.key = key
 
+    def __init__(
+        self,
+        *,
+        show_group: bool = False,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.show_group = show_group
+        """Show a Provider column (when jobs come from several providers)."""
+
     def on_mount(self) -> None:
+        if self.show_group:
+            self.add_column("Provider", key="group")
         self.add_column("Job", key="name")
         self.add_column("State", key="state")
         self.add_column("Detail", key="detail")
@@ -77,10 +91,15 @@ class JobTable(KeyedTable):
         """Show `rows` in order, keeping the cursor on the same job."""
         self.sync_rows([(row.key, self._cells_for(row)) for row in rows])
 
-    def _cells_for(self, row: JobRow) -> tuple[Text, Text, Text]:
+    def _cells_for(self, row: JobRow) -> tuple[Text, ...]:
         tone = row.tone if row.tone in TONES else "muted"
         style = self.get_component_rich_style(f"job-table--{tone}", partial=True)
-        return (Text(row.name), Text(row.state.upper(), style=style), Text(row.detail, style="dim"))
+        cells = (
+            Text(row.name),
+            Text(row.state.upper(), style=style),
+            Text(row.detail, style=style if tone == "error" else "dim"),
+        )
+        return (Text(row.group, style="bold"), *cells) if self.show_group else cells
 
     @on(DataTable.RowHighlighted)
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from tui.clock import Clock
-from tui.errors import ConfigError, ProviderError
+from tui.errors import ClusterdeckError, ConfigError, ProviderError
 from tui.models import Job, LogBatch, Node, SshTarget
-from tui.ssh.pool import SshPool
-from tui.ssh.shell import SshShellBackend
+
+if TYPE_CHECKING:
+    from tui.ssh.pool import SshPool
+    from tui.ssh.shell import SshShellBackend
 
 ENTRY_POINT_GROUP = "clusterdeck.providers"
 
@@ -111,6 +113,10 @@ class Provider(ABC):
 
     async def job_details(self, job: Job) -> dict[str, str]:
         """Extra facts about `job` for its detail view (e.g. access CIDR, SSH key)."""
+        return {}
+
+    def problems(self) -> dict[str, ClusterdeckError]:
+        """Parts of this provider that are failing (a group's members), by name."""
         return {}
 
     def time_warning(self, job: Job) -> str | None:

@@ -21,7 +21,7 @@ from tui.models import Job, JobState, Node
 from tui.providers.base import Capability, Provider
 from tui.screens.confirm import ConfirmDialog, DetailsDialog
 from tui.screens.rows import job_row, node_row
-from widgets.job_table import JobTable
+from widgets.job_table import JobRow, JobTable
 from widgets.log_view import LogView
 from widgets.node_table import NodeTable
 
@@ -75,11 +75,12 @@ class MainScreen(Screen[None]):
         self._log_job: Job | None = None
         self._log_ended = False
         self._warned: set[str] = set()
+        self._reported: set[str] = set()
 
     def compose(self) -> ComposeResult:
         yield Static(self._banner_text(), id="banner")
         with Horizontal(id="top"):
-            yield JobTable(id="jobs")
+            yield JobTable(id="jobs", show_group=bool(getattr(self.provider, "members", None)))
             yield NodeTable(id="nodes")
         with Vertical(id="log-pane"):
             yield LogView(max_lines=self.log_max_lines, id="log")
@@ -121,7 +122,23 @@ class MainScreen(Screen[None]):
         self._clear_failure(jobs_table)
         self.jobs = {job.key: job for job in jobs}
         now = self.clock.now()
-        jobs_table.update_jobs([job_row(job, now) for job in jobs])
+        rows = [job_row(job, now) for job in jobs]
+        problems = self.provider.problems()
+        for name, problem in problems.items():
+            rows.append(
+                JobRow(
+                    key=f"{name}:!problem",
+                    name="(unavailable)",
+                    state="error",
+                    tone="error",
+                    detail=problem.message,
+                    group=name,
+                )
+            )
+            if name not in self._reported:
+                self.notify(problem.message, title=problem.title, severity="error", timeout=10)
+        self._reported = set(problems)
+        jobs_table.update_jobs(rows)
         jobs_table.border_title = f"Jobs ({len(jobs)})"
         self._warn_about_time(jobs)
         if self.selected is None and jobs_table.cursor_key is not None:
