@@ -29,7 +29,9 @@ from tui.screens.keys import KeysScreen
 from tui.screens.main import MainScreen
 from tui.screens.passphrase import PassphraseDialog
 from tui.screens.terminals import TerminalScreen
+from tui.screens.tunnels import TunnelNotifier, TunnelScreen
 from tui.ssh import SshPool, SshShellBackend, TrustChoice
+from tui.tunnels import TunnelManager
 from widgets.terminal import messages
 
 
@@ -50,6 +52,7 @@ class ClusterdeckApp(App[None]):
         provider: Provider,
         pool: SshPool,
         bridge: ClipboardBridge,
+        tunnels: TunnelManager,
         clock: Clock,
         banner: str | None = None,
         banner_note: str = "",
@@ -60,6 +63,7 @@ class ClusterdeckApp(App[None]):
         self.provider = provider
         self.pool = pool
         self.bridge = bridge
+        self.tunnels = tunnels
         self.clipboard_flow = ClipboardFlow(
             self, bridge, remote_file=settings.clipboard_remote_file
         )
@@ -71,6 +75,7 @@ class ClusterdeckApp(App[None]):
             clock,
             banner=banner,
             banner_note=banner_note,
+            tunnels=tunnels,
             poll_interval=settings.poll_interval,
             log_max_lines=settings.log_max_lines,
         )
@@ -91,10 +96,12 @@ class ClusterdeckApp(App[None]):
                     title="Configuration",
                     severity="warning",
                 )
+        self.tunnel_notifier = TunnelNotifier(self.tunnels, self.notify)
         self.install_screen(self.terminals, name="terminals")
         self.push_screen(self.main_screen)
 
     async def on_unmount(self) -> None:
+        await self.tunnels.close()
         await self.pool.close()
         await self.provider.close()
 
@@ -157,6 +164,18 @@ class ClusterdeckApp(App[None]):
     def alert_host_key_changed(self, error: HostKeyChanged) -> None:
         """Refuse loudly: a changed host key may be an attack."""
         alert_changed(self, error)
+
+    def action_tunnels(self) -> None:
+        if not isinstance(self.screen, TunnelScreen):
+            self.push_screen(
+                TunnelScreen(
+                    self.tunnels,
+                    clock=self.clock,
+                    provider=self.provider,
+                    job=self.main_screen.selected,
+                    copy=self.bridge.write_local,
+                )
+            )
 
     def action_keys(self) -> None:
         if not isinstance(self.screen, KeysScreen):

@@ -78,6 +78,8 @@ def make_app(
     from tui.app import ClusterdeckApp
     from tui.clipboard import ClipboardBridge
     from tui.ssh import SshPool, TrustChoice
+    from tui.tunnel_store import provider_resolver
+    from tui.tunnels import TunnelManager
 
     clock = clock or SystemClock()
     ensure_state_dir(settings.state_dir)
@@ -109,6 +111,12 @@ def make_app(
         host_key_alert=host_key_changed,
     )
     provider.use_pool(pool)
+    tunnels = TunnelManager(
+        pool,
+        clock=clock,
+        state_path=settings.state_dir / "tunnels.json",
+        resolver=provider_resolver(provider),
+    )
     bridge = ClipboardBridge(
         prefer=settings.clipboard_backend,
         osc52_writer=lambda text: app.copy_to_clipboard(text) if app is not None else None,
@@ -119,12 +127,31 @@ def make_app(
         provider=provider,
         pool=pool,
         bridge=bridge,
+        tunnels=tunnels,
         clock=clock,
         banner=banner,
         banner_note=f"{note} · clipboard: {bridge.description}",
         provider_type=chosen.type,
     )
     return app
+
+
+def _tunnel_command(argv: list[str]) -> int:
+    """`clusterdeck tunnel ...`: the tunnel manager without the UI."""
+    from tui.tunnel_cli import run_tunnel_command
+
+    try:
+        settings = resolve_settings(build_parser().parse_args([]))
+    except ConfigError as exc:
+        print(f"clusterdeck: {exc.message}", file=sys.stderr)
+        return 2
+    clock = SystemClock()
+
+    def provider_factory(only: str | None) -> Provider:
+        ensure_state_dir(settings.state_dir)
+        return build_provider(settings, choose_provider(settings, only), clock)
+
+    return run_tunnel_command(argv, settings=settings, provider_factory=provider_factory)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -176,6 +203,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tui.serve import run_serve_command
 
         return run_serve_command(argv[1:])
+    if argv[:1] == ["tunnel"]:
+        return _tunnel_command(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         settings = resolve_settings(args)

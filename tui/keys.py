@@ -39,6 +39,8 @@ DASHBOARD_KEYS = (
     KeySpec("clipboard", "c", "app.clipboard", "Clipboard", "dashboard"),
     KeySpec("job-details", "i", "job_details", "Details", "dashboard", show=False),
     KeySpec("keys", "K", "app.keys", "SSH keys", "dashboard"),
+    KeySpec("tunnels", "t", "app.tunnels", "Tunnels", "dashboard"),
+    KeySpec("tunnel-detected", "T", "tunnel_detected", "Tunnel it", "dashboard", show=False),
     KeySpec("stop-job", "s", "stop_job", "Stop job", "dashboard"),
 )
 
@@ -49,6 +51,16 @@ TERMINAL_KEYS = (
 )
 """Chords on the shell screen: the terminal passes these keys to the app, not to the remote.
 (`ctrl+w` reaches the app only once the shell has ended; while it runs it goes to the shell.)"""
+
+TUNNEL_KEYS = (
+    KeySpec("tunnel-add", "a", "add", "Add", "tunnels"),
+    KeySpec("tunnel-remove", "d,delete", "remove", "Remove", "tunnels"),
+    KeySpec("tunnel-restart", "r", "restart", "Restart", "tunnels"),
+    KeySpec("tunnel-copy-url", "c", "copy_url", "Copy URL", "tunnels"),
+    KeySpec("tunnel-open-browser", "o", "open_browser", "Open in browser", "tunnels"),
+    KeySpec("tunnel-back", "escape,t", "back", "Dashboard", "tunnels"),
+)
+"""The tunnel screen's keys, with their binding ids (for the help screen and `[keys]`)."""
 
 # Keys handled inside widgets; listed for the help screen and the README.
 WIDGET_KEYS = (
@@ -73,7 +85,7 @@ def display_keys(keys: str) -> str:
 
 def all_keys() -> tuple[KeySpec, ...]:
     """Every documented key, in help order."""
-    return DASHBOARD_KEYS + WIDGET_KEYS + TERMINAL_KEYS + APP_KEYS
+    return DASHBOARD_KEYS + WIDGET_KEYS + TERMINAL_KEYS + TUNNEL_KEYS + APP_KEYS
 
 
 _TERMINAL_CHORD_IDS = {

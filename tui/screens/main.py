@@ -15,12 +15,15 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, Static
 
 from tui.clock import Clock
-from tui.errors import ClusterdeckError, as_user_error
+from tui.errors import ClusterdeckError, ProviderError, as_user_error
 from tui.keys import DASHBOARD_KEYS
 from tui.models import Job, JobState, Node
 from tui.providers.base import Capability, Provider
 from tui.screens.confirm import ConfirmDialog, DetailsDialog
 from tui.screens.rows import job_row, node_row
+from tui.screens.tunnels import tunnel_service
+from tui.tunnel_detect import DetectedService, ServiceDetector
+from tui.tunnels import TunnelManager
 from widgets.job_table import JobRow, JobTable
 from widgets.log_view import LogView
 from widgets.node_table import NodeTable
@@ -57,6 +60,7 @@ class MainScreen(Screen[None]):
         *,
         banner: str | None = None,
         banner_note: str = "",
+        tunnels: TunnelManager | None = None,
         poll_interval: float = 2.0,
         log_max_lines: int = 100_000,
     ) -> None:
@@ -64,6 +68,10 @@ class MainScreen(Screen[None]):
         self.banner = banner
         """A fixed top line; when None the provider's own banner (it may change on start)."""
         self.banner_note = banner_note
+        self.tunnels = tunnels
+        self._restored = False
+        self._detector = ServiceDetector()
+        self._detected: tuple[Job, DetectedService] | None = None
         self.provider = provider
         self.clock = clock
         self.poll_interval = poll_interval
@@ -141,6 +149,7 @@ class MainScreen(Screen[None]):
         jobs_table.update_jobs(rows)
         jobs_table.border_title = f"Jobs ({len(jobs)})"
         self._warn_about_time(jobs)
+        await self._follow_jobs_with_tunnels(jobs)
         if self.selected is None and jobs_table.cursor_key is not None:
             self._select(jobs_table.cursor_key)
         elif self.selected is not None:
@@ -154,6 +163,54 @@ class MainScreen(Screen[None]):
                 if restart_log:
                     self._stream_log(fresh)
             await self._refresh_nodes()
+
+    async def _follow_jobs_with_tunnels(self, jobs: list[Job]) -> None:
+        """Close the tunnels of jobs that ended; on the first poll, restore saved ones."""
+        if self.tunnels is None:
+            return
+        await self.tunnels.sync_jobs(jobs)
+        if not self._restored:
+            self._restored = True
+            await self.tunnels.restore([j.key for j in jobs if j.state is JobState.RUNNING])
+
+    def _detect_services(self, job: Job, lines: tuple[str, ...]) -> None:
+        for service in self._detector.feed(lines):
+            self._detected = (job, service)
+            self.notify(
+                f"{service.label} on port {service.port} in {job.name}'s log: "
+                "press T to tunnel it (the local URL is copied).",
+                title="Service detected",
+                timeout=12,
+            )
+
+    def action_tunnel_detected(self) -> None:
+        if self._detected is None or self.tunnels is None:
+            self.notify("No service seen in the log yet.", title="Tunnel it")
+            return
+        self._tunnel_detected(*self._detected)
+
+    @work(group="tunnel-it", exit_on_error=False)
+    async def _tunnel_detected(self, job: Job, service: DetectedService) -> None:
+        assert self.tunnels is not None
+        try:
+            nodes = await self.provider.list_nodes(job)
+            if not nodes:
+                raise ProviderError(f"{job.name} has no nodes to tunnel through")
+            target = self.provider.ssh_target(nodes[0])
+        except Exception as exc:
+            error = as_user_error(exc)
+            self.notify(error.message, title=error.title, severity="error")
+            return
+        bridge = getattr(self.app, "bridge", None)
+        await tunnel_service(
+            self.app,
+            self.tunnels,
+            service,
+            job=job,
+            node=nodes[0],
+            target=target,
+            copy=bridge.write_local if bridge else None,
+        )
 
     def _banner_text(self) -> str:
         text = self.banner or self.provider.banner() or self.provider.name
@@ -213,6 +270,7 @@ class MainScreen(Screen[None]):
         log = self.query_one(LogView)
         pane = self.query_one("#log-pane")
         log.clear()
+        self._detector = ServiceDetector()
         self._log_job = job
         self._log_ended = False
         self._clear_failure(pane)
@@ -224,6 +282,7 @@ class MainScreen(Screen[None]):
                 async for batch in self.provider.stream_log(job, offset=offset):
                     if batch.lines:
                         log.write_lines(batch.lines)
+                        self._detect_services(job, batch.lines)
                     offset = batch.offset
                     backoff = 1.0
                     self._clear_failure(pane)
