@@ -151,3 +151,15 @@ async def test_empty_clipboard_says_so(running_app: Running) -> None:
         what="empty notice",
     )
     assert not (node_dir(app) / "clipboard.txt").exists()
+
+
+async def test_one_megabyte_into_a_shell_arrives_exactly(running_app: Running) -> None:
+    app, pilot = running_app
+    view = await open_shell(app, pilot)
+    text = ("0123456789abcdef日本🚀" * 40_000)[:720_000]  # just under 1 MB of UTF-8, one line
+    app.bridge.write_local(text)
+    data = text.encode()
+    assert 900_000 < len(data) <= 1_000_000  # at the limit, still without a confirm
+    await capture_into(view, pilot, "big.txt", len(data))
+    await pilot.press("alt+v")
+    assert await saved(app, pilot, view, "big.txt") == data
