@@ -70,6 +70,8 @@ class ClusterdeckApp(App[None]):
         self.clock = clock
         self.provider_type = provider_type
         self._active_jobs: set[str] | None = None
+        self.time_warnings: dict[str, str] = {}
+        """Job key -> "6 min left" for jobs near their time limit (shown on shells, tunnels)."""
         self.main_screen = MainScreen(
             provider,
             clock,
@@ -126,6 +128,7 @@ class ClusterdeckApp(App[None]):
         await self.terminals.open_tab(label, backend, target, event.job.key)
 
     def on_main_screen_jobs_refreshed(self, event: MainScreen.JobsRefreshed) -> None:
+        self.time_warnings = event.warnings
         if self.terminals.is_mounted:
             self.terminals.set_time_warnings(event.warnings)
         active = {key for key, job in event.jobs.items() if not job.state.is_finished}
@@ -174,6 +177,7 @@ class ClusterdeckApp(App[None]):
                     provider=self.provider,
                     job=self.main_screen.selected,
                     copy=self.bridge.write_local,
+                    time_warnings=lambda: self.time_warnings,
                 )
             )
 

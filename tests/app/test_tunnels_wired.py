@@ -53,3 +53,28 @@ async def test_a_service_in_the_log_is_tunnelled_with_one_key(running_app: Runni
     )
     page = await http_get(app.bridge.read_local())
     assert "clusterdeck demo solver dashboard" in page
+
+
+async def test_tunnels_of_a_job_near_its_time_limit_say_so(running_app: Running) -> None:
+    app, pilot = running_app
+    await wait_until(
+        lambda: any(n.title == "Service detected" for n in app._notifications),
+        pause=pilot.pause,
+        what="service detected in the demo log",
+    )
+    app.main_screen.query_one(JobTable).focus()
+    await pilot.press("T")
+    await wait_until(lambda: bool(app.tunnels.tunnels), pause=pilot.pause, what="a tunnel")
+    job_key = app.tunnels.tunnels[0].spec.job_key or ""
+    app.time_warnings = {job_key: "6 min left"}
+    await pilot.press("t")
+    await wait_until(
+        lambda: isinstance(app.screen, TunnelScreen), pause=pilot.pause, what="tunnel screen"
+    )
+    table = app.screen.query_one("#tunnel-table")
+    tunnel_id = app.tunnels.tunnels[0].id
+    await wait_until(
+        lambda: "⚠ 6 min left" in str(table.get_cell(tunnel_id, "state")),  # type: ignore[attr-defined]
+        pause=pilot.pause,
+        what="the warning in the state column",
+    )

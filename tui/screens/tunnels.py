@@ -43,8 +43,8 @@ _TONES = {
 }
 
 
-def tunnel_row(tunnel: Tunnel) -> TunnelRow:
-    """The TunnelTable row for `tunnel`."""
+def tunnel_row(tunnel: Tunnel, warning: str | None = None) -> TunnelRow:
+    """The TunnelTable row for `tunnel` (`warning`: its job's time limit is near)."""
     spec = tunnel.spec
     return TunnelRow(
         key=tunnel.id,
@@ -52,8 +52,8 @@ def tunnel_row(tunnel: Tunnel) -> TunnelRow:
         node=spec.node,
         local=tunnel.local_address,
         remote=spec.remote,
-        state=tunnel.state_text,
-        tone=_TONES.get(tunnel.state, "muted"),
+        state=f"{tunnel.state_text} ⚠ {warning}" if warning else tunnel.state_text,
+        tone="waiting" if warning and tunnel.state.is_open else _TONES.get(tunnel.state, "muted"),
         open_connections=tunnel.counters.open,
         total_connections=tunnel.counters.total,
         bytes_up=tunnel.counters.bytes_up,
@@ -174,6 +174,7 @@ class TunnelScreen(Screen[None]):
         copy: CopyText | None = None,
         open_url: OpenUrl | None = None,
         tick: float = 1.0,
+        time_warnings: Callable[[], dict[str, str]] | None = None,
     ) -> None:
         super().__init__()
         self.manager = manager
@@ -183,6 +184,7 @@ class TunnelScreen(Screen[None]):
         self._copy = copy
         self._open_url = open_url or webbrowser.open
         self._tick = tick
+        self._time_warnings = time_warnings or dict
         self._unsubscribe: Callable[[], None] | None = None
 
     def compose(self) -> ComposeResult:
@@ -209,7 +211,8 @@ class TunnelScreen(Screen[None]):
         """Show every tunnel as it is now."""
         table = self.query_one(TunnelTable)
         tunnels = self.manager.tunnels
-        table.update_tunnels([tunnel_row(t) for t in tunnels])
+        warnings = self._time_warnings()
+        table.update_tunnels([tunnel_row(t, warnings.get(t.spec.job_key or "")) for t in tunnels])
         active = sum(1 for t in tunnels if t.state.is_open)
         table.border_title = f"Tunnels ({active} open)"
         self._show_detail()
