@@ -24,8 +24,8 @@ WORK_SECONDS = 0.004
 SLICE_BYTES = 16_384
 FLOOD_BYTES = 65_536
 """Output fed since the last frame above which the session counts as flooding."""
-FLOOD_FRAME_SECONDS = 0.25
-"""Frames of a flooding session come at most 4 times a second, so other panes stay quick."""
+FLOOD_FRAME_SECONDS = 0.1
+"""Frames of a flooding session come at most 10 times a second, so other panes stay quick."""
 """Output is fed in slices of this size."""
 
 State = Literal["idle", "starting", "running", "exited"]
