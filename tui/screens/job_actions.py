@@ -30,7 +30,7 @@ class JobActionsScreen(Screen[None]):
         for service in self._detector.feed(lines):
             self._detected = (job, service)
             self.notify(
-                f"{service.label} on port {service.port} in {job.name}'s log: "
+                f"{service.label.capitalize()} in {job.name}'s log: "
                 "press T to tunnel it (the local URL is copied).",
                 title="Service detected",
                 timeout=12,
