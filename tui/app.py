@@ -18,8 +18,9 @@ from tui.clipboard import ClipboardBridge
 from tui.clock import Clock
 from tui.config import Settings
 from tui.errors import ClusterdeckError, HostKeyChanged, HostKeyUnknown
+from tui.identity.cidr import GuardVerdict, PublicAddressGuard
 from tui.keys import APP_KEYS, all_keys, terminal_passthrough
-from tui.models import SshTarget
+from tui.models import Job, SshTarget
 from tui.providers.base import Provider
 from tui.screens.clipboard import ClipboardScreen
 from tui.screens.clipboard_flow import ClipboardFlow
@@ -70,6 +71,9 @@ class ClusterdeckApp(App[None]):
         self.clock = clock
         self.provider_type = provider_type
         self._active_jobs: set[str] | None = None
+        self._guard: PublicAddressGuard | None = None
+        self.access_verdicts: dict[str, GuardVerdict] = {}
+        """The last access-rule check per job key."""
         self.time_warnings: dict[str, str] = {}
         """Job key -> "6 min left" for jobs near their time limit (shown on shells, tunnels)."""
         self.main_screen = MainScreen(
@@ -88,6 +92,15 @@ class ClusterdeckApp(App[None]):
     def on_mount(self) -> None:
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
+            unknown = sorted(set(self.settings.keymap) - known_binding_ids())
+            if unknown:
+                self.notify(
+                    f"Unknown binding id(s) in [keys]: {', '.join(unknown)}. They are ignored; "
+                    "press ? for the list of ids.",
+                    title="Configuration",
+                    severity="warning",
+                    timeout=15,
+                )
         if self.settings.theme:
             if self.settings.theme in self.available_themes:
                 self.theme = self.settings.theme
@@ -120,6 +133,10 @@ class ClusterdeckApp(App[None]):
             return
         target = replace(target, trust_scope=event.job.key)
         label = f"{target.user + '@' if target.user else ''}{event.node.name}"
+        if self.settings.address_url:
+            self.run_worker(
+                self._guard_access(event.job), group="access-guard", exit_on_error=False
+            )
         if self.screen is not self.terminals:
             await self.push_screen(self.terminals)
         backend = self.provider.shell_backend(event.node, self.pool) or SshShellBackend(
@@ -138,6 +155,28 @@ class ClusterdeckApp(App[None]):
             for key in self._active_jobs - active:
                 self.pool.forget_job_trust(key)  # host keys trusted for that job only
         self._active_jobs = active
+
+    async def _guard_access(self, job: Job) -> None:
+        """Warn before a connection times out when this workstation is outside the job's rule."""
+        details = await self.provider.job_details(job)
+        rule = next((v for k, v in details.items() if "CIDR" in k), None)
+        if not rule or not self.settings.address_url:
+            return
+        if self._guard is None:
+            self._guard = PublicAddressGuard(self.settings.address_url)
+        try:
+            verdict = await self._guard.check(rule.split(" (")[0], job=job.name)
+        except ClusterdeckError as exc:
+            self.notify(exc.message, title="Access rule not checked", severity="warning")
+            return
+        self.access_verdicts[job.key] = verdict
+        if not verdict.allowed:
+            self.notify(
+                verdict.message,
+                title="Outside the job's access rule",
+                severity="warning",
+                timeout=20,
+            )
 
     def run_system_ssh(self, target: SshTarget) -> None:
         """Suspend the dashboard and run OpenSSH's `ssh` on `target`, then come back."""
@@ -243,6 +282,41 @@ class ClusterdeckApp(App[None]):
         yield SystemCommand(
             "Clipboard bridge", "Both clipboards and the last transfers", self.action_clipboard
         )
+
+
+def known_binding_ids() -> set[str]:
+    """Every binding id a `[keys]` entry may remap: the documented keys and each screen's own."""
+    from textual.widgets import DataTable
+
+    from tui.screens.clipboard import ClipboardScreen, PasteConfirmDialog
+    from tui.screens.confirm import ConfirmDialog, DetailsDialog
+    from tui.screens.hostkey import ChangedHostKeyAlert, HostKeyDialog
+    from widgets.log_view import LogView
+    from widgets.terminal.view import TerminalView
+
+    ids = {spec.id for spec in all_keys()} | {"quit-ctrl-c"}
+    owners: list[type] = [
+        ClipboardScreen,
+        PasteConfirmDialog,
+        ConfirmDialog,
+        DetailsDialog,
+        HelpScreen,
+        HostKeyDialog,
+        ChangedHostKeyAlert,
+        KeysScreen,
+        PassphraseDialog,
+        TunnelScreen,
+        TerminalScreen,
+        LogView,
+        TerminalView,
+        DataTable,
+    ]
+    for owner in owners:
+        for binding in getattr(owner, "BINDINGS", []):
+            binding_id = getattr(binding, "id", None)
+            if binding_id:
+                ids.add(binding_id)
+    return ids
 
 
 def system_ssh_command(target: SshTarget, *, known_hosts: Path) -> list[str]:

@@ -205,6 +205,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_serve_command(argv[1:])
     if argv[:1] == ["tunnel"]:
         return _tunnel_command(argv[1:])
+    if argv[:1] in (["init"], ["config"]):
+        from tui.config_cli import run_config_command, run_init_command
+
+        return (run_init_command if argv[0] == "init" else run_config_command)(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         settings = resolve_settings(args)

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import platformdirs
 
-from tui.config_providers import ProviderConfig, parse_providers
+from tui.config_providers import ProviderConfig, explain_toml_error, parse_providers
 from tui.errors import ConfigError, StateDirError
 
 APP_NAME = "clusterdeck"
@@ -57,6 +57,8 @@ class Settings:
     """Which local clipboard to use; "auto" picks the first that works."""
     clipboard_remote_file: str = "clipboard.txt"
     """Where "send to file" writes on a node (relative paths start in the home directory)."""
+    address_url: str | None = None
+    """Where to learn this workstation's public address for the access-rule guard (off: None)."""
     providers: tuple[ProviderConfig, ...] = ()
     """The `[providers.NAME]` sections, in file order."""
 
@@ -130,6 +132,7 @@ _SCHEMA: dict[str, dict[str, _Check] | None] = {
         "backend": _is_choice("auto", "native", "osc52", "buffer"),
         "remote_file": _is_str,
     },
+    "identity": {"address_url": _is_str},
     "keys": None,  # binding id -> keys; checked below
     "providers": None,  # [providers.NAME] sections; see tui.config_providers
 }
@@ -186,9 +189,10 @@ def parse_settings(text: str, where: str, *, state_dir: Path | None = None) -> S
         match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
         line = int(match.group(1)) if match else None
         reason = re.sub(r"\s*\(at line.*\)$", "", str(exc))
-        raise ConfigError(
-            f"not valid TOML: {reason}; fix the syntax on this line", path=where, line=line
-        ) from None
+        message = explain_toml_error(reason, text.splitlines(), line) or (
+            f"not valid TOML: {reason}; fix the syntax on this line"
+        )
+        raise ConfigError(message, path=where, line=line) from None
     locate = _Locator(text)
 
     def fail(message: str, table: str | None, key: str | None = None) -> ConfigError:
@@ -244,6 +248,7 @@ def parse_settings(text: str, where: str, *, state_dir: Path | None = None) -> S
         poll_interval=float(ui.get("poll_interval", 2.0)),
         keymap=dict(data.get("keys", {})),
         providers=providers,
+        address_url=data.get("identity", {}).get("address_url"),
         clipboard_backend=clipboard.get("backend", "auto"),
         clipboard_remote_file=clipboard.get("remote_file", "clipboard.txt"),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,3 +100,38 @@ def parse_providers(
                 raise fail(f"[{table}] is missing the required key `{key}`{hint}", table, None)
         result.append(ProviderConfig(name, kind, options, header_line(table)))
     return tuple(result)
+
+
+def explain_toml_error(reason: str, lines: Sequence[str], line: int | None) -> str | None:
+    """A clearer message for TOML errors that are really naming mistakes, else None.
+
+    tomllib rejects a `[providers.NAME]` (or any table) declared twice and a key set twice in
+    one table; these say which name or key, where it was first used, and what to do.
+    """
+    table = re.match(r"Cannot declare \((.*)\) twice", reason)
+    if table:
+        parts = [p.strip().strip("'\"") for p in table.group(1).split(",") if p.strip()]
+        name = ".".join(parts)
+        first = _first_header(lines, name, before=line)
+        at = f" (first at line {first})" if first else ""
+        if len(parts) == 2 and parts[0] == "providers":
+            return (
+                f"provider name {parts[1]!r} is used twice{at}; each [providers.NAME] section "
+                "needs its own NAME: rename or merge one of them"
+            )
+        return f"section [{name}] appears twice{at}; merge the two into one"
+    if reason.startswith("Cannot overwrite a value") and line is not None and line <= len(lines):
+        key = re.match(r"\s*([\w\"'.-]+?)\s*=", lines[line - 1])
+        if key:
+            return f"`{key.group(1)}` is set twice in the same section; keep only one of them"
+    return None
+
+
+def _first_header(lines: Sequence[str], name: str, *, before: int | None) -> int | None:
+    pattern = re.compile(rf"^\s*\[\s*{re.escape(name)}\s*\]")
+    for number, text in enumerate(lines, start=1):
+        if before is not None and number >= before:
+            return None
+        if pattern.match(text):
+            return number
+    return None

@@ -188,3 +188,21 @@ async def test_switching_jobs_shows_the_end_of_the_new_log(running_app: Running)
     visible = [log.render_line(y).text.rstrip() for y in range(log.size.height)]
     assert "Job completed successfully" in last
     assert last in visible
+
+
+async def test_unknown_binding_ids_are_reported_not_fatal(app_factory: AppFactory) -> None:
+    app = app_factory(keymap={"focus-log": "L", "no-such-binding": "f9"})
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle_dashboard(app, pilot)
+        notes = [n.message for n in app._notifications if n.title == "Configuration"]
+        assert any("no-such-binding" in note for note in notes)
+        assert not any("focus-log" in note for note in notes)
+        assert app.is_running
+
+
+async def test_unknown_theme_is_reported_not_fatal(app_factory: AppFactory) -> None:
+    app = app_factory(theme="no-such-theme")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle_dashboard(app, pilot)
+        assert any("Unknown theme 'no-such-theme'" in n.message for n in app._notifications)
+        assert app.is_running

@@ -46,7 +46,7 @@ def test_empty_config_gives_defaults(tmp_path: Path) -> None:
 
 BAD = [
     ("[ui\ntheme = 1\n", 1, "not valid TOML"),
-    ('[ui]\ntheme = "a"\ntheme = "b"\n', 3, "not valid TOML"),
+    ('[ui]\ntheme = "a"\ntheme = "b"\n', 3, "`theme` is set twice in the same section"),
     ('[ui]\n\n\nlog_max_lines = "many"\n', 4, "[ui] log_max_lines must be a whole number"),
     ("[ui]\nlog_max_lines = 5\n", 2, "must be from 1000 to 10000000"),
     ("[ui]\npoll_interval = true\n", 2, "[ui] poll_interval must be a number"),
