@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install everything the tests need, then run the quality gates and the whole suite.
 #   bash tests/run.sh [pytest args...]
-# System packages (OpenSSH client and server, Xvfb/xclip for later clipboard tests) are installed
-# with apt-get when missing and when run as root; otherwise the command to install them is printed.
+# System packages (OpenSSH client and server, less, putty-tools, chromium, Xvfb and xclip, Slurm
+# and munge) are installed with apt-get when missing and when run as root; otherwise the command
+# to install them is printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
