@@ -7,8 +7,8 @@ import subprocess
 from pathlib import Path
 
 import asyncssh
-import pytest
 
+from tests.conftest import require_binary
 from tui.ssh.auth import KeySource, blob_fingerprint, default_identity_files
 
 
@@ -104,8 +104,7 @@ async def test_a_declined_passphrase_stops_asking(tmp_path: Path) -> None:
 
 def _openssh_format_locked_key(path: Path, passphrase: str) -> Path:
     """ssh-keygen's default format (asyncssh can only write it with bcrypt installed)."""
-    if shutil.which("ssh-keygen") is None:
-        pytest.skip("ssh-keygen is not installed")
+    require_binary("ssh-keygen")  # fails in CI, skips elsewhere
     subprocess.run(
         ["ssh-keygen", "-q", "-t", "ed25519", "-N", passphrase, "-f", str(path)],
         check=True,
