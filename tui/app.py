@@ -240,6 +240,17 @@ class ClusterdeckApp(App[None]):
 
     # --- clipboard ----------------------------------------------------------------------------
 
+    def copy_to_clipboard(self, text: str) -> None:
+        """Every copy in the app (keys, URLs, selections) goes through the clipboard bridge."""
+        try:
+            self.bridge.write_local(text)
+        except ClusterdeckError as exc:
+            self.notify(exc.message, title=exc.title, severity="error")
+
+    def osc52_copy(self, text: str) -> None:
+        """Textual's own copy: OSC 52 through the outer terminal (the bridge's fallback)."""
+        super().copy_to_clipboard(text)
+
     def action_push_clipboard(self) -> None:
         # Workers, not the handler itself: the flow may wait for a dialog the app must run.
         self.run_worker(self.clipboard_flow.push(), group="clipboard", exit_on_error=False)

@@ -119,7 +119,7 @@ def make_app(
     )
     bridge = ClipboardBridge(
         prefer=settings.clipboard_backend,
-        osc52_writer=lambda text: app.copy_to_clipboard(text) if app is not None else None,
+        osc52_writer=lambda text: app.osc52_copy(text) if app is not None else None,
         clock=clock,
     )
     app = ClusterdeckApp(

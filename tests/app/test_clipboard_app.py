@@ -163,3 +163,10 @@ async def test_one_megabyte_into_a_shell_arrives_exactly(running_app: Running) -
     await capture_into(view, pilot, "big.txt", len(data))
     await pilot.press("alt+v")
     assert await saved(app, pilot, view, "big.txt") == data
+
+
+async def test_app_copies_go_through_the_bridge(running_app: Running) -> None:
+    app, _ = running_app
+    app.copy_to_clipboard("ssh-ed25519 AAAA... ada@ws")
+    assert app.bridge.read_local() == "ssh-ed25519 AAAA... ada@ws"
+    assert app.clipboard == "ssh-ed25519 AAAA... ada@ws"  # OSC 52 fallback used in tests
