@@ -71,7 +71,10 @@ class ClusterdeckApp(App[None]):
         self.clock = clock
         self.provider_type = provider_type
         self._active_jobs: set[str] | None = None
-        self._guard: PublicAddressGuard | None = None
+        self.access_guard = (
+            PublicAddressGuard(settings.address_url) if settings.address_url else None
+        )
+        """Learns this workstation's public address (`[identity] address_url`), else None."""
         self.access_verdicts: dict[str, GuardVerdict] = {}
         """The last access-rule check per job key."""
         self.time_warnings: dict[str, str] = {}
@@ -162,10 +165,10 @@ class ClusterdeckApp(App[None]):
         rule = next((v for k, v in details.items() if "CIDR" in k), None)
         if not rule or not self.settings.address_url:
             return
-        if self._guard is None:
-            self._guard = PublicAddressGuard(self.settings.address_url)
+        guard = self.access_guard
+        assert guard is not None
         try:
-            verdict = await self._guard.check(rule.split(" (")[0], job=job.name)
+            verdict = await guard.check(rule.split(" (")[0], job=job.name)
         except ClusterdeckError as exc:
             self.notify(exc.message, title="Access rule not checked", severity="warning")
             return
@@ -299,6 +302,7 @@ def known_binding_ids() -> set[str]:
     """Every binding id a `[keys]` entry may remap: the documented keys and each screen's own."""
     from textual.widgets import DataTable
 
+    from tui.screens.access_rule import AccessRuleDialog
     from tui.screens.clipboard import ClipboardScreen, PasteConfirmDialog
     from tui.screens.confirm import ConfirmDialog, DetailsDialog
     from tui.screens.hostkey import ChangedHostKeyAlert, HostKeyDialog
@@ -307,6 +311,7 @@ def known_binding_ids() -> set[str]:
 
     ids = {spec.id for spec in all_keys()} | {"quit-ctrl-c"}
     owners: list[type] = [
+        AccessRuleDialog,
         ClipboardScreen,
         PasteConfirmDialog,
         ConfirmDialog,

@@ -39,6 +39,7 @@ DASHBOARD_KEYS = (
     KeySpec("clipboard", "c", "app.clipboard", "Clipboard", "dashboard"),
     KeySpec("job-details", "i", "job_details", "Details", "dashboard", show=False),
     KeySpec("keys", "K", "app.keys", "SSH keys", "dashboard"),
+    KeySpec("access-rule", "a", "access_rule", "Access rule", "dashboard", show=False),
     KeySpec("tunnels", "t", "app.tunnels", "Tunnels", "dashboard"),
     KeySpec("tunnel-detected", "T", "tunnel_detected", "Tunnel it", "dashboard", show=False),
     KeySpec("stop-job", "s", "stop_job", "Stop job", "dashboard"),

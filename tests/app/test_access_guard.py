@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -46,8 +45,7 @@ async def test_shell_to_a_job_outside_its_rule_warns(
         return {"Access restriction (CIDR)": rule}
 
     monkeypatch.setattr(DemoProvider, "job_details", details)
-    app = app_factory()
-    app.settings = replace(app.settings, address_url=address_service)
+    app = app_factory(address_url=address_service)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle_dashboard(app, pilot)
         app.main_screen.query_one(NodeTable).focus()
@@ -65,3 +63,42 @@ async def test_shell_to_a_job_outside_its_rule_warns(
         if warned:
             note = next(n for n in app._notifications if n.title.startswith("Outside"))
             assert "203.0.113.7" in note.message and "203.0.113.7/32" in note.message
+
+
+async def test_access_rule_dialog_validates_and_copies(app_factory: AppFactory) -> None:
+    from textual.widgets import Input, Static
+
+    from tui.screens.access_rule import AccessRuleDialog
+
+    app = app_factory()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle_dashboard(app, pilot)
+        await pilot.press("a")
+        await wait_until(
+            lambda: isinstance(app.screen, AccessRuleDialog), pause=pilot.pause, what="dialog"
+        )
+        field = app.screen.query_one(Input)
+        verdict = app.screen.query_one("#access-verdict", Static)
+        for bad, words in (("10.0.0.0/33", "10.0.0.0/33"), ("abc", "abc")):
+            field.value = bad
+            await wait_until(
+                lambda w=words: w in str(verdict.render()) and "Valid" not in str(verdict.render()),
+                pause=pilot.pause,
+                what=f"error for {bad}",
+            )
+        field.value = "203.0.113.7/32, 2001:db8::/48"
+        await wait_until(
+            lambda: "Valid: 203.0.113.7/32, 2001:db8::/48" in str(verdict.render()),
+            pause=pilot.pause,
+            what="valid rule",
+        )
+        await pilot.click("#everywhere")
+        await wait_until(
+            lambda: field.value == "0.0.0.0/0, ::/0", pause=pilot.pause, what="everywhere"
+        )
+        await pilot.click("#copy")
+        await wait_until(
+            lambda: app.bridge.read_local() == "0.0.0.0/0, ::/0",
+            pause=pilot.pause,
+            what="rule copied",
+        )

@@ -127,6 +127,11 @@ class PublicAddressGuard:
         self._transport = transport
         self._cached: Address | None = None
 
+    @property
+    def cached_address(self) -> Address | None:
+        """The address learned last, without asking again (None before the first ask)."""
+        return self._cached
+
     async def public_address(self, *, refresh: bool = False) -> Address:
         """The workstation's public address (cached; `refresh` asks again).
 

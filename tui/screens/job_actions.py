@@ -8,6 +8,7 @@ from textual.screen import Screen
 from tui.errors import ProviderError, as_user_error
 from tui.models import Job
 from tui.providers.base import Capability, Provider
+from tui.screens.access_rule import AccessRuleDialog
 from tui.screens.confirm import ConfirmDialog, DetailsDialog
 from tui.screens.tunnels import tunnel_service
 from tui.tunnel_detect import DetectedService, ServiceDetector
@@ -25,6 +26,27 @@ class JobActionsScreen(Screen[None]):
 
     async def refresh_now(self) -> None:
         """Fetch fresh data (the dashboard implements it)."""
+
+    def action_access_rule(self) -> None:
+        self._edit_access_rule()
+
+    @work(group="access-rule", exit_on_error=False)
+    async def _edit_access_rule(self) -> None:
+        rule = ""
+        if self.selected is not None:
+            try:
+                details = await self.provider.job_details(self.selected)
+            except Exception:
+                details = {}
+            found = next((v for k, v in details.items() if "CIDR" in k), "")
+            rule = found.split(" (")[0]
+        guard = getattr(self.app, "access_guard", None)
+        chosen = await self.app.push_screen_wait(AccessRuleDialog(rule, guard=guard))
+        if chosen:
+            self.app.copy_to_clipboard(chosen)
+            self.notify(
+                f"Copied {chosen}: paste it into the job's access restriction.", title="Access rule"
+            )
 
     def _detect_services(self, job: Job, lines: tuple[str, ...]) -> None:
         for service in self._detector.feed(lines):
