@@ -130,7 +130,7 @@ def make_app(
         tunnels=tunnels,
         clock=clock,
         banner=banner,
-        banner_note=f"{note} · clipboard: {bridge.description}",
+        banner_note=f"{note} · clipboard: {bridge.short_description}",
         provider_type=chosen.type,
     )
     return app

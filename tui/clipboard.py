@@ -115,6 +115,11 @@ class ClipboardBridge:
         }[self.backend]
 
     @property
+    def short_description(self) -> str:
+        """A few words for the top line."""
+        return {"native": "system", "osc52": "OSC 52", "buffer": "in-app"}[self.backend]
+
+    @property
     def hint(self) -> str | None:
         """How to get the native clipboard when it is missing."""
         if self.backend == "native":

@@ -116,3 +116,8 @@ def test_prefer_buffer_ignores_the_native_clipboard(x_display: str) -> None:
 def test_in_a_browser_osc52_is_preferred(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TEXTUAL_DRIVER", "textual.drivers.web_driver:WebDriver")
     assert ClipboardBridge(osc52_writer=lambda text: None).backend == "osc52"
+
+
+def test_short_descriptions_for_the_top_line() -> None:
+    assert ClipboardBridge(osc52_writer=lambda text: None).short_description == "OSC 52"
+    assert ClipboardBridge(prefer="buffer").short_description == "in-app"
