@@ -8,8 +8,6 @@ authentication failure can say exactly what was offered.
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -17,6 +15,7 @@ from pathlib import Path
 import asyncssh
 
 from tui.identity.errors import IdentityError, PassphraseRequired, WrongPassphrase
+from tui.identity.keyinfo import sha256_fingerprint
 from tui.identity.ppk import import_ppk, is_ppk
 
 PassphraseCallback = Callable[[Path], Awaitable[str | None]]
@@ -34,10 +33,8 @@ def default_identity_files() -> list[Path]:
     return [ssh_dir / name for name in DEFAULT_KEY_NAMES if (ssh_dir / name).is_file()]
 
 
-def blob_fingerprint(blob: bytes) -> str:
-    """SHA256 fingerprint of a public key blob, as OpenSSH prints it."""
-    digest = base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
-    return f"SHA256:{digest}"
+blob_fingerprint = sha256_fingerprint
+"""SHA256 fingerprint of a public key blob, as OpenSSH prints it."""
 
 
 def key_kind(algorithm: str) -> str:
