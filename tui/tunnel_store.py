@@ -7,14 +7,13 @@ The file holds, per job key (`provider:job_id`), the tunnels the user had open f
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from tui.errors import ProviderError, StateDirError, TunnelError
+from tui.files import write_private_file
 from tui.models import SshTarget
 from tui.providers.base import Provider
 from tui.tunnel_model import TunnelSpec, spec_from_json, spec_to_json
@@ -75,23 +74,7 @@ def save(path: Path, saved: Saved) -> None:
         if entries
     }
     data = json.dumps({"version": VERSION, "jobs": jobs}, indent=1, sort_keys=True) + "\n"
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.fchmod(fd, 0o600)
-            os.write(fd, data.encode())
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise StateDirError(
-            f"cannot save tunnels to {path}: {exc.strerror or exc}; "
-            "make the state directory writable"
-        ) from exc
+    write_private_file(path, data.encode())
 
 
 def provider_resolver(provider: Provider) -> TargetResolver:

@@ -8,7 +8,6 @@ the small key and known_hosts file helpers the demo provider needs.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import fcntl
 import os
 import socket
@@ -17,6 +16,7 @@ from pathlib import Path
 import asyncssh
 
 from tui.errors import ProviderError, StateDirError
+from tui.files import write_private_file
 from tui.providers.demo_pty import Children, run_session
 
 KNOWN_HOSTS_TAG = "clusterdeck-demo"
@@ -24,26 +24,6 @@ KNOWN_HOSTS_TAG = "clusterdeck-demo"
 
 _LOOPBACK = {"127.0.0.1": "127.0.0.1", "::1": "::1", "localhost": "127.0.0.1"}
 _CLOSE_TIMEOUT = 5.0
-
-
-def write_private_file(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Write `data` to `path` atomically with `mode`, whatever the umask."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-        try:
-            os.fchmod(fd, mode)
-            os.write(fd, data)
-        finally:
-            os.close(fd)
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise StateDirError(
-            f"cannot write {path.name} in {path.parent}: {exc.strerror or exc}; "
-            "make the directory writable or choose another state directory"
-        ) from exc
 
 
 def load_or_create_key(path: Path, *, comment: str, with_public: bool = False) -> asyncssh.SSHKey:
