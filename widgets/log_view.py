@@ -384,6 +384,9 @@ class LogView(ScrollView, can_focus=True):
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         """Pause following when the user scrolls up; resume when they reach the end."""
         super().watch_scroll_y(old_value, new_value)
+        # Textual moves the thumb only while the scrollbar shows; a forced scroll right after
+        # `clear()` happens before it does, which left the thumb at the top.
+        self.vertical_scrollbar.position = new_value
         if not self._quiet and new_value != old_value:
             at_end = new_value >= self.max_scroll_y
             if new_value < old_value and not at_end:

@@ -334,3 +334,15 @@ async def test_clear_then_refill_still_follows_to_the_end() -> None:
         await pilot.pause()
         assert view.follow is True
         assert screen_rows(view)[-1] == "line 00319"
+
+
+async def test_scrollbar_thumb_follows_a_refill_after_clear() -> None:
+    app = Host()
+    async with app.run_test(size=(80, 20)) as pilot:
+        view = await filled(pilot, 600)
+        view.clear()
+        await pilot.pause()
+        view.write_lines(numbered(320))
+        await pilot.pause()
+        assert view.scroll_y == view.max_scroll_y > 0
+        assert view.vertical_scrollbar.position == view.scroll_y
