@@ -150,11 +150,15 @@ class ServeProcess:
         self.stderr: list[str] = []
         self._lines: queue.Queue[str] = queue.Queue()
         self._url: str | None = None
-        for stream, sink in (
-            (self.process.stdout, self.stdout),
-            (self.process.stderr, self.stderr),
-        ):
-            threading.Thread(target=self._pump, args=(stream, sink), daemon=True).start()
+        self._pumps = [
+            threading.Thread(target=self._pump, args=(stream, sink), daemon=True)
+            for stream, sink in (
+                (self.process.stdout, self.stdout),
+                (self.process.stderr, self.stderr),
+            )
+        ]
+        for pump in self._pumps:
+            pump.start()
 
     def _pump(self, stream: Any, sink: list[str]) -> None:
         for line in stream:
@@ -179,7 +183,8 @@ class ServeProcess:
                 line = self._lines.get(timeout=POLL)
             except queue.Empty:
                 if self.process.poll() is not None:
-                    time.sleep(0.2)  # let the pumps finish reading
+                    for pump in self._pumps:  # the process ended: read its output to EOF
+                        pump.join(timeout=within)
                     raise AssertionError(f"serve exited early\n{self.output()}") from None
                 continue
             match = re.search(r"open (http://\S+)", line)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 
 from tests.conftest import wait_until
 from tests.fake_rescale import API_KEY, FakeRescale, running_fake
@@ -13,6 +14,7 @@ from tests.integration.slurm_cluster import SlurmCluster
 from tests.integration.slurm_fixtures import slurm_cluster_fixture  # noqa: F401 - fixture
 from tests.integration.sshd import SshdServer, running_sshd
 from tests.snapshots.conftest import Snap
+from tui.app import ClusterdeckApp
 from tui.cli import make_app
 from tui.clock import SystemClock
 from tui.config import Settings
@@ -30,6 +32,28 @@ def settings_for(state: Path, provider: ProviderConfig) -> Settings:
     state.mkdir(parents=True, exist_ok=True)
     return Settings(
         state_dir=state, providers=(provider,), poll_interval=0.5, config_path=state / "config.toml"
+    )
+
+
+async def echo_in_a_shell(
+    app: ClusterdeckApp, pilot: Pilot[None], nodes: NodeTable, word: str
+) -> None:
+    """Enter on the highlighted node opens a shell that runs `echo {word}-$((6*7))`."""
+    nodes.focus()
+    await pilot.press("enter")
+    await wait_until(
+        lambda: bool(app.terminals.views) and app.terminals.views[0].running,
+        pause=pilot.pause,
+        within=20,
+        what=f"a shell for {word}",
+    )
+    view = app.terminals.views[0]
+    view.send(f"echo {word}-$((6*7))\r".encode())
+    await wait_until(
+        lambda: any(f"{word}-42" in row for row in view.screen_text()),
+        pause=pilot.pause,
+        within=15,
+        what="shell output",
     )
 
 
@@ -96,22 +120,7 @@ async def test_dashboard_on_slurm(
         assert numbers == list(range(1, len(numbers) + 1))  # in order, none doubled
         save_screenshot(app, "main-slurm")
         # A shell on a compute node, through the login host.
-        nodes.focus()
-        await pilot.press("enter")
-        await wait_until(
-            lambda: bool(app.terminals.views) and app.terminals.views[0].running,
-            pause=pilot.pause,
-            within=20,
-            what="shell on a compute node",
-        )
-        view = app.terminals.views[0]
-        view.send(b"echo on-node-$((6*7)) $SLURM_CONF\r")
-        await wait_until(
-            lambda: any("on-node-42" in row for row in view.screen_text()),
-            pause=pilot.pause,
-            within=15,
-            what="shell output",
-        )
+        await echo_in_a_shell(app, pilot, nodes, "on-node")
         await pilot.press("ctrl+right_square_bracket")
         await wait_until(lambda: app.screen is screen, pause=pilot.pause, what="dashboard")
         # Cancel after a confirm.
@@ -202,20 +211,5 @@ async def test_dashboard_on_rescale(
             lambda: isinstance(app.screen, DetailsDialog), pause=pilot.pause, what="job details"
         )
         await pilot.press("escape")
-        nodes.focus()
-        await pilot.press("enter")
-        await wait_until(
-            lambda: bool(app.terminals.views) and app.terminals.views[0].running,
-            pause=pilot.pause,
-            within=20,
-            what="shell on the master",
-        )
-        view = app.terminals.views[0]
-        view.send(b"echo rescale-$((6*7))\r")
-        await wait_until(
-            lambda: any("rescale-42" in row for row in view.screen_text()),
-            pause=pilot.pause,
-            within=15,
-            what="shell output",
-        )
+        await echo_in_a_shell(app, pilot, nodes, "rescale")
         assert API_KEY not in app.export_screenshot()

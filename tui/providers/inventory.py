@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from tui.clock import Clock, SystemClock
 from tui.errors import ConfigError, ProviderError
 from tui.models import Job, JobState, LogBatch, Node, NodeState, SshTarget
-from tui.providers.base import Capability, Option, Provider, ProviderContext
+from tui.providers.base import Capability, Option, ProviderContext
 from tui.providers.inventory_log import HISTORY, MARK, run_log_command
 from tui.providers.inventory_options import (
     CONNECTION_KEYS,
@@ -36,6 +36,7 @@ from tui.providers.inventory_sshconfig import (
     resolve_alias,
     user_ssh_config,
 )
+from tui.providers.ssh_based import SshBasedProvider
 from tui.ssh.pool import SshPool
 
 PROBE_TTL = 15.0
@@ -46,7 +47,7 @@ NO_LOG = (
 )
 
 
-class InventoryProvider(Provider):
+class InventoryProvider(SshBasedProvider):
     """Clusters from the config file and hosts from the SSH config; no scheduler behind them."""
 
     name = "inventory"
@@ -161,28 +162,6 @@ class InventoryProvider(Provider):
         )
 
     # --- SSH pool ----------------------------------------------------------------------------
-
-    @property
-    def pool(self) -> SshPool:
-        """The SSH pool in use (the provider's own unless `use_pool()` gave one)."""
-        if self._pool is None:
-            paths = [Path.home() / ".ssh" / "known_hosts"]
-            if self._known_hosts is not None:
-                paths.append(self._known_hosts)
-            self._pool = SshPool(known_hosts_paths=paths)
-            self._own_pool = True
-        return self._pool
-
-    def use_pool(self, pool: SshPool) -> None:
-        """Share the app's pool (its passphrase prompt and host-key trust)."""
-        self._pool = pool
-        self._own_pool = False
-
-    async def close(self) -> None:
-        """Close the provider's own SSH pool (a shared pool is left to its owner)."""
-        if self._own_pool and self._pool is not None:
-            await self._pool.close()
-            self._pool = None
 
     def banner(self) -> str:
         count = len(self.clusters)

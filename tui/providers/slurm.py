@@ -26,11 +26,12 @@ from tui.errors import (
     SshUnreachable,
 )
 from tui.models import Job, LogBatch, Node, SshTarget
-from tui.providers.base import Capability, Option, Provider, ProviderContext
+from tui.providers.base import Capability, Option, ProviderContext
 from tui.providers.slurm_json import SlurmJob, SlurmNode, parse_sinfo, parse_squeue
 from tui.providers.slurm_log import LogSource, follow, output_path
 from tui.providers.slurm_shell import NodeShellBackend
 from tui.providers.slurm_view import format_left, sort_key, time_left, to_job, to_node
+from tui.providers.ssh_based import SshBasedProvider
 from tui.ssh.pool import SshPool
 
 COMMAND_TIMEOUT = 60.0
@@ -39,7 +40,7 @@ WARN_MINUTES = 10.0
 """The app warns beside shells and tunnels when a job has less time left than this."""
 
 
-class SlurmProvider(Provider):
+class SlurmProvider(SshBasedProvider):
     """Jobs, nodes, logs and shells of a Slurm cluster reached through its login host."""
 
     name = "slurm"
@@ -123,28 +124,6 @@ class SlurmProvider(Provider):
             clock=context.clock,
             **known,
         )
-
-    @property
-    def pool(self) -> SshPool:
-        """The SSH pool in use (the provider's own unless `use_pool()` gave one)."""
-        if self._pool is None:
-            paths = [Path.home() / ".ssh" / "known_hosts"]
-            if self._known_hosts is not None:
-                paths.append(self._known_hosts)
-            self._pool = SshPool(known_hosts_paths=paths)
-            self._own_pool = True
-        return self._pool
-
-    def use_pool(self, pool: SshPool) -> None:
-        """Share the app's pool (its passphrase prompt and host-key trust); before `start()`."""
-        self._pool = pool
-        self._own_pool = False
-
-    async def close(self) -> None:
-        """Close the provider's own SSH pool (a shared pool is left to its owner)."""
-        if self._own_pool and self._pool is not None:
-            await self._pool.close()
-            self._pool = None
 
     def banner(self) -> str:
         version = f"Slurm {self.version}" if self.version else "Slurm"
