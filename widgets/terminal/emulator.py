@@ -14,6 +14,8 @@ from typing import NamedTuple, Protocol
 from avt._avt import Color, Line, Pen, Vt
 from rich.cells import cell_len
 
+from widgets.terminal.backlog import CRLF, Backlog, split_backlog
+
 Colour = int | tuple[int, int, int] | None
 """A cell colour: `None` (the default), a 256-colour palette index, or an RGB triple."""
 
@@ -155,12 +157,20 @@ def _cells(line: Line) -> list[str]:
     return ["" if cell.width == 0 else cell.char for cell in line.cells]
 
 
+HistoryLine = Line | str
+"""A scrollback line: as avt returned it, or plain ASCII text in the default style."""
+
+
 class AvtEmulator:
     """`Emulator` over pyavt (asciinema's avt): fast, alternate screen, scroll regions, reflow.
 
     avt runs with no scrollback of its own: every line that scrolls off the top of the primary
     screen comes back from `feed_str`, and lands in a bounded deque here. That keeps feeding at
     full speed and gives exact, O(1) access to the scrollback.
+
+    A long run of plain lines (see `split_backlog`) takes a fast path with the same result as
+    feeding it: avt draws the first and the last screenful, and the lines between go to the
+    scrollback as text, once avt has shown that they would land there unchanged.
     """
 
     def __init__(self, cols: int, rows: int, *, scrollback: int = 10_000) -> None:
@@ -174,7 +184,7 @@ class AvtEmulator:
         cols, rows = max(1, cols), max(1, rows)
         self._vt = Vt(cols, rows, scrollback_limit=0)
         self._cols, self._rows = cols, rows
-        self._history: deque[Line] = deque(maxlen=max(0, scrollback))
+        self._history: deque[HistoryLine] = deque(maxlen=max(0, scrollback))
         self._pushed = 0
         self._dirty: set[int] = set(range(rows))
 
@@ -185,9 +195,48 @@ class AvtEmulator:
     def feed(self, text: str) -> None:
         if not text:
             return
+        backlog = split_backlog(text, self._cols, 2 * self._rows + 1) if self._rows > 1 else None
+        if backlog is None:
+            self._feed(text)
+        else:
+            self._feed_backlog(backlog)
+
+    def _feed(self, text: str) -> int:
+        """Feed avt; returns how many lines scrolled off the screen."""
         changed, scrolled = self._vt.feed_str(text)
         self._dirty.update(changed)
         self._push(scrolled)
+        return len(scrolled)
+
+    def _feed_backlog(self, backlog: Backlog) -> None:
+        rows, lines = self._rows, backlog.lines
+        self._feed(backlog.head)
+        start_row = self._vt.cursor.row
+        scrolled = self._feed(CRLF.join(lines[:rows]) + CRLF)
+        if not self._drew_plainly(lines[:rows], scrolled == start_row + 1):
+            self._feed(CRLF.join(lines[rows:]) + CRLF + backlog.tail)
+            return
+        # The screen shows lines[1:rows] over a blank bottom row. Scroll them off, file the
+        # middle as text, then draw the last screenful from the top of the blank screen: the
+        # scrollback and the screen end up as if every line had been fed.
+        self._feed(CRLF * (rows - 1))
+        middle = lines[rows:-rows]
+        self._history.extend(middle[-self._history.maxlen :] if self._history.maxlen else ())
+        self._pushed += len(middle)
+        self._feed("\x1b[H" + CRLF.join(lines[-rows:]) + CRLF + backlog.tail)
+        self._dirty = set(range(rows))
+
+    def _drew_plainly(self, lines: list[str], scrolled_all: bool) -> bool:
+        """After feeding `lines` (a screenful), check they scrolled up the whole screen in the
+        default pen and character set: rows `0 .. rows - 2` show `lines[1:]` and the cursor
+        sits at the start of a blank bottom row."""
+        vt, rows = self._vt, self._rows
+        cursor = vt.cursor
+        if not scrolled_all or (cursor.row, cursor.col) != (rows - 1, 0):
+            return False
+        if [text.rstrip() for text in vt.text()] != [*(line.rstrip() for line in lines[1:]), ""]:
+            return False
+        return vt[rows - 1][0].pen.is_default() and vt[rows - 2][0].pen.is_default()
 
     def resize(self, cols: int, rows: int) -> None:
         cols, rows = max(1, cols), max(1, rows)
@@ -227,7 +276,7 @@ class AvtEmulator:
     def history_total(self) -> int:
         return self._pushed
 
-    def _line(self, index: int) -> Line | None:
+    def _line(self, index: int) -> HistoryLine | None:
         history = len(self._history)
         if 0 <= index < history:
             return self._history[index]
@@ -238,8 +287,13 @@ class AvtEmulator:
 
     def line_runs(self, index: int) -> list[Run]:
         line = self._line(index)
+        if isinstance(line, str):
+            text = line.ljust(self._cols)
+            return [Run(text, DEFAULT_STYLE, len(text))]
         return [] if line is None else _runs(line)
 
     def line_cells(self, index: int) -> list[str]:
         line = self._line(index)
+        if isinstance(line, str):
+            return list(line.ljust(self._cols))
         return [] if line is None else _cells(line)

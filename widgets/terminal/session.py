@@ -21,12 +21,12 @@ MAX_FRAME_SECONDS = 0.25
 """Under a flood, frames are spaced by 3x their cost, up to this interval."""
 WORK_SECONDS = 0.004
 """Feeding yields to the event loop after this much work."""
-SLICE_BYTES = 16_384
+SLICE_BYTES = 131_072
+"""Output is fed in slices of this size (big enough for the plain-text backlog fast path)."""
 FLOOD_BYTES = 65_536
 """Output fed since the last frame above which the session counts as flooding."""
 FLOOD_FRAME_SECONDS = 0.1
 """Frames of a flooding session come at most 10 times a second, so other panes stay quick."""
-"""Output is fed in slices of this size."""
 
 State = Literal["idle", "starting", "running", "exited"]
 
