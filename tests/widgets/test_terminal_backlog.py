@@ -22,8 +22,8 @@ class CountingEmulator(AvtEmulator):
 
     fast = 0
 
-    def _drew_plainly(self, lines: list[str], scrolled_all: bool) -> bool:
-        plain = super()._drew_plainly(lines, scrolled_all)
+    def _drew_plainly(self, lines: list[str], scrolled_all: bool, rest: list[str]) -> bool:
+        plain = super()._drew_plainly(lines, scrolled_all, rest)
         self.fast += plain
         return plain
 
@@ -103,6 +103,13 @@ def test_states_that_change_plain_text_fall_back() -> None:
     for setup in ("\x1b[1;31m", "\x1b(0", "\x1b[?1049h", "\x1b[3;8r", "\x1b[44m\x1b[2J"):
         emulator = feed_both([setup + "x\r\n", numbered(200)], cols=40, rows=10)
         assert emulator.fast == 0, repr(setup)
+
+
+def test_line_drawing_charset_is_caught_even_when_the_first_lines_do_not_show_it() -> None:
+    first = "".join(f"LINE {n}\r\n" for n in range(10))
+    emulator = feed_both(["\x1b(0x\r\n", first + numbered(50)], cols=40, rows=4)
+    assert emulator.fast == 0
+    assert "".join(emulator.line_cells(emulator.history_size + 1)).startswith("┌")  # "l" drawn
 
 
 _PIECES = st.sampled_from(

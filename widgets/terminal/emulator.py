@@ -7,6 +7,7 @@ decodes UTF-8 incrementally); rows come out as runs of text with a hashable `Cel
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from typing import NamedTuple, Protocol
 
@@ -157,6 +158,9 @@ def _cells(line: Line) -> list[str]:
     return ["" if cell.width == 0 else cell.char for cell in line.cells]
 
 
+_DRAWING = re.compile("[_-~]")
+"""The characters DEC special graphics redraws."""
+
 HistoryLine = Line | str
 """A scrollback line: as avt returned it, or plain ASCII text in the default style."""
 
@@ -213,7 +217,7 @@ class AvtEmulator:
         self._feed(backlog.head)
         start_row = self._vt.cursor.row
         scrolled = self._feed(CRLF.join(lines[:rows]) + CRLF)
-        if not self._drew_plainly(lines[:rows], scrolled == start_row + 1):
+        if not self._drew_plainly(lines[:rows], scrolled == start_row + 1, lines[rows:]):
             self._feed(CRLF.join(lines[rows:]) + CRLF + backlog.tail)
             return
         # The screen shows lines[1:rows] over a blank bottom row. Scroll them off, file the
@@ -226,17 +230,22 @@ class AvtEmulator:
         self._feed("\x1b[H" + CRLF.join(lines[-rows:]) + CRLF + backlog.tail)
         self._dirty = set(range(rows))
 
-    def _drew_plainly(self, lines: list[str], scrolled_all: bool) -> bool:
+    def _drew_plainly(self, lines: list[str], scrolled_all: bool, rest: list[str]) -> bool:
         """After feeding `lines` (a screenful), check they scrolled up the whole screen in the
         default pen and character set: rows `0 .. rows - 2` show `lines[1:]` and the cursor
-        sits at the start of a blank bottom row."""
+        sits at the start of a blank bottom row. `rest` are the lines still to come."""
         vt, rows = self._vt, self._rows
         cursor = vt.cursor
         if not scrolled_all or (cursor.row, cursor.col) != (rows - 1, 0):
             return False
-        if [text.rstrip() for text in vt.text()] != [*(line.rstrip() for line in lines[1:]), ""]:
+        shown = lines[1:]
+        if [text.rstrip() for text in vt.text()] != [*(line.rstrip() for line in shown), ""]:
             return False
-        return vt[rows - 1][0].pen.is_default() and vt[rows - 2][0].pen.is_default()
+        if not (vt[rows - 1][0].pen.is_default() and vt[rows - 2][0].pen.is_default()):
+            return False
+        # avt's only other character set, DEC line drawing, changes exactly `_` to `~`: one of
+        # those drawn as itself proves ASCII; without any, only lines free of them are safe.
+        return any(map(_DRAWING.search, shown)) or not any(map(_DRAWING.search, rest))
 
     def resize(self, cols: int, rows: int) -> None:
         cols, rows = max(1, cols), max(1, rows)
