@@ -32,7 +32,7 @@ def split_backlog(text: str, cols: int, min_lines: int) -> Backlog | None:
     escape, tab or other control character; CR and LF only as CR LF pairs) and at most `cols`
     characters long, so that none wraps whatever the wrap mode.
     """
-    if len(text) < min_lines * 2 or "\x1b" in text:
+    if len(text) < min_lines * 2 or "\x1b" in text or text.count("\n") <= min_lines:
         return None
     first = text.find(CRLF)
     last = text.rfind(CRLF)
@@ -42,8 +42,6 @@ def split_backlog(text: str, cols: int, min_lines: int) -> Backlog | None:
     if not body.isascii():
         return None
     lines = body.split(CRLF)
-    if len(lines) < min_lines:
-        return None
     if not "".join(lines).isprintable() or max(map(len, lines)) > cols:
         return None
     return Backlog(text[: first + 2], lines, text[last + 2 :])

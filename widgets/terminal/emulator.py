@@ -199,7 +199,7 @@ class AvtEmulator:
     def feed(self, text: str) -> None:
         if not text:
             return
-        backlog = split_backlog(text, self._cols, 2 * self._rows + 1) if self._rows > 1 else None
+        backlog = split_backlog(text, self._cols, 4 * self._rows) if self._rows > 1 else None
         if backlog is None:
             self._feed(text)
         else:
