@@ -8,7 +8,8 @@ from textual import events, on
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
-from widgets.log_view import BLOCK_LINES, CACHE_SIZE, LogView, sanitise
+from widgets.log_store import BLOCK_LINES, sanitise
+from widgets.log_view import CACHE_SIZE, LogView
 
 
 class Host(App[None]):
