@@ -1,4 +1,4 @@
-"""Small dialogs the keys screen uses: a form, a confirmation and a read-only text."""
+"""Small dialogs the keys screen uses (a form, a confirmation, a read-only text) and its forms."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
+
+from tui.identity.generate import KEY_CHOICES
 
 
 @dataclass(frozen=True)
@@ -179,3 +181,19 @@ class TextDialog(KeyDialog[None]):
             box.border_title = self.title_text
             box.border_subtitle = "esc to close"
             yield Static(self.text, classes="dialog-text", markup=False, id="dialog-text")
+
+
+TYPE_OPTIONS = tuple(
+    (f"{kind} {bits}", f"{kind} {bits}") for kind, sizes in KEY_CHOICES.items() for bits in sizes
+)
+
+
+def generate_fields(values: dict[str, str]) -> list[Field]:
+    """The fields of the generate-a-key form, pre-filled from `values`."""
+    return [
+        Field("kind", "Type", values.get("kind", ""), choices=TYPE_OPTIONS),
+        Field("comment", "Comment", values.get("comment", "")),
+        Field("path", "File", values.get("path", ""), placeholder="empty: ~/.ssh/id_<type>"),
+        Field("passphrase", "Passphrase (empty: none)", password=True),
+        Field("confirm", "Passphrase again", password=True),
+    ]

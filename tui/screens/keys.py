@@ -25,7 +25,6 @@ from tui.errors import ClusterdeckError
 from tui.identity.agent import agent_socket, list_agent_keys
 from tui.identity.errors import IdentityError, PassphraseRequired, WrongPassphrase
 from tui.identity.generate import (
-    KEY_CHOICES,
     KeyRequest,
     check_new_passphrase,
     default_key_path,
@@ -39,46 +38,15 @@ from tui.identity.keyinfo import PublicKeyInfo
 from tui.identity.permissions import apply_permission_fixes, plan_permission_fixes
 from tui.identity.ppk import is_ppk
 from tui.identity.register import registration_steps
-from tui.screens.key_dialogs import ConfirmDialog, Field, FormDialog, TextDialog
-from widgets.key_table import KeyRow, KeyTable
+from tui.screens.key_dialogs import ConfirmDialog, Field, FormDialog, TextDialog, generate_fields
+from tui.screens.rows import agent_key_row, key_file_row
+from widgets.key_table import KeyTable
 
 if TYPE_CHECKING:
     from asyncssh import SSHKey
 
 Register = Callable[[str], Awaitable[str]]
 """Registers a public key line with the provider; returns what to tell the user."""
-TYPE_OPTIONS = tuple(
-    (f"{kind} {bits}", f"{kind} {bits}") for kind, sizes in KEY_CHOICES.items() for bits in sizes
-)
-
-
-def _file_row(key: KeyFile) -> KeyRow:
-    info = key.public
-    passphrase = "" if key.encrypted is None else ("yes" if key.encrypted else "no")
-    return KeyRow(
-        key=f"file:{key.path.name}",
-        name=key.path.name,
-        kind=f"{info.kind} {info.bits}" if info else "?",
-        fingerprint="unusable: see below"
-        if key.problem
-        else (info.fingerprint[7:] if info else ""),
-        comment=info.comment if info else "",
-        passphrase=passphrase,
-        permissions=f"{key.mode:o} {'ok' if key.permissions_safe else 'open'}",
-        permissions_safe=key.permissions_safe,
-        broken=bool(key.problem),
-    )
-
-
-def _agent_row(index: int, info: PublicKeyInfo) -> KeyRow:
-    return KeyRow(
-        key=f"agent:{index}",
-        name="agent",
-        kind=f"{info.kind} {info.bits}",
-        fingerprint=info.fingerprint[7:],
-        comment=info.comment,
-        passphrase="agent",
-    )
 
 
 class KeysScreen(Screen[None]):
@@ -171,8 +139,8 @@ class KeysScreen(Screen[None]):
             self.notify(exc.message, title=exc.title, severity="warning")
         self.files = {f"file:{k.path.name}": k for k in (self.listing.keys if self.listing else ())}
         self.agent_keys = {f"agent:{i}": info for i, info in enumerate(agent)}
-        rows = [_file_row(k) for k in self.files.values()]
-        rows += [_agent_row(i, info) for i, info in enumerate(agent)]
+        rows = [key_file_row(k) for k in self.files.values()]
+        rows += [agent_key_row(i, info) for i, info in enumerate(agent)]
         table = self.query_one(KeyTable)
         table.update_keys(rows)
         if select is not None:
@@ -252,7 +220,7 @@ class KeysScreen(Screen[None]):
         while True:
             answer = await self.app.push_screen_wait(
                 FormDialog(
-                    "Generate a key pair", _generate_fields(values), submit="Generate", error=error
+                    "Generate a key pair", generate_fields(values), submit="Generate", error=error
                 )
             )
             if answer is None:
@@ -420,13 +388,3 @@ class KeysScreen(Screen[None]):
 
 def _expand(text: str) -> Path:
     return Path(text.strip()).expanduser()
-
-
-def _generate_fields(values: dict[str, str]) -> list[Field]:
-    return [
-        Field("kind", "Type", values.get("kind", ""), choices=TYPE_OPTIONS),
-        Field("comment", "Comment", values.get("comment", "")),
-        Field("path", "File", values.get("path", ""), placeholder="empty: ~/.ssh/id_<type>"),
-        Field("passphrase", "Passphrase (empty: none)", password=True),
-        Field("confirm", "Passphrase again", password=True),
-    ]

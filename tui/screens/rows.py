@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from tui.identity.keyfiles import KeyFile
+from tui.identity.keyinfo import PublicKeyInfo
 from tui.models import Job, JobState, Node, NodeState
 from widgets.job_table import JobRow
+from widgets.key_table import KeyRow
 from widgets.node_table import NodeRow
 
 _JOB_TONES = {
@@ -73,4 +76,35 @@ def node_row(node: Node) -> NodeRow:
         tone=_NODE_TONES.get(node.state, "muted"),
         cores=node.cores,
         load=node.load,
+    )
+
+
+def key_file_row(key: KeyFile) -> KeyRow:
+    """A key file as a row of the keys table."""
+    info = key.public
+    passphrase = "" if key.encrypted is None else ("yes" if key.encrypted else "no")
+    return KeyRow(
+        key=f"file:{key.path.name}",
+        name=key.path.name,
+        kind=f"{info.kind} {info.bits}" if info else "?",
+        fingerprint="unusable: see below"
+        if key.problem
+        else (info.fingerprint[7:] if info else ""),
+        comment=info.comment if info else "",
+        passphrase=passphrase,
+        permissions=f"{key.mode:o} {'ok' if key.permissions_safe else 'open'}",
+        permissions_safe=key.permissions_safe,
+        broken=bool(key.problem),
+    )
+
+
+def agent_key_row(index: int, info: PublicKeyInfo) -> KeyRow:
+    """The agent's `index`-th key as a row of the keys table."""
+    return KeyRow(
+        key=f"agent:{index}",
+        name="agent",
+        kind=f"{info.kind} {info.bits}",
+        fingerprint=info.fingerprint[7:],
+        comment=info.comment,
+        passphrase="agent",
     )
