@@ -7,7 +7,9 @@ Run: `.venv/bin/python tests/bench/bench_terminal_ssh.py [--mb 200] [--runs 3] [
    Anchors in the same run on the same sshd: `ssh -tt host cat FILE > /dev/null` (OpenSSH),
    a bare asyncssh session that discards the output, and `SshShellBackend` drained without a
    view. "Ours" is a `TerminalView` (200x50) in a Textual app whose driver is not headless but
-   writes to nowhere, so the compositor also produces its escape sequences.
+   writes to nowhere, so the compositor also produces its escape sequences. Then the same
+   against OpenSSH for a file of SGR-coloured lines (`--colour-mb`), which every byte of goes
+   through the emulator (no plain-text backlog fast path).
 2. Keystroke-to-echo latency: a shell runs `cat` (cooked tty: the pty echoes each key). A Key
    event is posted to the app (as the input driver would) and the clock stops when a frame
    whose cursor row shows the echo has been written out. Idle, and while a second
@@ -35,7 +37,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 
@@ -49,6 +51,7 @@ from textual.drivers.headless_driver import HeadlessDriver
 from textual.strip import Strip
 
 from tests.bench._sshd_bench import CpuMeter, CpuUse, wait_for_quiet
+from tests.bench.bench_terminal_emulator import sgr_stream
 from tests.integration.sshd import SshdServer, running_sshd
 from tui.ssh.pool import SshPool
 from tui.ssh.shell import SshShellBackend
@@ -65,6 +68,8 @@ LINE_KEYS = 50
 """Keys typed per line before Enter (cat then prints the line back)."""
 START_CAT = 'stty -echoctl; echo RE""ADY; exec cat\r'
 """Typed into the shell: the echo shows `RE""ADY`, the output `READY`, then cat reads lines."""
+OPENSSH = "OpenSSH `ssh -tt` > /dev/null"
+OURS = "**TerminalView 200x50 (ours)**"
 WAIT = 30.0
 """Seconds any single step may take before the benchmark gives up."""
 
@@ -95,6 +100,13 @@ def make_text_file(path: Path, megabytes: float) -> int:
             out.write(b"\n")
             written += 1
     return written
+
+
+def make_colour_file(path: Path, megabytes: float) -> int:
+    """Write about `megabytes` MB of 256-colour and truecolor lines (LF); returns the size."""
+    data = sgr_stream(int(megabytes * 1e6), random.Random(7)).replace(b"\r\n", b"\n")
+    path.write_bytes(data)
+    return len(data)
 
 
 async def wait_until(check: Callable[[], bool], what: str, within: float = WAIT) -> None:
@@ -354,15 +366,16 @@ class Bench:
             await view.remove()
         return sample
 
-    async def throughput(self, runs: int) -> tuple[list[float], dict[str, list[Sample]]]:
-        """Interleaved runs of every config, each once the machine is quiet; also times
-        `ssh -tt host true` (OpenSSH's connect and exit)."""
-        configs: dict[str, Callable[[], Awaitable[Sample]]] = {
-            "OpenSSH `ssh -tt` > /dev/null": self.openssh_cat,
-            "asyncssh session, output dropped": self.asyncssh_cat,
-            "SshShellBackend drained, no view": self.backend_cat,
-            "**TerminalView 200x50 (ours)**": self.view_cat,
-        }
+    async def throughput(
+        self, runs: int, *, anchors_only: bool = False
+    ) -> tuple[list[float], dict[str, list[Sample]]]:
+        """Interleaved runs of every config (or only OpenSSH and ours), each once the machine
+        is quiet; also times `ssh -tt host true` (OpenSSH's connect and exit)."""
+        configs: dict[str, Callable[[], Awaitable[Sample]]] = {OPENSSH: self.openssh_cat}
+        if not anchors_only:
+            configs["asyncssh session, output dropped"] = self.asyncssh_cat
+            configs["SshShellBackend drained, no view"] = self.backend_cat
+        configs[OURS] = self.view_cat
         setup = [(await self.openssh("true")).seconds for _ in range(3)]
         samples: dict[str, list[Sample]] = {name: [] for name in configs}
         for _ in range(runs):
@@ -501,12 +514,14 @@ def med(values: Iterable[float]) -> float:
     return statistics.median(list(values))
 
 
-def throughput_table(size: int, setup: list[float], samples: dict[str, list[Sample]]) -> str:
+def throughput_table(
+    size: int, setup: list[float], samples: dict[str, list[Sample]], kind: str = "base64"
+) -> str:
     """Markdown: MB/s per config, CPU, and the ratio to OpenSSH (median of per-run ratios)."""
     setup_s = med(setup)
-    openssh = next(iter(samples.values()))
+    openssh = samples[OPENSSH]
     lines = [
-        f"#### `cat` of a {size / 1e6:.0f} MB base64 file over a PTY, {len(openssh)} interleaved "
+        f"#### `cat` of a {size / 1e6:.0f} MB {kind} file over a PTY, {len(openssh)} interleaved "
         f"runs (OpenSSH connect+exit, from `ssh -tt host true`: {setup_s * 1000:.0f} ms)",
         "",
         "| config | MB/s median [min-max] | s | client CPU s | sshd+cat CPU s "
@@ -571,6 +586,13 @@ async def run(server: SshdServer, base: Path, args: argparse.Namespace) -> None:
         if args.runs:
             setup, samples = await bench.throughput(args.runs)
             print(throughput_table(size, setup, samples) + "\n", flush=True)
+        if args.runs and args.colour_mb:
+            colour = base / "colour.txt"
+            colour_size = await asyncio.to_thread(make_colour_file, colour, args.colour_mb)
+            colour_bench = replace(bench, data=colour, size=colour_size)
+            setup, samples = await colour_bench.throughput(args.runs, anchors_only=True)
+            table = throughput_table(colour_size, setup, samples, "SGR-coloured")
+            print(table + "\n", flush=True)
         if args.keys:
             rows: list[tuple[str, Latency]] = []
             for name, measure, flood in (
@@ -588,6 +610,9 @@ async def run(server: SshdServer, base: Path, args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=200, help="size of the file to cat, MB")
+    parser.add_argument(
+        "--colour-mb", type=float, default=50, help="size of the coloured file, MB (0: skip)"
+    )
     parser.add_argument("--runs", type=int, default=3, help="throughput runs per config (0: skip)")
     parser.add_argument("--keys", type=int, default=200, help="keystrokes per config (0: skip)")
     args = parser.parse_args()
