@@ -12,10 +12,10 @@ from typing import Any, ClassVar
 
 import pytest
 
-import tui.config_cli
+import tui.config_check
 import tui.config_providers
 from tui.config import parse_settings
-from tui.config_cli import check_text
+from tui.config_check import check_text
 from tui.errors import ConfigError
 from tui.providers.base import Option, Provider, ProviderContext, provider_class
 
@@ -167,7 +167,7 @@ def test_a_provider_whose_set_up_fails(monkeypatch: pytest.MonkeyPatch, tmp_path
         return Exploding if kind == "exploding" else provider_class(kind)
 
     monkeypatch.setattr(tui.config_providers, "provider_class", lookup)
-    monkeypatch.setattr(tui.config_cli, "provider_class", lookup)
+    monkeypatch.setattr(tui.config_check, "provider_class", lookup)
     text = '[demo]\nseed = 3\n\n[providers.big]\ntype = "exploding"\nsize = 3\n'
     [problem] = check_text(text, "c.toml", state_dir=tmp_path).problems
     assert str(problem) == (

@@ -12,6 +12,17 @@ SS3 = "\x1bO"
 PASTE_START = b"\x1b[200~"
 PASTE_END = b"\x1b[201~"
 
+DEFAULT_PASSTHROUGH_KEYS = frozenset(
+    {
+        "ctrl+right_square_bracket",  # release focus (telnet's escape key)
+        "ctrl+pageup",  # previous tab
+        "ctrl+pagedown",  # next tab
+        "ctrl+shift+w",  # close tab (terminals with the kitty keyboard protocol)
+        "ctrl+shift+v",  # push the clipboard (else the outer terminal pastes: a Paste event)
+    }
+)
+"""App chords the view never sends to the remote, so the app can bind them."""
+
 _CURSOR_KEYS = {"up": "A", "down": "B", "right": "C", "left": "D", "home": "H", "end": "F"}
 _TILDE_KEYS = {
     "insert": 2,

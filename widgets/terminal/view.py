@@ -13,22 +13,11 @@ from textual.widget import Widget
 
 from widgets.terminal import messages
 from widgets.terminal.backend import ExitInfo, TerminalBackend
-from widgets.terminal.keys import encode_key, encode_paste
+from widgets.terminal.keys import DEFAULT_PASSTHROUGH_KEYS, encode_key, encode_paste
 from widgets.terminal.model import EmulatorFactory, FeedResult, TerminalModel, avt_emulator
 from widgets.terminal.mouse import PointerHandler
 from widgets.terminal.screen import Overlays, ScreenView, row_regions
 from widgets.terminal.session import State, TerminalSession, status_line
-
-DEFAULT_PASSTHROUGH_KEYS = frozenset(
-    {
-        "ctrl+right_square_bracket",  # release focus (telnet's escape key)
-        "ctrl+pageup",  # previous tab
-        "ctrl+pagedown",  # next tab
-        "ctrl+shift+w",  # close tab (terminals with the kitty keyboard protocol)
-        "ctrl+shift+v",  # push the clipboard (else the outer terminal pastes: a Paste event)
-    }
-)
-"""App chords the view never sends to the remote, so the app can bind them."""
 
 
 class TerminalView(Widget, can_focus=True):
