@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from widgets.terminal.backlog import split_backlog
+from widgets.terminal.backlog import BacklogSplitter, split_backlog
 from widgets.terminal.emulator import AvtEmulator
 
 
@@ -60,20 +60,53 @@ def numbered(count: int, start: int = 0, width: int = 30) -> str:
 
 def test_split_cuts_after_the_first_and_last_crlf() -> None:
     text = "partial\r\n" + "".join(f"l{n}\r\n" for n in range(10)) + "rest"
-    backlog = split_backlog(text, cols=80, min_lines=5)
+    backlog = split_backlog(text, cols=80, min_run=5)
     assert backlog is not None
     assert backlog.head == "partial\r\n"
     assert backlog.lines == [f"l{n}" for n in range(10)]
+    assert backlog.special == []
     assert backlog.tail == "rest"
 
 
-def test_split_refuses_what_needs_the_parser() -> None:
+def test_split_marks_the_lines_that_need_the_parser() -> None:
     lines = "".join(f"line {n}\r\n" for n in range(50))
-    assert split_backlog("x\r\n" + lines, cols=80, min_lines=10) is not None
-    for bad in ("\x1b[1m", "\t", "bare\nlf", "bare\rcr", "\x07", "é", "\x7f", "y" * 81):
-        assert split_backlog("x\r\n" + bad + "\r\n" + lines, cols=80, min_lines=10) is None
-    assert split_backlog("x\r\n" + lines, cols=80, min_lines=60) is None
-    assert split_backlog("no line ends at all", cols=80, min_lines=1) is None
+    for odd in ("\t", "bare\nlf", "bare\rcr", "\x07", "é", "\x7f", "y" * 81, "\x0e"):
+        backlog = split_backlog("x\r\n" + lines + odd + "\r\n" + lines, cols=80, min_run=10)
+        assert backlog is not None, repr(odd)
+        assert backlog.special == [50], repr(odd)
+        assert backlog.lines[50] == odd
+
+
+def test_split_refuses_escapes_and_short_runs() -> None:
+    lines = "".join(f"line {n}\r\n" for n in range(50))
+    assert split_backlog("x\r\n" + lines + "\x1b[1m\r\n", cols=80, min_run=10) is None
+    assert split_backlog("x\r\n" + lines, cols=80, min_run=60) is None
+    every_other = "".join(f"{n}\t\r\n{n}\r\n" for n in range(50))
+    assert split_backlog("x\r\n" + every_other, cols=80, min_run=10) is None
+    assert split_backlog("no line ends at all", cols=80, min_run=1) is None
+
+
+def test_a_costly_miss_pauses_the_line_by_line_look() -> None:
+    splitter = BacklogSplitter(pause=2, max_pause=4)
+    plain = "x\r\n" + "".join(f"line {n}\r\n" for n in range(50))
+    mixed = "x\r\n" + "".join(f"{n}\t\r\n{n}\r\n" for n in range(50))
+    verdicts = [splitter.split(text, 80, 10) is not None for text in [mixed, plain, plain, plain]]
+    assert verdicts == [False, False, False, True]
+    assert splitter.split("\x1b[1m" + plain, 80, 10) is None  # a cheap miss: no pause
+    assert splitter.split(plain, 80, 10) is not None
+    # misses in a row: paused for 2, then 4 (the most), and back to 2 after a success
+    stream = [mixed, mixed, mixed, mixed, plain, plain, plain, plain, plain]
+    assert [splitter.split(text, 80, 10) is not None for text in stream] == [
+        *(False, False, False),  # a miss, paused twice
+        *(False, False, False, False, False),  # a miss, paused four times
+        True,
+    ]
+    assert [splitter.split(text, 80, 10) is not None for text in [mixed, plain, plain, plain]] == [
+        False,
+        False,
+        False,
+        True,
+    ]
 
 
 # -- equivalence with feeding every line -----------------------------------------------------
@@ -96,6 +129,22 @@ def test_scrollback_limit_is_kept_by_the_fast_path() -> None:
 def test_cursor_mid_screen_and_text_before_and_after() -> None:
     chunks = ["\x1b[2J\x1b[5;3Hprompt", "> go\r\n" + numbered(100) + "$ half a li", "ne\r\n"]
     assert feed_both(chunks, cols=40, rows=12).fast == 1
+
+
+def test_special_lines_are_fed_where_they_stand_between_fast_runs() -> None:
+    odd = ["\tindented", "naïve café 界", "w" * 95, "bell\x07", "over\rwrite"]
+    chunk = "go\r\n" + "".join(numbered(60, start=60 * n) + odd[n] + "\r\n" for n in range(5))
+    emulator = feed_both([chunk + numbered(60, start=300)], cols=40, rows=10)
+    assert emulator.fast == 6
+    text = ["".join(emulator.line_cells(i)).rstrip() for i in range(emulator.history_size)]
+    assert "        indented" in text and "naïve café 界" in text and "write" in text
+    assert ("w" * 40) in text  # the long line wrapped over three rows
+
+
+def test_shift_out_to_a_drawing_set_is_caught() -> None:
+    chunk = "go\r\n" + numbered(60) + "\x0e\r\n" + numbered(60, start=60)
+    emulator = feed_both(["\x1b)0", chunk], cols=40, rows=10)
+    assert emulator.fast == 1
 
 
 def test_states_that_change_plain_text_fall_back() -> None:
@@ -123,6 +172,9 @@ _PIECES = st.sampled_from(
         "\x1b[44m",
         "\x1b(0",
         "\x1b(B",
+        "\x1b)0",
+        "\x0e",
+        "\x0f",
         "\x1b[?1049h",
         "\x1b[?1049l",
         "\x1b[2;5r",
@@ -153,6 +205,9 @@ def streams(draw: st.DrawFn) -> list[str]:
             count = draw(st.integers(0, 40))
             widths = draw(st.lists(st.integers(0, 9), min_size=count, max_size=count))
             parts.extend(("q" if w % 3 else "a") * w + "\r\n" for w in widths)
+            for _ in range(draw(st.integers(0, 2))):
+                odd = draw(st.sampled_from(["\t", "é", "界", "x" * 20, "\n", "\r", "\x0e", "\x0f"]))
+                parts.insert(draw(st.integers(1, len(parts))), odd + "\r\n")
         else:
             for _ in range(draw(st.integers(1, 3))):
                 parts.append(draw(_PIECES))

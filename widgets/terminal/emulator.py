@@ -15,7 +15,7 @@ from typing import NamedTuple, Protocol
 from avt._avt import Color, Line, Pen, Vt
 from rich.cells import cell_len
 
-from widgets.terminal.backlog import CRLF, Backlog, split_backlog
+from widgets.terminal.backlog import CRLF, Backlog, BacklogSplitter
 
 Colour = int | tuple[int, int, int] | None
 """A cell colour: `None` (the default), a 256-colour palette index, or an RGB triple."""
@@ -191,6 +191,7 @@ class AvtEmulator:
         self._history: deque[HistoryLine] = deque(maxlen=max(0, scrollback))
         self._pushed = 0
         self._dirty: set[int] = set(range(rows))
+        self._splitter = BacklogSplitter()
 
     @property
     def size(self) -> tuple[int, int]:
@@ -199,11 +200,16 @@ class AvtEmulator:
     def feed(self, text: str) -> None:
         if not text:
             return
-        backlog = split_backlog(text, self._cols, 4 * self._rows) if self._rows > 1 else None
+        backlog = self._splitter.split(text, self._cols, self._min_run) if self._rows > 1 else None
         if backlog is None:
             self._feed(text)
         else:
             self._feed_backlog(backlog)
+
+    @property
+    def _min_run(self) -> int:
+        """Plain lines worth the fast path: four screenfuls (avt still draws two)."""
+        return 4 * self._rows
 
     def _feed(self, text: str) -> int:
         """Feed avt; returns how many lines scrolled off the screen."""
@@ -213,12 +219,32 @@ class AvtEmulator:
         return len(scrolled)
 
     def _feed_backlog(self, backlog: Backlog) -> None:
-        rows, lines = self._rows, backlog.lines
-        self._feed(backlog.head)
+        """Feed the head, each long run of plain lines by `_feed_plain_run` and the rest (in
+        order, batched) through avt."""
+        lines, pending = backlog.lines, [backlog.head]
+        start = 0
+        for stop in [*backlog.special, len(lines)]:
+            run = lines[start:stop]
+            if len(run) >= self._min_run:
+                self._feed("".join(pending))
+                pending = []
+                self._feed_plain_run(run)
+            elif run:
+                pending.append(CRLF.join(run) + CRLF)
+            if stop < len(lines):
+                pending.append(lines[stop] + CRLF)
+            start = stop + 1
+        pending.append(backlog.tail)
+        self._feed("".join(pending))
+
+    def _feed_plain_run(self, lines: list[str]) -> None:
+        """Feed plain lines (the cursor at the start of a line) with the result of feeding
+        them one by one, filing the middle ones as text when avt shows that is safe."""
+        rows = self._rows
         start_row = self._vt.cursor.row
         scrolled = self._feed(CRLF.join(lines[:rows]) + CRLF)
         if not self._drew_plainly(lines[:rows], scrolled == start_row + 1, lines[rows:]):
-            self._feed(CRLF.join(lines[rows:]) + CRLF + backlog.tail)
+            self._feed(CRLF.join(lines[rows:]) + CRLF)
             return
         # The screen shows lines[1:rows] over a blank bottom row. Scroll them off, file the
         # middle as text, then draw the last screenful from the top of the blank screen: the
@@ -227,7 +253,7 @@ class AvtEmulator:
         middle = lines[rows:-rows]
         self._history.extend(middle[-self._history.maxlen :] if self._history.maxlen else ())
         self._pushed += len(middle)
-        self._feed("\x1b[H" + CRLF.join(lines[-rows:]) + CRLF + backlog.tail)
+        self._feed("\x1b[H" + CRLF.join(lines[-rows:]) + CRLF)
         self._dirty = set(range(rows))
 
     def _drew_plainly(self, lines: list[str], scrolled_all: bool, rest: list[str]) -> bool:
