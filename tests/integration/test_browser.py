@@ -128,12 +128,15 @@ def session_ended(page: DashboardPage) -> bool:
     return bool(page.page.evaluate("document.body.classList.contains('-closed')"))
 
 
-def save_screenshot(page: DashboardPage, name: str) -> None:
-    """A PNG of the browser's page, as the user sees it, into screenshots/."""
+def save_screenshot(page: DashboardPage, name: str, update: bool) -> None:
+    """A PNG of the browser's page, as the user sees it; written to screenshots/ when `update`
+    (`pytest --update-screenshots`) or when there is none yet."""
+    png = page.page.screenshot()
+    assert png.startswith(b"\x89PNG")
     path = SCREENSHOTS / name
-    path.parent.mkdir(exist_ok=True)
-    page.page.screenshot(path=str(path))
-    assert path.read_bytes().startswith(b"\x89PNG")
+    if update or not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(png)
 
 
 def newest_iteration(page: DashboardPage) -> int:
@@ -145,8 +148,9 @@ def newest_iteration(page: DashboardPage) -> int:
 
 
 def test_dashboard_in_the_browser_lists_jobs_follows_the_log_and_runs_a_shell(
-    serve: ServeProcess, open_dashboard: Opener
+    serve: ServeProcess, open_dashboard: Opener, pytestconfig: pytest.Config
 ) -> None:
+    update = bool(pytestconfig.getoption("--update-screenshots"))
     page = open_dashboard(serve)
     screen = page.screen()
     for job in ("cfd-wing", "md-run", "sweep-17", "mesh-prep"):
@@ -158,7 +162,7 @@ def test_dashboard_in_the_browser_lists_jobs_follows_the_log_and_runs_a_shell(
         page
     )
     wait_for(lambda: newest_iteration(page) > first, what="the live log to move on")
-    save_screenshot(page, "browser-demo.png")
+    save_screenshot(page, "browser-demo.png", update)
 
     page.press("ArrowDown")  # browsing: the highlighted job changes and the log follows it
     page.wait_for_text("Live log: md-run")
@@ -169,7 +173,7 @@ def test_dashboard_in_the_browser_lists_jobs_follows_the_log_and_runs_a_shell(
     page.type("echo hello-from-browser\n")
     page.wait_for_line("hello-from-browser")
     assert any(line.endswith("echo hello-from-browser") for line in page.lines())
-    save_screenshot(page, "browser-shell.png")
+    save_screenshot(page, "browser-shell.png", update)
 
 
 def test_clipboard_through_the_browser(serve: ServeProcess, open_dashboard: Opener) -> None:
