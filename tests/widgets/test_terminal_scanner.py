@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import itertools
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -163,3 +164,41 @@ def test_any_split_gives_the_same_state_and_events(parts: list[bytes], cuts: lis
             got.append((type(event).__name__, dataclasses.replace(event, end=event.end + start)))
     assert got == expected
     assert split.state() == whole.state()
+
+
+_CANDIDATE = re.compile(rb"\x1b(?:\[(?:[?>]|!p|[56]n|0?c)|[\]PX^_c])|\x07")
+
+
+class CandidateScanner(ModeScanner):
+    """The scanner's first pass done the plain way: search for every prefix a token can have."""
+
+    def _next_candidate(self, buf: bytes, pos: int) -> int:
+        found = _CANDIDATE.search(buf, pos)
+        return len(buf) if found is None else found.start()
+
+
+MORE_FRAGMENTS = [
+    *FRAGMENTS,
+    b"\x1b[0c",
+    b"\x1b[1c",
+    b"\x1b[12n",
+    b"\x1b[0 q",
+    b"\x1b[m",
+    b"\x1b[3;5H",
+    b"\x1b[38:2::1:2:3m",
+    b"\x1b(B",
+    b"\x1b\x1b[?2004h",
+    b"\x1b\x07",
+    b"\x1b[\x1b[6n",
+    b"\x1b]",
+    b"\x1b\\",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(st.sampled_from(MORE_FRAGMENTS) | st.binary(max_size=6), max_size=40))
+def test_skipping_finds_what_a_search_for_every_prefix_finds(parts: list[bytes]) -> None:
+    stream = b"".join(parts)
+    ours, plain = ModeScanner(clipboard_limit=8), CandidateScanner(clipboard_limit=8)
+    assert ours.feed(stream) == plain.feed(stream)
+    assert ours.state() == plain.state()

@@ -5,9 +5,9 @@ pyavt draws the screen but ignores what a terminal must track or answer itself: 
 (DECCKM, 1), focus reports (1004), the alternate screen (47/1047/1049), OSC 0/2 titles, OSC 52
 clipboard writes, device status / attribute queries and DECRQM mode queries.
 
-Plain text costs one `memchr`; otherwise a cheap candidate regex finds where such a sequence may
-start (SGR and cursor moves fail on their second or third byte inside the regex engine) and a
-token regex parses it. A sequence split across reads is carried over to the next `feed`: state
+Plain text costs one `memchr`; otherwise a skipping regex runs over text and over the sequences
+that cannot matter (SGR, cursor moves...) inside the regex engine, and a token regex parses what
+it stops at. A sequence split across reads is carried over to the next `feed`: state
 and events do not depend on how the stream was split (a property test checks this).
 """
 
@@ -33,8 +33,10 @@ MOUSE_MODES = frozenset({9, 1000, 1002, 1003})
 ALT_SCREEN_MODES = frozenset({47, 1047, 1049})
 
 _PARAMS = 64  # longest parameter string matched; longer sequences are ignored (split or not)
-# Cheap first pass: where a token may start. Fails fast on SGR and other common sequences.
-_CANDIDATE = re.compile(rb"\x1b(?:\[(?:[?>]|!p|[56]n|0?c)|[\]PX^_c])|\x07")
+# Cheap first pass, run inside the regex engine: skip text and every sequence that cannot be a
+# token (SGR, cursor moves and other CSIs with plain parameters, two-byte escapes), stopping
+# where one may start. Finals `c` and `n` stay (device attribute and status queries).
+_SKIP = re.compile(rb"(?:[^\x1b\x07]++|\x1b\[[0-9;:]*+[@-bd-mo-~]|\x1b[^\x1b\x07\[\]PX^_c])*+")
 _TOKEN = re.compile(
     rb"\x1b\[(?P<lead>[?>])(?P<params>[0-9;]{0,%d}+)(?P<inter>\$?+)(?P<final>[hlncp])"
     rb"|\x1b\[(?P<plain>[56]n|0?c|!p)"
@@ -162,12 +164,12 @@ class ModeScanner:
             if self._string is not None:
                 pos = done = self._scan_string(buf, pos, carried, events)
                 continue
-            candidate = _CANDIDATE.search(buf, pos)
-            if candidate is None:
+            pos = self._next_candidate(buf, pos)
+            if pos >= size:
                 break
-            match = _TOKEN.match(buf, candidate.start())
+            match = _TOKEN.match(buf, pos)
             if match is None:
-                pos = candidate.start() + 1
+                pos += 1
                 continue
             pos = done = match.end()
             if match["final"] is not None or match["plain"] is not None:
@@ -183,6 +185,12 @@ class ModeScanner:
         if self._string is None:
             self._carry_tail(buf, done)
         return events
+
+    def _next_candidate(self, buf: bytes, pos: int) -> int:
+        """Where a token may start, at or after `pos` (`len(buf)` when nowhere)."""
+        skipped = _SKIP.match(buf, pos)
+        assert skipped is not None  # `(...)*+` matches the empty string too
+        return skipped.end()
 
     def _carry_tail(self, buf: bytes, done: int) -> None:
         start = buf.rfind(b"\x1b", max(done, len(buf) - _PARAMS - 8))
