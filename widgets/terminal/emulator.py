@@ -172,7 +172,7 @@ class AvtEmulator:
     screen comes back from `feed_str`, and lands in a bounded deque here. That keeps feeding at
     full speed and gives exact, O(1) access to the scrollback.
 
-    A long run of plain lines (see `split_backlog`) takes a fast path with the same result as
+    A long run of plain lines (see `BacklogSplitter`) takes a fast path with the same result as
     feeding it: avt draws the first and the last screenful, and the lines between go to the
     scrollback as text, once avt has shown that they would land there unchanged.
     """
