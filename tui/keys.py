@@ -72,6 +72,7 @@ WIDGET_KEYS = (
     KeySpec("log-end", "end", "", "Jump to the end and follow", "log"),
     KeySpec("log-search-next", "n", "", "Next search match", "log"),
     KeySpec("log-search-prev", "N", "", "Previous search match", "log"),
+    KeySpec("log-wrap", "w", "", "Wrap long lines on / off", "log"),
     KeySpec("terminal-scroll-back", "shift+pageup", "", "Scroll back", "shells"),
     KeySpec("terminal-scroll-forward", "shift+pagedown", "", "Scroll forward", "shells"),
     KeySpec("terminal-reconnect", "r,enter", "", "Reconnect an ended shell", "shells"),

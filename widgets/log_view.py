@@ -28,8 +28,9 @@ class LogView(ScrollView, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f", "toggle_follow", "Follow", id="log-follow"),
         Binding("end", "resume_follow", "Tail", id="log-end"),
-        Binding("n", "search_next", "Next match", id="log-search-next"),
-        Binding("N", "search_next(True)", "Prev match", id="log-search-prev"),
+        Binding("n", "search_next", "Next match", id="log-search-next", show=False),
+        Binding("N", "search_next(True)", "Prev match", id="log-search-prev", show=False),
+        Binding("w", "toggle_wrap", "Wrap", id="log-wrap"),
     ]
     """
     | Key(s) | Id | Description |
@@ -37,6 +38,7 @@ class LogView(ScrollView, can_focus=True):
     | f | log-follow | Toggle follow (tail) mode. |
     | end | log-end | Jump to the end and resume following. |
     | n / N | log-search-next / log-search-prev | Next / previous match of the last search. |
+    | w | log-wrap | Wrap long lines instead of scrolling sideways. |
     """
     COMPONENT_CLASSES: ClassVar[set[str]] = {"log-view--match"}
     """
@@ -58,6 +60,8 @@ class LogView(ScrollView, can_focus=True):
     """Keep the last line in view as lines arrive (`-paused` class when off)."""
     pending: reactive[int] = reactive(0, init=False)
     """Lines that arrived while not following."""
+    wrap: reactive[bool] = reactive(False, init=False)
+    """Wrap long lines over several rows (the view then scrolls by whole lines)."""
 
     class TailChanged(Message):
         """Posted when `follow` or `pending` changes (newer ones replace queued ones)."""
@@ -105,6 +109,8 @@ class LogView(ScrollView, can_focus=True):
         self._generation = 0  # part of cache keys; bumped when highlighting changes
         self._match: int | None = None  # global number of the current match
         self._quiet = 0  # > 0 while we scroll ourselves
+        self._layout_key: tuple[int, ...] = ()
+        self._layout: list[tuple[int, int]] = []  # wrapping: (line, first cell) per row
 
     @property
     def max_lines(self) -> int:
@@ -138,7 +144,7 @@ class LogView(ScrollView, can_focus=True):
         if not batch:
             return
         added, dropped = self._store.append(batch)
-        self.virtual_size = Size(self._store.width, self.line_count)
+        self._update_virtual_size()
         if self.follow:
             self._scroll_quietly(None, None)
         else:
@@ -204,6 +210,12 @@ class LogView(ScrollView, can_focus=True):
             return None
         self._match, self.follow = g, False
         region, line = self.scrollable_content_region, self._store.line(g)[:MAX_RENDER_CELLS]
+        if self.wrap:  # the match's line at the top, after lines filling a third of the view
+            top, above = g, 0
+            while top > first and above + self._rows_of(top - 1) <= region.height // 3:
+                top, above = top - 1, above + self._rows_of(top - 1)
+            self._scroll_quietly(0, top - first)
+            return g - first
         m = finder.regex.search(line)
         col, x = cell_len(line[: m.start()]) if m else 0, self.scroll_offset.x
         new_x = x if x <= col < x + region.width - 2 else max(0, col - region.width // 2)
@@ -268,6 +280,66 @@ class LogView(ScrollView, can_focus=True):
             pattern, regex, case = self._finder.key
             self.search(pattern, backwards=backwards, regex=regex, case_sensitive=case)
 
+    def action_toggle_wrap(self) -> None:
+        """Toggle wrapping of long lines."""
+        self.wrap = not self.wrap
+
+    def watch_wrap(self, wrap: bool) -> None:
+        """Keep the same top line in view (or the end, while following)."""
+        top = self.scroll_offset.y
+        self.set_class(wrap, "-wrap")
+        self._cache.clear()
+        self._update_virtual_size()
+        self._scroll_quietly(0, None if self.follow else top)
+        self.refresh()
+
+    def _wrap_width(self) -> int:
+        return max(1, self.scrollable_content_region.width)
+
+    def _rows_of(self, g: int) -> int:
+        """Rows line `g` takes when wrapped."""
+        cells = cell_len(self._store.line(g)[:MAX_RENDER_CELLS])
+        return max(1, -(-cells // self._wrap_width()))
+
+    def _last_screen_top(self) -> int:
+        """When wrapping: the index of the first line of the last screenful."""
+        store, height = self._store, max(1, self.scrollable_content_region.height)
+        g, rows = store.next, 0
+        while g > store.first and rows + self._rows_of(g - 1) <= height:
+            g, rows = g - 1, rows + self._rows_of(g - 1)
+        return max(0, min(g, store.next - 1) - store.first)
+
+    def _update_virtual_size(self) -> None:
+        """Lines by their width; when wrapping, scroll positions are whole lines."""
+        if not self.wrap:
+            self.virtual_size = Size(self._store.width, self.line_count)
+        elif self.line_count:
+            height = max(1, self.scrollable_content_region.height)
+            self.virtual_size = Size(0, self._last_screen_top() + height)
+        else:
+            self.virtual_size = Size(0, 0)
+
+    def _wrapped_rows(self, top: int, height: int, at_end: bool) -> list[tuple[int, int]]:
+        """`(line, first cell)` of each visible row when wrapping (cached): from line `top`
+        down, or `at_end` up from the last row of the last line (the top line may be cut)."""
+        store, width = self._store, self._wrap_width()
+        key = (top, width, height, store.first, store.next, at_end)
+        if key != self._layout_key:
+            rows: list[tuple[int, int]] = []
+            if at_end:
+                g = store.next - 1
+                while len(rows) < height and g >= store.first:
+                    rows += ((g, part * width) for part in reversed(range(self._rows_of(g))))
+                    g -= 1
+                rows = rows[:height][::-1]
+            else:
+                g = store.first + top
+                while len(rows) < height and g < store.next:
+                    rows += ((g, part * width) for part in range(self._rows_of(g)))
+                    g += 1
+            self._layout_key, self._layout = key, rows[:height]
+        return self._layout
+
     def notify_style_update(self) -> None:
         """Drop rendered strips when styles (e.g. the theme) change."""
         super().notify_style_update()
@@ -276,23 +348,32 @@ class LogView(ScrollView, can_focus=True):
     def on_resize(self, event: events.Resize) -> None:
         """Drop rendered strips and keep the end in view while following."""
         self._cache.clear()
+        if self.wrap:
+            self._update_virtual_size()
         if self.follow:
             self.call_after_refresh(self._scroll_quietly, None, None)
 
     def render_line(self, y: int) -> Strip:
         """Render one visible row (rendered strips are cached, LRU-bounded)."""
         scroll_x, scroll_y = self.scroll_offset
-        width = self.scrollable_content_region.width
-        g = self._store.first + scroll_y + y
-        if g >= self._store.next:
-            return Strip.blank(width, self.rich_style)
-        key = (g, scroll_x, width, self._generation)
+        region = self.scrollable_content_region
+        width = region.width
+        if self.wrap:
+            rows = self._wrapped_rows(scroll_y, region.height, scroll_y >= self.max_scroll_y)
+            if y >= len(rows):
+                return Strip.blank(width, self.rich_style)
+            g, start = rows[y]
+        else:
+            g, start = self._store.first + scroll_y + y, scroll_x
+            if g >= self._store.next:
+                return Strip.blank(width, self.rich_style)
+        key = (g, start, width, self._generation)
         strip = self._cache.get(key)
         if strip is None:
-            strip = self._cache[key] = self._render_strip(self._store.line(g), scroll_x, width)
+            strip = self._cache[key] = self._render_strip(self._store.line(g), start, width)
         return strip
 
-    def _render_strip(self, text: str, scroll_x: int, width: int) -> Strip:
+    def _render_strip(self, text: str, start: int, width: int) -> Strip:
         text, base, pos = text[:MAX_RENDER_CELLS], self.rich_style, 0
         segments: list[Segment] = []
         if self._finder is not None:
@@ -302,4 +383,4 @@ class LogView(ScrollView, can_focus=True):
                     segments += [Segment(text[pos:a], base), Segment(text[a:b], match_style)]
                     pos = b
         segments.append(Segment(text[pos:], base))
-        return Strip(segments).crop_extend(scroll_x, scroll_x + width, base)
+        return Strip(segments).crop_extend(start, start + width, base)

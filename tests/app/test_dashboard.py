@@ -114,6 +114,23 @@ async def test_search_box_finds_a_line(running_app: Running) -> None:
     assert not search.has_class("-shown")
 
 
+async def test_l_focuses_the_log_then_gives_it_the_whole_height(running_app: Running) -> None:
+    app, pilot = running_app
+    screen = app.main_screen
+    log, top = screen.query_one(LogView), screen.query_one("#top")
+    height = log.size.height
+    await pilot.press("l")
+    assert log.has_focus and top.display
+    await pilot.press("l")
+    await wait_until(lambda: log.size.height > height, pause=pilot.pause, what="a taller log")
+    assert not top.display
+    await pilot.press("w")  # the log's own keys still work
+    assert log.wrap
+    await pilot.press("l")
+    await wait_until(lambda: log.size.height == height, pause=pilot.pause, what="the old height")
+    assert top.display
+
+
 async def test_help_lists_keys_and_closes(running_app: Running) -> None:
     app, pilot = running_app
     await pilot.press("question_mark")

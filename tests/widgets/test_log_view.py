@@ -347,3 +347,56 @@ async def test_scrollbar_thumb_follows_a_refill_after_clear() -> None:
         await pilot.pause()
         assert view.scroll_y == view.max_scroll_y > 0
         assert view.vertical_scrollbar.position == view.scroll_y
+
+
+# --- wrapping ---------------------------------------------------------------------------------
+
+
+async def test_w_wraps_long_lines_and_keeps_following() -> None:
+    app = Host()
+    async with app.run_test(size=(20, 8)) as pilot:
+        view = pilot.app.query_one(LogView)
+        view.write_lines(["short", "x" * 45, "tail line"])
+        await pilot.pause()
+        assert screen_rows(view)[:3] == ["short", "x" * 20, "tail line"]  # cut, scrolls sideways
+        await pilot.press("w")
+        assert view.wrap and view.has_class("-wrap")
+        assert screen_rows(view)[:5] == ["short", "x" * 20, "x" * 20, "x" * 5, "tail line"]
+        view.write_lines(numbered(6))  # 11 rows of 3 + 6 lines: the end stays in view
+        await pilot.pause()
+        rows = screen_rows(view)
+        assert rows[-1] == "line 00005"
+        width = view.scrollable_content_region.width  # a scrollbar appeared
+        assert rows[:2] == ["x" * (45 % width or width), "tail line"]  # the long line is cut
+        await pilot.press("w")
+        assert screen_rows(view)[-1] == "line 00005"
+        assert not view.wrap
+
+
+async def test_wrapped_view_scrolls_by_lines_and_search_shows_the_match() -> None:
+    app = Host()
+    async with app.run_test(size=(20, 8)) as pilot:
+        view = pilot.app.query_one(LogView)
+        view.write_lines([f"{n:02d} " + "y" * 30 for n in range(30)])  # two rows each
+        await pilot.press("w")
+        assert screen_rows(view)[-2].startswith("29 ")
+        await pilot.press("up")  # one line up: its two rows come back at the top
+        assert view.follow is False
+        assert screen_rows(view)[0].startswith("25 ")
+        assert view.search("07 ") == 7
+        rows = screen_rows(view)
+        assert any(row.startswith("07 ") for row in rows[: len(rows) // 2 + 1])
+        await pilot.press("end")
+        assert view.follow and screen_rows(view)[-2].startswith("29 ")
+
+
+async def test_a_line_taller_than_the_view_shows_its_end_while_following() -> None:
+    app = Host()
+    async with app.run_test(size=(10, 4)) as pilot:
+        view = pilot.app.query_one(LogView)
+        view.write_lines(["a", "b" * 95])
+        await pilot.press("w")
+        width = view.scrollable_content_region.width
+        assert screen_rows(view) == ["b" * width] * 3 + ["b" * (95 % width or width)]
+        await pilot.press("home")  # scrolled to the top: line by line from the first
+        assert screen_rows(view)[:2] == ["a", "b" * width]

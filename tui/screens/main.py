@@ -309,7 +309,12 @@ class MainScreen(JobActionsScreen):
     # --- actions ------------------------------------------------------------------------------
 
     def action_focus_log(self) -> None:
-        self.query_one(LogView).focus()
+        """Focus the live log; when it has the focus already, give it the whole height."""
+        log = self.query_one(LogView)
+        if log.has_focus:
+            self.toggle_class("-log-full")
+        else:
+            log.focus()
 
     def action_search_log(self) -> None:
         search = self.query_one("#log-search", Input)
