@@ -24,6 +24,7 @@ from tui.providers.rescale_jobs import (
     build_nodes,
     job_details,
     job_state,
+    listed_status,
     newest_first,
     node_from_log,
     status_key,
@@ -46,12 +47,6 @@ from tui.providers.rescale_util import (
 )
 
 __all__ = ["RescaleCheck", "RescaleProvider", "check_base_url"]
-
-
-def _listed_status(item: Mapping[str, Any]) -> str:
-    """The display status in a job list item ("" when never submitted)."""
-    listed = item.get("jobStatus")
-    return str(listed.get("content") or "") if isinstance(listed, dict) else ""
 
 
 FINISHED_LOOKUPS_PER_POLL = 10
@@ -275,7 +270,7 @@ class RescaleProvider(Provider):
 
     async def _fetch_jobs(self, api: RescaleApi) -> list[Job]:
         items = [i for i in await api.get_all("jobs/", page_size=self._page_size) if i.get("id")]
-        listed = {str(i["id"]): _listed_status(i) for i in items}
+        listed = {str(i["id"]): listed_status(i) for i in items}
         lookups = 0
         wanted = []
         for job_id, text in listed.items():

@@ -229,3 +229,9 @@ def job_details(detail: Mapping[str, Any], job: Job) -> dict[str, str]:
     if job.submitted is not None:
         out["Submitted"] = job.submitted.strftime("%Y-%m-%d %H:%M UTC")
     return out
+
+
+def listed_status(item: Mapping[str, Any]) -> str:
+    """The display status in a job list item ("" when never submitted)."""
+    listed = item.get("jobStatus")
+    return str(listed.get("content") or "") if isinstance(listed, dict) else ""
