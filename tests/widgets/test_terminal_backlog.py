@@ -147,6 +147,22 @@ def test_shift_out_to_a_drawing_set_is_caught() -> None:
     assert emulator.fast == 1
 
 
+def test_underscore_does_not_prove_the_ascii_set() -> None:
+    """In avt's line-drawing set `_` stays itself while letters change."""
+    chunks = ["\x1b(0", "go\r\n_\r\n_\r\n" + "abc\r\n" * 8 + "Z\r\nZ\r\n"]
+    assert feed_both(chunks, cols=10, rows=2).fast == 0
+
+
+def test_a_sequence_left_open_before_blank_lines_is_not_skipped() -> None:
+    """CR and LF run inside an unfinished sequence; the first printed line ends it."""
+    for chunks in (
+        ["\x9b\r\n\r\n\r\n5CHELLO\r\n" + "Z\r\n" * 8],
+        ["\x1b", "\r\n\r\n\r\n#8\r\n" + "Z\r\n" * 8],
+        ["\x1b[", "\r\n\r\n\r\n5CHELLO\r\n" + "Z\r\n" * 8],
+    ):
+        feed_both(chunks, cols=10, rows=2)
+
+
 def test_states_that_change_plain_text_fall_back() -> None:
     """A pen, a charset, the alternate screen or a scroll region set before the flood."""
     for setup in ("\x1b[1;31m", "\x1b(0", "\x1b[?1049h", "\x1b[3;8r", "\x1b[44m\x1b[2J"):
@@ -175,6 +191,11 @@ _PIECES = st.sampled_from(
         "\x1b)0",
         "\x0e",
         "\x0f",
+        "\x9b",
+        "\x1b",
+        "\x1b[",
+        "\x1b]0;t",
+        "_",
         "\x1b[?1049h",
         "\x1b[?1049l",
         "\x1b[2;5r",

@@ -158,8 +158,8 @@ def _cells(line: Line) -> list[str]:
     return ["" if cell.width == 0 else cell.char for cell in line.cells]
 
 
-_DRAWING = re.compile("[_-~]")
-"""The characters DEC special graphics redraws."""
+_DRAWING = re.compile("[`-~]")
+"""The characters avt's DEC special graphics set redraws."""
 
 HistoryLine = Line | str
 """A scrollback line: as avt returned it, or plain ASCII text in the default style."""
@@ -258,19 +258,21 @@ class AvtEmulator:
 
     def _drew_plainly(self, lines: list[str], scrolled_all: bool, rest: list[str]) -> bool:
         """After feeding `lines` (a screenful), check they scrolled up the whole screen in the
-        default pen and character set: rows `0 .. rows - 2` show `lines[1:]` and the cursor
-        sits at the start of a blank bottom row. `rest` are the lines still to come."""
+        default pen and character set with the parser at rest: rows `0 .. rows - 2` show
+        `lines[1:]`, one of them not blank, and the cursor sits at the start of a blank bottom
+        row. `rest` are the lines still to come."""
         vt, rows = self._vt, self._rows
         cursor = vt.cursor
         if not scrolled_all or (cursor.row, cursor.col) != (rows - 1, 0):
             return False
-        shown = lines[1:]
-        if [text.rstrip() for text in vt.text()] != [*(line.rstrip() for line in shown), ""]:
-            return False
+        shown = [line.rstrip() for line in lines[1:]]
+        if not any(shown) or [text.rstrip() for text in vt.text()] != [*shown, ""]:
+            return False  # all blank: a sequence left open (CR and LF run inside one) may remain
         if not (vt[rows - 1][0].pen.is_default() and vt[rows - 2][0].pen.is_default()):
             return False
-        # avt's only other character set, DEC line drawing, changes exactly `_` to `~`: one of
-        # those drawn as itself proves ASCII; without any, only lines free of them are safe.
+        # A printed character drawn as itself proves the parser is at rest. avt's only other
+        # character set, DEC line drawing, changes exactly "`" to "~": one of those drawn as
+        # itself proves ASCII; without any, only lines free of them are safe.
         return any(map(_DRAWING.search, shown)) or not any(map(_DRAWING.search, rest))
 
     def resize(self, cols: int, rows: int) -> None:
