@@ -17,6 +17,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from widgets.log_store import MAX_RENDER_CELLS, Finder, LogStore
+from widgets.log_wrap import WrapIndex
 
 CACHE_SIZE = 1024  # rendered strips kept (LRU)
 
@@ -52,6 +53,7 @@ class LogView(ScrollView, can_focus=True):
         color: $text;
         overflow: auto;
         &:focus { background-tint: $foreground 5%; }
+        &.-wrap { scrollbar-gutter: stable; }
         & > .log-view--match { background: $warning 50%; color: $text; text-style: bold; }
     }
     """
@@ -61,7 +63,7 @@ class LogView(ScrollView, can_focus=True):
     pending: reactive[int] = reactive(0, init=False)
     """Lines that arrived while not following."""
     wrap: reactive[bool] = reactive(False, init=False)
-    """Wrap long lines over several rows (the view then scrolls by whole lines)."""
+    """Wrap long lines over several rows (`-wrap` class; scroll positions are then rows)."""
 
     class TailChanged(Message):
         """Posted when `follow` or `pending` changes (newer ones replace queued ones)."""
@@ -109,8 +111,7 @@ class LogView(ScrollView, can_focus=True):
         self._generation = 0  # part of cache keys; bumped when highlighting changes
         self._match: int | None = None  # global number of the current match
         self._quiet = 0  # > 0 while we scroll ourselves
-        self._layout_key: tuple[int, ...] = ()
-        self._layout: list[tuple[int, int]] = []  # wrapping: (line, first cell) per row
+        self._wrap_index = WrapIndex(self._store)
 
     @property
     def max_lines(self) -> int:
@@ -143,13 +144,14 @@ class LogView(ScrollView, can_focus=True):
         batch = [x if isinstance(x, str) else str(x) for x in lines]
         if not batch:
             return
+        top = self._top_line()
         added, dropped = self._store.append(batch)
         self._update_virtual_size()
         if self.follow:
             self._scroll_quietly(None, None)
         else:
             if dropped:  # keep the same lines in view
-                self._scroll_quietly(None, max(0, self.scroll_offset.y - dropped))
+                self._scroll_to_line(*top)
             self.pending += added
         self.refresh()
 
@@ -201,8 +203,9 @@ class LogView(ScrollView, can_focus=True):
         first, end = self._store.first, self._store.next
         current = self._match if self._match is not None and self._match >= first else None
         if current is None:  # start from the viewport: its bottom row, or its top row
-            top, height = first + self.scroll_offset.y, self.scrollable_content_region.height
-            current = top + height if backwards else top - 1
+            height = self.scrollable_content_region.height
+            top, bottom = self._top_line()[0], self._top_line(height - 1)[0] + 1
+            current = bottom if backwards else top - 1
         start = min(max(current + (not backwards), first), end)
         ranges = [(first, start), (start, end)] if backwards else [(start, end), (first, start)]
         hits = (self._store.find(finder, lo, hi, backwards) for lo, hi in ranges)  # then wrap
@@ -210,14 +213,13 @@ class LogView(ScrollView, can_focus=True):
             return None
         self._match, self.follow = g, False
         region, line = self.scrollable_content_region, self._store.line(g)[:MAX_RENDER_CELLS]
-        if self.wrap:  # the match's line at the top, after lines filling a third of the view
-            top, above = g, 0
-            while top > first and above + self._rows_of(top - 1) <= region.height // 3:
-                top, above = top - 1, above + self._rows_of(top - 1)
-            self._scroll_quietly(0, top - first)
-            return g - first
         m = finder.regex.search(line)
         col, x = cell_len(line[: m.start()]) if m else 0, self.scroll_offset.x
+        if self.wrap:  # the match's row a third of the way down
+            index = self._wrap_index
+            row = index.row_of(g) + col // index.width
+            self._scroll_quietly(0, max(0, row - region.height // 3))
+            return g - first
         new_x = x if x <= col < x + region.width - 2 else max(0, col - region.width // 2)
         self._scroll_quietly(new_x, max(0, g - first - region.height // 3))
         return g - first
@@ -258,7 +260,10 @@ class LogView(ScrollView, can_focus=True):
         self.set_class(not follow, "-paused")
         if follow:
             self.pending = 0
-            self._scroll_quietly(None, None)
+            # Scrolling to where the view already is would stop a running scroll animation
+            # from inside its own step (the user scrolled down to the end): Textual fails then.
+            if self.scroll_offset.y < self.max_scroll_y:
+                self._scroll_quietly(None, None)
         self.post_message(self.TailChanged(self, follow, self.pending))
 
     def watch_pending(self, pending: int) -> None:
@@ -286,59 +291,44 @@ class LogView(ScrollView, can_focus=True):
 
     def watch_wrap(self, wrap: bool) -> None:
         """Keep the same top line in view (or the end, while following)."""
-        top = self.scroll_offset.y
+        line, _ = self._top_line(wrapped=not wrap)
         self.set_class(wrap, "-wrap")
         self._cache.clear()
         self._update_virtual_size()
-        self._scroll_quietly(0, None if self.follow else top)
+        if self.follow:
+            self._scroll_quietly(0, None)
+        else:
+            self._scroll_to_line(line, 0)
         self.refresh()
 
-    def _wrap_width(self) -> int:
-        return max(1, self.scrollable_content_region.width)
+    def _top_line(self, y: int = 0, *, wrapped: bool | None = None) -> tuple[int, int]:
+        """`(line, first cell)` on visible row `y` (past the end: the next line number)."""
+        row, store = self.scroll_offset.y + y, self._store
+        if self.wrap if wrapped is None else wrapped:
+            index = self._wrap_index
+            return index.line_at(row) if 0 <= row < index.total() else (store.next, 0)
+        return min(store.first + row, store.next), 0
 
-    def _rows_of(self, g: int) -> int:
-        """Rows line `g` takes when wrapped."""
-        cells = cell_len(self._store.line(g)[:MAX_RENDER_CELLS])
-        return max(1, -(-cells // self._wrap_width()))
-
-    def _last_screen_top(self) -> int:
-        """When wrapping: the index of the first line of the last screenful."""
-        store, height = self._store, max(1, self.scrollable_content_region.height)
-        g, rows = store.next, 0
-        while g > store.first and rows + self._rows_of(g - 1) <= height:
-            g, rows = g - 1, rows + self._rows_of(g - 1)
-        return max(0, min(g, store.next - 1) - store.first)
+    def _scroll_to_line(self, g: int, start: int) -> None:
+        """Scroll so that line `g` (from cell `start`, when wrapping) is on the top row."""
+        if g < self._store.first:  # trimmed: the oldest line from its start
+            g, start = self._store.first, 0
+        if self.wrap and g < self._store.next:
+            self._scroll_quietly(0, self._wrap_index.row_of(g) + start // self._wrap_index.width)
+        else:
+            self._scroll_quietly(None, g - self._store.first)
 
     def _update_virtual_size(self) -> None:
-        """Lines by their width; when wrapping, scroll positions are whole lines."""
+        """Lines by their width; when wrapping, rows at the width of the view."""
         if not self.wrap:
             self.virtual_size = Size(self._store.width, self.line_count)
-        elif self.line_count:
-            height = max(1, self.scrollable_content_region.height)
-            self.virtual_size = Size(0, self._last_screen_top() + height)
+            return
+        index, width = self._wrap_index, max(1, self.scrollable_content_region.width)
+        if index.width != width:
+            index.rebuild(width)
         else:
-            self.virtual_size = Size(0, 0)
-
-    def _wrapped_rows(self, top: int, height: int, at_end: bool) -> list[tuple[int, int]]:
-        """`(line, first cell)` of each visible row when wrapping (cached): from line `top`
-        down, or `at_end` up from the last row of the last line (the top line may be cut)."""
-        store, width = self._store, self._wrap_width()
-        key = (top, width, height, store.first, store.next, at_end)
-        if key != self._layout_key:
-            rows: list[tuple[int, int]] = []
-            if at_end:
-                g = store.next - 1
-                while len(rows) < height and g >= store.first:
-                    rows += ((g, part * width) for part in reversed(range(self._rows_of(g))))
-                    g -= 1
-                rows = rows[:height][::-1]
-            else:
-                g = store.first + top
-                while len(rows) < height and g < store.next:
-                    rows += ((g, part * width) for part in range(self._rows_of(g)))
-                    g += 1
-            self._layout_key, self._layout = key, rows[:height]
-        return self._layout
+            index.catch_up()
+        self.virtual_size = Size(0, index.total())
 
     def notify_style_update(self) -> None:
         """Drop rendered strips when styles (e.g. the theme) change."""
@@ -349,7 +339,10 @@ class LogView(ScrollView, can_focus=True):
         """Drop rendered strips and keep the end in view while following."""
         self._cache.clear()
         if self.wrap:
+            top = self._top_line()
             self._update_virtual_size()
+            if not self.follow:
+                self._scroll_to_line(*top)
         if self.follow:
             self.call_after_refresh(self._scroll_quietly, None, None)
 
@@ -359,10 +352,9 @@ class LogView(ScrollView, can_focus=True):
         region = self.scrollable_content_region
         width = region.width
         if self.wrap:
-            rows = self._wrapped_rows(scroll_y, region.height, scroll_y >= self.max_scroll_y)
-            if y >= len(rows):
+            g, start = self._top_line(y)
+            if g >= self._store.next:
                 return Strip.blank(width, self.rich_style)
-            g, start = rows[y]
         else:
             g, start = self._store.first + scroll_y + y, scroll_x
             if g >= self._store.next:

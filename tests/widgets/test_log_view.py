@@ -349,7 +349,24 @@ async def test_scrollbar_thumb_follows_a_refill_after_clear() -> None:
         assert view.vertical_scrollbar.position == view.scroll_y
 
 
+async def test_scrolling_down_to_the_end_resumes_following() -> None:
+    """The animated scroll that reaches the end turns follow on (it used to crash Textual's
+    animator by scrolling again from inside the animation's own step)."""
+    app = Host()
+    async with app.run_test(size=(40, 6)) as pilot:
+        view = await filled(pilot, 30)
+        await pilot.press("up", "up")
+        assert not view.follow
+        await pilot.press("down", "down")
+        assert view.follow
+        assert screen_rows(view)[-1] == "line 00029"
+
+
 # --- wrapping ---------------------------------------------------------------------------------
+
+
+def cut(text: str, width: int) -> list[str]:
+    return [text[i : i + width] for i in range(0, len(text), width)]
 
 
 async def test_w_wraps_long_lines_and_keeps_following() -> None:
@@ -361,28 +378,27 @@ async def test_w_wraps_long_lines_and_keeps_following() -> None:
         assert screen_rows(view)[:3] == ["short", "x" * 20, "tail line"]  # cut, scrolls sideways
         await pilot.press("w")
         assert view.wrap and view.has_class("-wrap")
-        assert screen_rows(view)[:5] == ["short", "x" * 20, "x" * 20, "x" * 5, "tail line"]
-        view.write_lines(numbered(6))  # 11 rows of 3 + 6 lines: the end stays in view
+        width = view.scrollable_content_region.width  # the scrollbar's gutter is kept
+        assert screen_rows(view)[:5] == ["short", *cut("x" * 45, width), "tail line"]
+        view.write_lines(numbered(6))
         await pilot.pause()
-        rows = screen_rows(view)
-        assert rows[-1] == "line 00005"
-        width = view.scrollable_content_region.width  # a scrollbar appeared
-        assert rows[:2] == ["x" * (45 % width or width), "tail line"]  # the long line is cut
+        every_row = ["short", *cut("x" * 45, width), "tail line", *numbered(6)]
+        assert screen_rows(view) == every_row[-8:]  # following: the last rows
         await pilot.press("w")
         assert screen_rows(view)[-1] == "line 00005"
         assert not view.wrap
 
 
-async def test_wrapped_view_scrolls_by_lines_and_search_shows_the_match() -> None:
+async def test_wrapped_view_scrolls_by_rows_and_search_shows_the_match() -> None:
     app = Host()
     async with app.run_test(size=(20, 8)) as pilot:
         view = pilot.app.query_one(LogView)
         view.write_lines([f"{n:02d} " + "y" * 30 for n in range(30)])  # two rows each
         await pilot.press("w")
         assert screen_rows(view)[-2].startswith("29 ")
-        await pilot.press("up")  # one line up: its two rows come back at the top
+        await pilot.press("up")  # one row up
         assert view.follow is False
-        assert screen_rows(view)[0].startswith("25 ")
+        assert screen_rows(view)[-1].startswith("29 ")
         assert view.search("07 ") == 7
         rows = screen_rows(view)
         assert any(row.startswith("07 ") for row in rows[: len(rows) // 2 + 1])
@@ -390,13 +406,39 @@ async def test_wrapped_view_scrolls_by_lines_and_search_shows_the_match() -> Non
         assert view.follow and screen_rows(view)[-2].startswith("29 ")
 
 
-async def test_a_line_taller_than_the_view_shows_its_end_while_following() -> None:
+async def test_every_row_of_a_line_taller_than_the_view_can_be_reached() -> None:
     app = Host()
     async with app.run_test(size=(10, 4)) as pilot:
         view = pilot.app.query_one(LogView)
-        view.write_lines(["a", "b" * 95])
+        tall = "START" + "m" * 40 + "MIDDLE" + "n" * 40 + "END"
+        view.write_lines(["a", tall, "z"])
         await pilot.press("w")
         width = view.scrollable_content_region.width
-        assert screen_rows(view) == ["b" * width] * 3 + ["b" * (95 % width or width)]
-        await pilot.press("home")  # scrolled to the top: line by line from the first
-        assert screen_rows(view)[:2] == ["a", "b" * width]
+        assert screen_rows(view)[-1] == "z"
+        await pilot.press("home")
+        seen = screen_rows(view)
+        while not view.follow:
+            await pilot.press("down")
+            seen += screen_rows(view)
+        assert set(cut(tall, width)) <= set(seen)
+        assert view.search("MIDDLE") == 1  # the match's row is shown, not only its line's start
+        assert any("MIDDLE"[:3] in row for row in screen_rows(view))
+
+
+async def test_wrapping_keeps_the_view_on_its_lines_while_the_ring_buffer_trims() -> None:
+    app = Host(max_lines=20)
+    async with app.run_test(size=(12, 6)) as pilot:
+        view = pilot.app.query_one(LogView)
+        view.write_lines([f"{n:02d} " + "w" * 12 for n in range(20)])
+        await pilot.press("w", "up", "up", "up")
+        top = screen_rows(view)[0]
+        view.write_lines([f"{n:02d} " + "w" * 12 for n in range(20, 23)])  # 3 oldest dropped
+        await pilot.pause()
+        assert screen_rows(view)[0] == top
+        view.write_lines([f"{n:02d} " + "w" * 12 for n in range(23, 60)])  # all of them
+        await pilot.pause()
+        assert screen_rows(view)[0].startswith("40 ")
+        view.clear()
+        view.write_lines(["cleared"])
+        await pilot.pause()
+        assert screen_rows(view)[0] == "cleared"

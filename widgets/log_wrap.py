@@ -1,0 +1,72 @@
+"""`WrapIndex`: where each line of a `LogStore` starts when lines wrap at a width (no Textual)."""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_right
+
+from rich.cells import cell_len
+
+from widgets.log_store import MAX_RENDER_CELLS, LogStore
+
+
+def wrapped_rows(line: str, width: int) -> int:
+    """Rows `line` takes wrapped at `width` cells (at least one; lines render up to
+    `MAX_RENDER_CELLS` characters)."""
+    line = line[:MAX_RENDER_CELLS]
+    cells = len(line) if line.isascii() else cell_len(line)
+    return max(1, -(-cells // width))
+
+
+class WrapIndex:
+    """Prefix sums of the rows of a store's lines wrapped at `width`: row <-> (line, part).
+
+    Rows are counted from the first retained line. Lines are added as they arrive
+    (`catch_up`); trimmed ones are forgotten lazily, so every call is cheap but the first
+    after a width change (`rebuild`: one pass over the retained lines).
+    """
+
+    def __init__(self, store: LogStore) -> None:
+        self._store = store
+        self.width = 0
+        self._base = 0  # global number of the line that `_starts[0]` belongs to
+        self._starts = array("Q", [0])  # _starts[i]: rows before line base + i (from base)
+
+    def rebuild(self, width: int) -> None:
+        """Index every retained line at `width` (>= 1)."""
+        self.width = max(1, width)
+        self._base = self._store.first
+        self._starts = array("Q", [0])
+        self.catch_up()
+
+    def catch_up(self) -> None:
+        """Index lines that arrived since the last call; forget trimmed ones now and then."""
+        store, starts = self._store, self._starts
+        if store.first > self._base + len(starts) - 1:  # everything indexed was trimmed
+            self.rebuild(self.width)
+            return
+        if store.first - self._base > len(starts) // 2:
+            drop = store.first - self._base
+            self._starts = starts = array("Q", (n - starts[drop] for n in starts[drop:]))
+            self._base = store.first
+        total, width = starts[-1], self.width
+        for g in range(self._base + len(starts) - 1, store.next):
+            total += wrapped_rows(store.line(g), width)
+            starts.append(total)
+
+    def _offset(self) -> int:
+        return self._starts[self._store.first - self._base]
+
+    def total(self) -> int:
+        """Rows of every retained line."""
+        return self._starts[-1] - self._offset()
+
+    def row_of(self, g: int) -> int:
+        """The first row of line `g`."""
+        return self._starts[g - self._base] - self._offset()
+
+    def line_at(self, row: int) -> tuple[int, int]:
+        """`(line, first cell)` shown on `row` (0 <= row < total())."""
+        absolute = row + self._offset()
+        i = bisect_right(self._starts, absolute) - 1
+        return self._base + i, (absolute - self._starts[i]) * self.width
