@@ -176,6 +176,11 @@ class LogStore:
             if a < b:
                 yield block, a, b
 
+    def texts(self, lo: int, hi: int) -> Iterator[str]:
+        """The lines `[lo, hi)` (global numbers) in a few runs, each joined by newlines."""
+        for block, a, b in self._segments(lo, hi):
+            yield block.text[block.offsets[a] : block.offsets[b] - 1]
+
     def find(self, finder: Finder, lo: int, hi: int, backwards: bool) -> int | None:
         """Global number of the first (or last) matching line in `[lo, hi)`."""
         segments = list(self._segments(lo, hi))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_right
+from itertools import accumulate, compress, count, islice, repeat
+from operator import add, floordiv, not_
 
 from rich.cells import cell_len
 
@@ -23,7 +25,7 @@ class WrapIndex:
 
     Rows are counted from the first retained line. Lines are added as they arrive
     (`catch_up`); trimmed ones are forgotten lazily, so every call is cheap but the first
-    after a width change (`rebuild`: one pass over the retained lines).
+    after a width change (`rebuild`: one pass over the retained lines, in C for ASCII ones).
     """
 
     def __init__(self, store: LogStore) -> None:
@@ -49,10 +51,20 @@ class WrapIndex:
             drop = store.first - self._base
             self._starts = starts = array("Q", (n - starts[drop] for n in starts[drop:]))
             self._base = store.first
-        total, width = starts[-1], self.width
-        for g in range(self._base + len(starts) - 1, store.next):
-            total += wrapped_rows(store.line(g), width)
-            starts.append(total)
+        for text in store.texts(self._base + len(starts) - 1, store.next):
+            starts.extend(islice(accumulate(self._rows(text), initial=starts[-1]), 1, None))
+
+    def _rows(self, text: str) -> list[int]:
+        """Rows of each line of `text` (lines joined by newlines); ASCII ones computed in C."""
+        lines, width = text.split("\n"), self.width
+        cells = map(min, map(len, lines), repeat(MAX_RENDER_CELLS))
+        rows = list(
+            map(max, map(floordiv, map(add, cells, repeat(width - 1)), repeat(width)), repeat(1))
+        )
+        if not text.isascii():
+            for i in compress(count(), map(not_, map(str.isascii, lines))):
+                rows[i] = wrapped_rows(lines[i], width)
+        return rows
 
     def _offset(self) -> int:
         return self._starts[self._store.first - self._base]
