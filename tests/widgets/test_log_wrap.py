@@ -1,0 +1,51 @@
+"""`WrapIndex` against counting every line's rows one by one, through appends, trims and clears."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from widgets.log_store import LogStore
+from widgets.log_wrap import WrapIndex, wrapped_rows
+
+LINES = st.lists(st.text(st.sampled_from("ab 界é"), max_size=30), min_size=1, max_size=40)
+
+
+def expected_rows(store: LogStore, width: int) -> list[tuple[int, int]]:
+    """`(line, first cell)` for every row, counted line by line."""
+    return [
+        (g, part * width)
+        for g in range(store.first, store.next)
+        for part in range(wrapped_rows(store.line(g), width))
+    ]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    batches=st.lists(st.one_of(LINES, st.just([])), min_size=1, max_size=12),
+    max_lines=st.integers(1, 60),
+    width=st.integers(1, 12),
+)
+def test_index_matches_counting_every_line(
+    batches: list[list[str]], max_lines: int, width: int
+) -> None:
+    store = LogStore(max_lines)
+    index = WrapIndex(store)
+    index.rebuild(width)
+    for batch in batches:
+        if batch:
+            store.append(batch)
+        else:
+            store.clear()
+        index.catch_up()
+        rows = expected_rows(store, width)
+        assert index.total() == len(rows)
+        assert [index.line_at(row) for row in range(len(rows))] == rows
+        for g in range(store.first, store.next):
+            assert rows[index.row_of(g)] == (g, 0)
+
+
+def test_wide_characters_count_two_cells() -> None:
+    assert wrapped_rows("界" * 5, 4) == 3
+    assert wrapped_rows("", 4) == 1
+    assert wrapped_rows("x" * 5000, 10) == 100  # lines render up to 1000 characters
