@@ -127,6 +127,8 @@ class LogStore:
 
     def append(self, batch: list[str]) -> tuple[int, int]:
         """Add raw lines (sanitised when needed); returns `(added, dropped by the limit)`."""
+        if not batch:
+            return 0, 0
         joined = "\n".join(batch)
         if _SPECIAL.search(joined) is not None or joined.count("\n") != len(batch) - 1:
             batch = [part for line in batch for part in sanitise(line)]

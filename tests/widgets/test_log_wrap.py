@@ -49,3 +49,11 @@ def test_wide_characters_count_two_cells() -> None:
     assert wrapped_rows("界" * 5, 4) == 3
     assert wrapped_rows("", 4) == 1
     assert wrapped_rows("x" * 5000, 10) == 100  # lines render up to 1000 characters
+
+
+def test_an_empty_batch_changes_nothing() -> None:
+    store = LogStore(5)
+    assert store.append([]) == (0, 0)
+    assert store.append(["a", "b"]) == (2, 0)
+    assert store.append([]) == (0, 0)
+    assert store.line_count == 2
