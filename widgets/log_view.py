@@ -17,7 +17,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from widgets.log_store import MAX_RENDER_CELLS, Finder, LogStore
-from widgets.log_wrap import WrapIndex
+from widgets.log_wrap import WrapIndex, row_at_cell, row_spans
 
 CACHE_SIZE = 1024  # rendered strips kept (LRU)
 
@@ -106,7 +106,7 @@ class LogView(ScrollView, can_focus=True):
         """
         self._store = LogStore(max_lines)
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
-        self._cache: LRUCache[tuple[int, int, int, int], Strip] = LRUCache(CACHE_SIZE)
+        self._cache: LRUCache[tuple[int, int, int, int, int], Strip] = LRUCache(CACHE_SIZE)
         self._finder: Finder | None = None
         self._generation = 0  # part of cache keys; bumped when highlighting changes
         self._match: int | None = None  # global number of the current match
@@ -217,7 +217,7 @@ class LogView(ScrollView, can_focus=True):
         col, x = cell_len(line[: m.start()]) if m else 0, self.scroll_offset.x
         if self.wrap:  # the match's row a third of the way down
             index = self._wrap_index
-            row = index.row_of(g) + col // index.width
+            row = index.row_of(g) + row_at_cell(line, index.width, col)
             self._scroll_quietly(0, max(0, row - region.height // 3))
             return g - first
         new_x = x if x <= col < x + region.width - 2 else max(0, col - region.width // 2)
@@ -302,19 +302,19 @@ class LogView(ScrollView, can_focus=True):
         self.refresh()
 
     def _top_line(self, y: int = 0, *, wrapped: bool | None = None) -> tuple[int, int]:
-        """`(line, first cell)` on visible row `y` (past the end: the next line number)."""
+        """`(line, row within it)` on visible row `y` (past the end: the next line number)."""
         row, store = self.scroll_offset.y + y, self._store
         if self.wrap if wrapped is None else wrapped:
             index = self._wrap_index
             return index.line_at(row) if 0 <= row < index.total() else (store.next, 0)
         return min(store.first + row, store.next), 0
 
-    def _scroll_to_line(self, g: int, start: int) -> None:
-        """Scroll so that line `g` (from cell `start`, when wrapping) is on the top row."""
+    def _scroll_to_line(self, g: int, part: int) -> None:
+        """Scroll so that line `g` (its row `part`, when wrapping) is on the top row."""
         if g < self._store.first:  # trimmed: the oldest line from its start
-            g, start = self._store.first, 0
+            g, part = self._store.first, 0
         if self.wrap and g < self._store.next:
-            self._scroll_quietly(0, self._wrap_index.row_of(g) + start // self._wrap_index.width)
+            self._scroll_quietly(0, self._wrap_index.row_of(g) + part)
         else:
             self._scroll_quietly(None, g - self._store.first)
 
@@ -352,20 +352,21 @@ class LogView(ScrollView, can_focus=True):
         region = self.scrollable_content_region
         width = region.width
         if self.wrap:
-            g, start = self._top_line(y)
-            if g >= self._store.next:
-                return Strip.blank(width, self.rich_style)
+            g, part = self._top_line(y)
         else:
-            g, start = self._store.first + scroll_y + y, scroll_x
-            if g >= self._store.next:
-                return Strip.blank(width, self.rich_style)
-        key = (g, start, width, self._generation)
+            g, part = self._store.first + scroll_y + y, -1
+        if g >= self._store.next:
+            return Strip.blank(width, self.rich_style)
+        key = (g, part, scroll_x, width, self._generation)
         strip = self._cache.get(key)
         if strip is None:
-            strip = self._cache[key] = self._render_strip(self._store.line(g), start, width)
+            text = self._store.line(g)
+            start, end = (scroll_x, scroll_x + width) if part < 0 else row_spans(text, width)[part]
+            strip = self._render_strip(text, start, end).extend_cell_length(width, self.rich_style)
+            self._cache[key] = strip
         return strip
 
-    def _render_strip(self, text: str, start: int, width: int) -> Strip:
+    def _render_strip(self, text: str, start: int, end: int) -> Strip:
         text, base, pos = text[:MAX_RENDER_CELLS], self.rich_style, 0
         segments: list[Segment] = []
         if self._finder is not None:
@@ -375,4 +376,4 @@ class LogView(ScrollView, can_focus=True):
                     segments += [Segment(text[pos:a], base), Segment(text[a:b], match_style)]
                     pos = b
         segments.append(Segment(text[pos:], base))
-        return Strip(segments).crop_extend(start, start + width, base)
+        return Strip(segments).crop_extend(start, end, base)

@@ -7,17 +7,40 @@ from bisect import bisect_right
 from itertools import accumulate, compress, count, islice, repeat
 from operator import add, floordiv, not_
 
-from rich.cells import cell_len
+from rich.cells import get_character_cell_size
 
 from widgets.log_store import MAX_RENDER_CELLS, LogStore
 
 
-def wrapped_rows(line: str, width: int) -> int:
-    """Rows `line` takes wrapped at `width` cells (at least one; lines render up to
-    `MAX_RENDER_CELLS` characters)."""
+def row_spans(line: str, width: int) -> list[tuple[int, int]]:
+    """The cells `[start, end)` of each row of `line` wrapped at `width`; a wide character is
+    never split (lines render up to `MAX_RENDER_CELLS` characters)."""
     line = line[:MAX_RENDER_CELLS]
-    cells = len(line) if line.isascii() else cell_len(line)
-    return max(1, -(-cells // width))
+    if line.isascii():
+        return [(a, min(a + width, len(line))) for a in range(0, len(line), width)] or [(0, 0)]
+    spans: list[tuple[int, int]] = []
+    start = used = 0
+    for char in line:
+        cells = get_character_cell_size(char)
+        if used and used + cells > width:
+            spans.append((start, start + used))
+            start, used = start + used, 0
+        used += cells
+    spans.append((start, start + used))
+    return spans
+
+
+def wrapped_rows(line: str, width: int) -> int:
+    """Rows `line` takes wrapped at `width` cells (at least one)."""
+    if line.isascii():
+        return max(1, -(-min(len(line), MAX_RENDER_CELLS) // width))
+    return len(row_spans(line, width))
+
+
+def row_at_cell(line: str, width: int, cell: int) -> int:
+    """The row of `line` wrapped at `width` that shows `cell`."""
+    spans = row_spans(line, width)
+    return next((i for i, (_, end) in enumerate(spans) if cell < end), len(spans) - 1)
 
 
 class WrapIndex:
@@ -78,7 +101,7 @@ class WrapIndex:
         return self._starts[g - self._base] - self._offset()
 
     def line_at(self, row: int) -> tuple[int, int]:
-        """`(line, first cell)` shown on `row` (0 <= row < total())."""
+        """`(line, row within it)` shown on `row` (0 <= row < total())."""
         absolute = row + self._offset()
         i = bisect_right(self._starts, absolute) - 1
-        return self._base + i, (absolute - self._starts[i]) * self.width
+        return self._base + i, absolute - self._starts[i]

@@ -425,6 +425,16 @@ async def test_every_row_of_a_line_taller_than_the_view_can_be_reached() -> None
         assert any("MIDDLE"[:3] in row for row in screen_rows(view))
 
 
+async def test_wrapping_moves_a_wide_character_to_the_next_row() -> None:
+    app = Host()
+    async with app.run_test(size=(12, 4)) as pilot:
+        view = pilot.app.query_one(LogView)
+        view.write_lines(["a" + "界" * 5 + "Z"])
+        await pilot.press("w")
+        assert view.scrollable_content_region.width == 10
+        assert screen_rows(view)[:2] == ["a" + "界" * 4, "界Z"]
+
+
 async def test_wrapping_keeps_the_view_on_its_lines_while_the_ring_buffer_trims() -> None:
     app = Host(max_lines=20)
     async with app.run_test(size=(12, 6)) as pilot:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from widgets.log_store import LogStore
-from widgets.log_wrap import WrapIndex, wrapped_rows
+from widgets.log_wrap import WrapIndex, row_at_cell, row_spans, wrapped_rows
 
 LINES = st.lists(st.text(st.sampled_from("ab 界é"), max_size=30), min_size=1, max_size=40)
 
@@ -14,7 +16,7 @@ LINES = st.lists(st.text(st.sampled_from("ab 界é"), max_size=30), min_size=1, 
 def expected_rows(store: LogStore, width: int) -> list[tuple[int, int]]:
     """`(line, first cell)` for every row, counted line by line."""
     return [
-        (g, part * width)
+        (g, part)
         for g in range(store.first, store.next)
         for part in range(wrapped_rows(store.line(g), width))
     ]
@@ -45,10 +47,22 @@ def test_index_matches_counting_every_line(
             assert rows[index.row_of(g)] == (g, 0)
 
 
-def test_wide_characters_count_two_cells() -> None:
-    assert wrapped_rows("界" * 5, 4) == 3
-    assert wrapped_rows("", 4) == 1
+def test_rows_never_split_a_wide_character() -> None:
+    assert row_spans("界" * 5, 4) == [(0, 4), (4, 8), (8, 10)]
+    assert row_spans("a" + "界" * 5 + "Z", 10) == [(0, 9), (9, 12)]  # the 5th moves down
+    assert row_spans("界", 1) == [(0, 2)]  # wider than the row: alone on it
+    assert wrapped_rows("a" + "界" * 5 + "Z", 10) == 2
+    assert wrapped_rows("", 4) == 1 and row_spans("", 4) == [(0, 0)]
     assert wrapped_rows("x" * 5000, 10) == 100  # lines render up to 1000 characters
+    assert row_at_cell("a" + "界" * 5 + "Z", 10, 9) == 1
+
+
+@given(line=st.text(st.sampled_from("ab 界é\u0301"), max_size=40), width=st.integers(1, 9))
+def test_spans_cover_the_line_and_fit_the_width(line: str, width: int) -> None:
+    spans = row_spans(line, width)
+    assert len(spans) == wrapped_rows(line, width)
+    assert spans[0][0] == 0 and all(a[1] == b[0] for a, b in pairwise(spans))
+    assert all(end - start <= max(width, 2) for start, end in spans)
 
 
 def test_an_empty_batch_changes_nothing() -> None:
