@@ -210,3 +210,24 @@ async def test_wrong_key_says_which_keys_were_tried(
 async def test_remote_closing_at_once_shows_its_status(pool: SshPool, sshd: SshdServer) -> None:
     status = await failed_status(SshShellBackend(pool, sshd.target(), command="exit 4"))
     assert "exited with status 4" in status
+
+
+async def test_a_big_output_lands_whole_in_the_scrollback(pool: SshPool, sshd: SshdServer) -> None:
+    """200,000 numbered lines (several MB, the backlog fast path) end on the right screen and
+    leave exactly the last 10,000 lines before it in the scrollback, in order."""
+    app = Host(SshShellBackend(pool, sshd.target()))
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await started(pilot)
+        await run_line(view, pilot, "seq -f 'line %06g' 1 200000; echo SEQ-$((1+1))", "SEQ-2")
+        emulator = view.model.emulator
+        rows = view.screen_text()
+        end = rows.index("SEQ-2")
+        assert rows[end - 1] == "line 200000"
+        assert emulator.history_size == view.scrollback == 10_000
+        history = ["".join(emulator.line_cells(i)).rstrip() for i in range(10_000)]
+        first = int(history[0].split()[1])
+        assert history == [f"line {n:06d}" for n in range(first, first + 10_000)]
+        assert first + 10_000 + end - 1 == 200_000  # no line lost or doubled at the seam
+        await pilot.press("shift+pageup")
+        assert view.scrolled_back == 23
+        assert view.screen_text()[1] == history[-22]
