@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.integration.sshd import SshdServer, running_sshd
+from tests.integration.sshd import SshdServer
 from tui.clipboard import ClipboardError, read_remote_file, write_remote_file
 from tui.ssh.pool import SshPool
 
 pytestmark = pytest.mark.sshd
-
-
-@pytest.fixture
-def sshd(tmp_path: Path) -> Iterator[SshdServer]:
-    with running_sshd(tmp_path / "sshd") as server:
-        yield server
-
-
-@pytest.fixture
-async def pool(tmp_path: Path, sshd: SshdServer) -> AsyncIterator[SshPool]:
-    pool = SshPool(
-        known_hosts_paths=[sshd.write_known_hosts(tmp_path / "known_hosts")], use_agent=False
-    )
-    yield pool
-    await pool.close()
 
 
 @pytest.mark.parametrize("text", ["ascii", "日本語 🚀", "crlf\r\nline\r\n", "y" * 1_000_000])

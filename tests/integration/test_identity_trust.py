@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.integration.sshd import SshdServer, keygen, running_sshd, ssh_keygen_fingerprint
+from tests.integration.sshd import SshdServer, keygen, ssh_keygen_fingerprint
 from tui.errors import HostKeyChanged, HostKeyUnknown
 from tui.ssh.hostkeys import entries_for
 from tui.ssh.pool import SshPool
 from tui.ssh.trust import TrustChoice, TrustRequest
 
 pytestmark = pytest.mark.sshd
-
-
-@pytest.fixture
-def sshd(tmp_path: Path) -> Iterator[SshdServer]:
-    with running_sshd(tmp_path / "sshd") as server:
-        yield server
 
 
 class Asker:

@@ -12,7 +12,7 @@ from tests.conftest import wait_until
 from tests.fake_rescale import API_KEY, FakeRescale, running_fake
 from tests.integration.slurm_cluster import SlurmCluster
 from tests.integration.slurm_fixtures import slurm_cluster_fixture  # noqa: F401 - fixture
-from tests.integration.sshd import SshdServer, running_sshd
+from tests.integration.sshd import SshdServer
 from tests.snapshots.conftest import Snap
 from tui.app import ClusterdeckApp
 from tui.cli import make_app
@@ -139,12 +139,6 @@ async def test_dashboard_on_slurm(
             within=30,
             what="scancel",
         )
-
-
-@pytest.fixture
-def sshd(tmp_path: Path) -> Iterator[SshdServer]:
-    with running_sshd(tmp_path / "sshd") as server:
-        yield server
 
 
 @pytest.fixture

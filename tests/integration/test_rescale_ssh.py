@@ -5,25 +5,18 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.fake_rescale import API_KEY, FakeRescale, running_fake
 from tests.fake_rescale.helpers import job_named, make_provider
-from tests.integration.sshd import SshdServer, running_sshd
+from tests.integration.sshd import SshdServer
 from tui.providers.rescale import RescaleProvider
 from tui.providers.rescale_keys import ENV_VAR
 from tui.ssh.pool import SshPool
 from tui.ssh.shell import SshShellBackend
 
 pytestmark = pytest.mark.sshd
-
-
-@pytest.fixture
-def sshd(tmp_path: Path) -> Iterator[SshdServer]:
-    with running_sshd(tmp_path / "sshd") as server:
-        yield server
 
 
 @pytest.fixture
@@ -50,15 +43,6 @@ async def provider(
     await provider.start()
     yield provider
     await provider.close()
-
-
-@pytest.fixture
-async def pool(tmp_path: Path, sshd: SshdServer) -> AsyncIterator[SshPool]:
-    pool = SshPool(
-        known_hosts_paths=[sshd.write_known_hosts(tmp_path / "known_hosts")], use_agent=False
-    )
-    yield pool
-    await pool.close()
 
 
 async def test_enter_on_the_master_opens_a_real_shell(

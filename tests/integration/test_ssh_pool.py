@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from tests.integration.sshd import SshdServer, free_port, running_sshd
+from tests.integration.sshd import SshdServer, free_port
 from tui.errors import SshUnreachable
 from tui.models import SshTarget
 from tui.ssh.pool import SshPool
 
 pytestmark = pytest.mark.sshd
-
-
-@pytest.fixture
-def sshd(tmp_path: Path) -> Iterator[SshdServer]:
-    with running_sshd(tmp_path / "sshd") as server:
-        yield server
 
 
 @pytest.fixture

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from tests.integration.sshd import SshdServer, running_sshd
+from tests.integration.sshd import SshdServer
 from tui.ssh.pool import SshPool
 from tui.ssh.shell import SessionExit, SshShellBackend
 
 pytestmark = pytest.mark.sshd
-
-
-@pytest.fixture
-def sshd(tmp_path: Path) -> Iterator[SshdServer]:
-    with running_sshd(tmp_path / "sshd") as server:
-        yield server
 
 
 @pytest.fixture

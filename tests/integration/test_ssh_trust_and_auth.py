@@ -15,7 +15,6 @@ import pytest
 from tests.integration.sshd import (
     SshdServer,
     keygen,
-    running_sshd,
     ssh_keygen_fingerprint,
 )
 from tui.errors import HostKeyChanged, HostKeyUnknown, SshAuthError
@@ -23,12 +22,6 @@ from tui.ssh.hostkeys import add_known_host
 from tui.ssh.pool import SshPool
 
 pytestmark = pytest.mark.sshd
-
-
-@pytest.fixture
-def sshd(tmp_path: Path) -> Iterator[SshdServer]:
-    with running_sshd(tmp_path / "sshd") as server:
-        yield server
 
 
 @pytest.fixture

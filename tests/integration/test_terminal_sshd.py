@@ -3,7 +3,6 @@ programs, exit status, a killed sshd and reconnect, an unknown host key."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
 from tests.conftest import require_binary, wait_until
-from tests.integration.sshd import SshdServer, running_sshd
+from tests.integration.sshd import SshdServer
 from tui.ssh.pool import SshPool
 from tui.ssh.shell import SshShellBackend
 from widgets.terminal.view import TerminalView
@@ -30,21 +29,6 @@ class Host(App[None]):
 
     def on_mount(self) -> None:
         self.query_one(TerminalView).focus()
-
-
-@pytest.fixture
-def sshd(tmp_path: Path) -> Iterator[SshdServer]:
-    with running_sshd(tmp_path / "sshd") as server:
-        yield server
-
-
-@pytest.fixture
-async def pool(tmp_path: Path, sshd: SshdServer) -> AsyncIterator[SshPool]:
-    pool = SshPool(
-        known_hosts_paths=[sshd.write_known_hosts(tmp_path / "known_hosts")], use_agent=False
-    )
-    yield pool
-    await pool.close()
 
 
 def has(view: TerminalView, needle: str) -> bool:

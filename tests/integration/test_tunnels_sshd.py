@@ -6,12 +6,12 @@ import asyncio
 import hashlib
 import os
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from tests.integration.sshd import SshdServer, free_port, running_sshd
+from tests.integration.sshd import SshdServer, free_port
 from tui.errors import TunnelError
 from tui.ssh.pool import SshPool
 from tui.tunnels import Backoff, Tunnel, TunnelKind, TunnelManager, TunnelSpec, TunnelState
@@ -20,12 +20,6 @@ pytestmark = pytest.mark.sshd
 
 WAIT = 20.0
 MB = 1 << 20
-
-
-@pytest.fixture
-def sshd(tmp_path: Path) -> Iterator[SshdServer]:
-    with running_sshd(tmp_path / "sshd") as server:
-        yield server
 
 
 @pytest.fixture
