@@ -7,10 +7,10 @@ from collections.abc import Callable
 from textual.pilot import Pilot
 
 from tests.conftest import wait_until
-from tui.app import ClusterdeckApp
-from widgets.job_table import JobTable
-from widgets.log_view import LogView
-from widgets.node_table import NodeTable
+from tui.app.app import ClusterdeckApp
+from widgets.log.view import LogView
+from widgets.tables.job import JobTable
+from widgets.tables.node import NodeTable
 
 AppFactory = Callable[..., ClusterdeckApp]
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from tui.app import ClusterdeckApp
-from tui.cli import make_app
-from tui.clock import ManualClock
-from tui.config import DemoSettings, Settings
+from tui.app.app import ClusterdeckApp
+from tui.app.cli import make_app
+from tui.core.clock import ManualClock
+from tui.core.config.settings import DemoSettings, Settings
 
 POLL_SECONDS = 0.005
 """How often `wait_until` re-checks its condition."""

@@ -1,5 +1,5 @@
 """`python -m tui` runs the clusterdeck command."""
 
-from tui.cli import main
+from tui.app.cli import main
 
 raise SystemExit(main())

@@ -8,7 +8,7 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.apphelpers import AppFactory, settle_dashboard
-from tui.app import ClusterdeckApp
+from tui.app.app import ClusterdeckApp
 
 
 @pytest.fixture

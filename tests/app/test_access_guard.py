@@ -10,9 +10,9 @@ import pytest
 
 from tests.apphelpers import AppFactory, settle_dashboard
 from tests.conftest import wait_until
-from tui.models import Job
-from tui.providers.demo import DemoProvider
-from widgets.node_table import NodeTable
+from tui.core.models import Job
+from tui.core.providers.demo.provider import DemoProvider
+from widgets.tables.node import NodeTable
 
 
 @pytest.fixture
@@ -68,7 +68,7 @@ async def test_shell_to_a_job_outside_its_rule_warns(
 async def test_access_rule_dialog_validates_and_copies(app_factory: AppFactory) -> None:
     from textual.widgets import Input, Static
 
-    from tui.screens.access_rule import AccessRuleDialog
+    from tui.app.screens.dialogs.access_rule import AccessRuleDialog
 
     app = app_factory()
     async with app.run_test(size=(120, 36)) as pilot:

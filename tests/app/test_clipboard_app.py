@@ -9,9 +9,9 @@ from textual.pilot import Pilot
 
 from tests.app.test_shells import open_shell
 from tests.conftest import wait_until
-from tui.app import ClusterdeckApp
-from tui.screens.clipboard import ClipboardScreen, PasteConfirmDialog
-from widgets.node_table import NodeTable
+from tui.app.app import ClusterdeckApp
+from tui.app.screens.clipboard.screen import ClipboardScreen, PasteConfirmDialog
+from widgets.tables.node import NodeTable
 from widgets.terminal.view import TerminalView
 
 Running = tuple[ClusterdeckApp, Pilot[None]]

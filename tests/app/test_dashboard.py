@@ -8,12 +8,12 @@ from textual.widgets import Input
 
 from tests.apphelpers import AppFactory, settle_dashboard
 from tests.conftest import wait_until
-from tui.app import ClusterdeckApp
-from tui.clock import ManualClock
-from tui.screens.help import HelpScreen
-from widgets.job_table import JobTable
-from widgets.log_view import LogView
-from widgets.node_table import NodeTable
+from tui.app.app import ClusterdeckApp
+from tui.app.screens.dialogs.help import HelpScreen
+from tui.core.clock import ManualClock
+from widgets.log.view import LogView
+from widgets.tables.job import JobTable
+from widgets.tables.node import NodeTable
 
 Running = tuple[ClusterdeckApp, Pilot[None]]
 

@@ -14,12 +14,17 @@ from textual.widgets import Button, Static
 
 from tests.conftest import wait_until
 from tests.integration.sshd import keygen, running_sshd, ssh_keygen_fingerprint
-from tui.errors import HostKeyChanged, HostKeyUnknown
-from tui.identity.keyinfo import parse_public_line
-from tui.screens.hostkey import ChangedHostKeyAlert, HostKeyDialog, alert_changed, ask_trust
-from tui.ssh.hostkeys import add_known_host, check_host_key, entries_for, host_key_error
-from tui.ssh.pool import SshPool
-from tui.ssh.trust import TrustChoice, TrustRequest
+from tui.app.screens.dialogs.hostkey import (
+    ChangedHostKeyAlert,
+    HostKeyDialog,
+    alert_changed,
+    ask_trust,
+)
+from tui.core.errors import HostKeyChanged, HostKeyUnknown
+from tui.core.identity.keyinfo import parse_public_line
+from tui.core.ssh.hostkeys import add_known_host, check_host_key, entries_for, host_key_error
+from tui.core.ssh.pool import SshPool
+from tui.core.ssh.trust import TrustChoice, TrustRequest
 
 
 class Host(App[None]):

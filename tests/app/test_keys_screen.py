@@ -19,11 +19,11 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
 
 from tests.conftest import wait_until
-from tui.identity.generate import write_ppk_file, write_private_key
-from tui.identity.keyfiles import load_private_key
-from tui.identity.ppk import parse_ppk
-from tui.screens.keys import ConfirmDialog, FormDialog, KeysScreen, TextDialog
-from widgets.key_table import KeyTable
+from tui.app.screens.sshkeys.screen import ConfirmDialog, FormDialog, KeysScreen, TextDialog
+from tui.core.identity.generate import write_ppk_file, write_private_key
+from tui.core.identity.keyfiles import load_private_key
+from tui.core.identity.ppk import parse_ppk
+from widgets.tables.sshkey import KeyTable
 
 PPK_SECRET = "putty passphrase"
 KEY_SECRET = "ed25519 passphrase"

@@ -6,13 +6,13 @@ import socket
 from pathlib import Path
 
 from tests.conftest import wait_until
-from tui.cli import make_app
-from tui.clock import ManualClock
-from tui.config import Settings
-from tui.config_providers import ProviderConfig
-from widgets.job_table import JobTable
-from widgets.log_view import LogView
-from widgets.node_table import NodeTable
+from tui.app.cli import make_app
+from tui.core.clock import ManualClock
+from tui.core.config.providers import ProviderConfig
+from tui.core.config.settings import Settings
+from widgets.log.view import LogView
+from widgets.tables.job import JobTable
+from widgets.tables.node import NodeTable
 
 
 def closed_port() -> int:

@@ -7,9 +7,9 @@ from textual.widgets import TabbedContent
 
 from tests.apphelpers import AppFactory, settle_dashboard
 from tests.conftest import wait_until
-from tui.app import ClusterdeckApp, system_ssh_command
-from tui.models import SshTarget
-from widgets.node_table import NodeTable
+from tui.app.app import ClusterdeckApp, system_ssh_command
+from tui.core.models import SshTarget
+from widgets.tables.node import NodeTable
 from widgets.terminal.view import TerminalView
 
 Running = tuple[ClusterdeckApp, Pilot[None]]
@@ -122,7 +122,7 @@ async def test_exit_shows_the_status_and_r_reconnects(running_app: Running) -> N
 async def test_unknown_host_key_asks_cancel_refuses_trust_job_connects(
     running_app: Running,
 ) -> None:
-    from tui.screens.hostkey import HostKeyDialog
+    from tui.app.screens.dialogs.hostkey import HostKeyDialog
 
     app, pilot = running_app
     app.settings.known_hosts_path.write_text("")  # forget every demo host key
@@ -143,7 +143,7 @@ async def test_unknown_host_key_asks_cancel_refuses_trust_job_connects(
 
 
 async def open_shell_expect_dialog(app: ClusterdeckApp, pilot: Pilot[None]) -> TerminalView:
-    from tui.screens.hostkey import HostKeyDialog
+    from tui.app.screens.dialogs.hostkey import HostKeyDialog
 
     app.main_screen.query_one(NodeTable).focus()
     await pilot.press("enter")
@@ -198,7 +198,7 @@ async def test_passphrase_dialog_is_masked_and_returns_the_text(running_app: Run
 
     from textual.widgets import Input
 
-    from tui.screens.passphrase import PassphraseDialog
+    from tui.app.screens.dialogs.passphrase import PassphraseDialog
 
     app, pilot = running_app
     answer = asyncio.ensure_future(app.ask_passphrase(Path("/keys/id_ed25519")))

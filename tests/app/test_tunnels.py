@@ -17,20 +17,20 @@ from textual.widgets import Input, Select, Static
 
 from tests.apphelpers import AppFactory, settle_dashboard
 from tests.conftest import wait_until
-from tui.app import ClusterdeckApp
-from tui.models import SshTarget
-from tui.providers.demo import PAGE_TITLE
-from tui.screens.tunnel_dialog import TunnelDialog
-from tui.screens.tunnels import TunnelNotifier, TunnelScreen, tunnel_service
-from tui.tunnels import (
+from tui.app.app import ClusterdeckApp
+from tui.app.screens.tunnels.dialog import TunnelDialog
+from tui.app.screens.tunnels.screen import TunnelNotifier, TunnelScreen, tunnel_service
+from tui.core.models import SshTarget
+from tui.core.providers.demo.provider import PAGE_TITLE
+from tui.core.tunnels import (
     ServiceDetector,
     TunnelManager,
     TunnelSpec,
     TunnelState,
     provider_resolver,
 )
-from widgets.log_view import LogView
-from widgets.tunnel_table import TunnelTable
+from widgets.log.view import LogView
+from widgets.tables.tunnel import TunnelTable
 
 WAIT = 20.0
 

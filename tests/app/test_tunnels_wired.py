@@ -7,9 +7,9 @@ import asyncio
 from textual.pilot import Pilot
 
 from tests.conftest import wait_until
-from tui.app import ClusterdeckApp
-from tui.screens.tunnels import TunnelScreen
-from widgets.job_table import JobTable
+from tui.app.app import ClusterdeckApp
+from tui.app.screens.tunnels.screen import TunnelScreen
+from widgets.tables.job import JobTable
 
 Running = tuple[ClusterdeckApp, Pilot[None]]
 

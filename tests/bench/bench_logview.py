@@ -25,7 +25,7 @@ from textual.app import App, ComposeResult  # noqa: E402
 from textual.widget import Widget  # noqa: E402
 from textual.widgets import Log  # noqa: E402
 
-from widgets.log_view import LogView  # noqa: E402
+from widgets.log.view import LogView  # noqa: E402
 
 BATCH = 2000
 NEEDLE = "needle-1f3a"

@@ -19,9 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 CLUSTERDECK = """
 import sys
 from pathlib import Path
-from tui.cli import make_app
-from tui.config import Settings
-from widgets.job_table import JobTable
+from tui.app.cli import make_app
+from tui.core.config.settings import Settings
+from widgets.tables.job import JobTable
 
 app = make_app(Settings(state_dir=Path(sys.argv[1])))
 

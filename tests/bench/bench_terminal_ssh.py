@@ -53,8 +53,8 @@ from textual.strip import Strip
 from tests.bench._sshd_bench import CpuMeter, CpuUse, wait_for_quiet
 from tests.bench.bench_terminal_emulator import sgr_stream
 from tests.integration.sshd import SshdServer, running_sshd
-from tui.ssh.pool import SshPool
-from tui.ssh.shell import SshShellBackend
+from tui.core.ssh.pool import SshPool
+from tui.core.ssh.shell import SshShellBackend
 from widgets.terminal.backend import ExitInfo
 from widgets.terminal.view import TerminalView
 

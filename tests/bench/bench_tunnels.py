@@ -75,9 +75,9 @@ server.serve_forever()
 WORKER = r"""
 import asyncio, sys, logging
 from pathlib import Path
-from tui.models import SshTarget
-from tui.ssh.pool import SshPool
-from tui.tunnels import TunnelManager, TunnelSpec, TunnelState
+from tui.core.models import SshTarget
+from tui.core.ssh.pool import SshPool
+from tui.core.tunnels import TunnelManager, TunnelSpec, TunnelState
 
 async def main():
     host_port, key, known_hosts, dest_port = sys.argv[1:5]

@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from tests.fake_rescale.server import FakeRescale
-from tui.clock import SystemClock
-from tui.models import Job, LogBatch
-from tui.providers.rescale import RescaleProvider
-from tui.providers.rescale_api import RetryPolicy
+from tui.core.clock import SystemClock
+from tui.core.models import Job, LogBatch
+from tui.core.providers.rescale.api import RetryPolicy
+from tui.core.providers.rescale.provider import RescaleProvider
 
 FAST_RETRY = RetryPolicy(retries=3, backoff=0.01, max_backoff=0.05, max_retry_after=30)
 

@@ -7,7 +7,7 @@ import pytest
 
 from tests.integration.sshd import SshdServer, running_sshd
 from tests.snapshots.conftest import save_screenshot  # noqa: F401 - fixture
-from tui.ssh.pool import SshPool
+from tui.core.ssh.pool import SshPool
 
 
 @pytest.fixture

@@ -25,8 +25,8 @@ import pytest
 
 from tests.integration.slurm_cluster import SlurmCluster, missing_binaries
 from tests.integration.sshd import IN_CI, SSHD
-from tui.models import Job, LogBatch
-from tui.providers.slurm import SlurmProvider
+from tui.core.models import Job, LogBatch
+from tui.core.providers.slurm.provider import SlurmProvider
 
 WAIT = 30.0
 """Upper bound on every wait for a job or a log."""

@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from tui.models import SshTarget
+from tui.core.models import SshTarget
 
 SSHD = "/usr/sbin/sshd"
 START_TIMEOUT = 10.0

@@ -38,7 +38,7 @@ from tests.integration.browser import (
     isolated_env,
     wait_for,
 )
-from tui.keys import KeySpec, all_keys
+from tui.app.bindings import KeySpec, all_keys
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -344,7 +344,7 @@ def in_a_thread(coroutine: Coroutine[Any, Any, T]) -> T:
 
 def test_a_port_taken_after_the_check_is_reported_too() -> None:
     """The bind itself failing (a race with another program) gives the same answer."""
-    from tui.serve import DashboardServer
+    from tui.app.commands.serve import DashboardServer
 
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -358,7 +358,7 @@ def test_an_app_that_dies_ends_its_page_session() -> None:
     """A crashing dashboard closes the page's websocket (the page offers Restart)."""
     from aiohttp import ClientSession, WSMsgType
 
-    from tui.serve import DashboardServer
+    from tui.app.commands.serve import DashboardServer
 
     crash = f"exec {sys.executable} -c 'import sys; sys.exit(3)'"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from tests.integration.sshd import SshdServer
-from tui.clipboard import ClipboardError, read_remote_file, write_remote_file
-from tui.ssh.pool import SshPool
+from tui.core.clipboard.bridge import ClipboardError, read_remote_file, write_remote_file
+from tui.core.ssh.pool import SshPool
 
 pytestmark = pytest.mark.sshd
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import asyncssh
 import pytest
 
-from tui.models import Job, Node
-from tui.providers.demo import DemoProvider
+from tui.core.models import Job, Node
+from tui.core.providers.demo.provider import DemoProvider
 
 pytestmark = pytest.mark.sshd
 

@@ -9,8 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from tests.integration.sshd import free_port
-from tui.identity.cidr import PublicAddressGuard
-from tui.identity.errors import CidrError, PublicAddressError
+from tui.core.identity.cidr import PublicAddressGuard
+from tui.core.identity.errors import CidrError, PublicAddressError
 
 ANSWERS = {
     "/inside": (200, "10.1.2.3\n"),

@@ -11,9 +11,9 @@ import pytest
 
 from tests.conftest import require_binary
 from tests.integration.sshd import SshdServer, keygen, running_sshd
-from tui.identity.generate import KeyRequest, generate_key
-from tui.identity.keyfiles import inspect_key_file
-from tui.ssh.pool import SshPool
+from tui.core.identity.generate import KeyRequest, generate_key
+from tui.core.identity.keyfiles import inspect_key_file
+from tui.core.ssh.pool import SshPool
 
 pytestmark = pytest.mark.sshd
 

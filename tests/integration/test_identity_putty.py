@@ -11,10 +11,10 @@ import pytest
 
 from tests.conftest import require_binary
 from tests.integration.sshd import SshdServer, running_sshd
-from tui.identity.generate import KeyRequest, generate_key, write_ppk_file, write_private_key
-from tui.identity.keyfiles import inspect_key_file, load_private_key
-from tui.identity.ppk import import_ppk
-from tui.ssh.pool import SshPool
+from tui.core.identity.generate import KeyRequest, generate_key, write_ppk_file, write_private_key
+from tui.core.identity.keyfiles import inspect_key_file, load_private_key
+from tui.core.identity.ppk import import_ppk
+from tui.core.ssh.pool import SshPool
 
 pytestmark = pytest.mark.sshd
 

@@ -17,12 +17,12 @@ import pytest
 
 from tests.conftest import require_binary
 from tests.integration.sshd import SshdServer, keygen, running_sshd, ssh_keygen_fingerprint
-from tui.errors import SshError
-from tui.identity.agent import list_agent_keys
-from tui.identity.errors import IdentityError
-from tui.models import SshTarget
-from tui.ssh.pool import SshPool
-from tui.ssh.resolve import resolve_target
+from tui.core.errors import SshError
+from tui.core.identity.agent import list_agent_keys
+from tui.core.identity.errors import IdentityError
+from tui.core.models import SshTarget
+from tui.core.ssh.pool import SshPool
+from tui.core.ssh.resolve import resolve_target
 
 pytestmark = pytest.mark.sshd
 

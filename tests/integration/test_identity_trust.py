@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from tests.integration.sshd import SshdServer, keygen, ssh_keygen_fingerprint
-from tui.errors import HostKeyChanged, HostKeyUnknown
-from tui.ssh.hostkeys import entries_for
-from tui.ssh.pool import SshPool
-from tui.ssh.trust import TrustChoice, TrustRequest
+from tui.core.errors import HostKeyChanged, HostKeyUnknown
+from tui.core.ssh.hostkeys import entries_for
+from tui.core.ssh.pool import SshPool
+from tui.core.ssh.trust import TrustChoice, TrustRequest
 
 pytestmark = pytest.mark.sshd
 

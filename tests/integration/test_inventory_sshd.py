@@ -11,12 +11,12 @@ import pytest
 
 from tests.conftest import require_binary
 from tests.integration.sshd import SSHD, SshdServer, running_sshd
-from tui.clock import ManualClock
-from tui.errors import SshError
-from tui.models import LogBatch, NodeState
-from tui.providers.base import ProviderContext
-from tui.providers.inventory import InventoryProvider
-from tui.ssh.pool import SshPool
+from tui.core.clock import ManualClock
+from tui.core.errors import SshError
+from tui.core.models import LogBatch, NodeState
+from tui.core.providers.base import ProviderContext
+from tui.core.providers.inventory.provider import InventoryProvider
+from tui.core.ssh.pool import SshPool
 
 pytestmark = pytest.mark.sshd
 

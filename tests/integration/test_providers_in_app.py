@@ -14,16 +14,16 @@ from tests.integration.slurm_cluster import SlurmCluster
 from tests.integration.slurm_fixtures import slurm_cluster_fixture  # noqa: F401 - fixture
 from tests.integration.sshd import SshdServer
 from tests.snapshots.conftest import Snap
-from tui.app import ClusterdeckApp
-from tui.cli import make_app
-from tui.clock import SystemClock
-from tui.config import Settings
-from tui.config_providers import ProviderConfig
-from tui.providers.rescale_keys import ENV_VAR
-from tui.screens.confirm import ConfirmDialog, DetailsDialog
-from widgets.job_table import JobTable
-from widgets.log_view import LogView
-from widgets.node_table import NodeTable
+from tui.app.app import ClusterdeckApp
+from tui.app.cli import make_app
+from tui.app.screens.dialogs.confirm import ConfirmDialog, DetailsDialog
+from tui.core.clock import SystemClock
+from tui.core.config.providers import ProviderConfig
+from tui.core.config.settings import Settings
+from tui.core.providers.rescale.credentials import ENV_VAR
+from widgets.log.view import LogView
+from widgets.tables.job import JobTable
+from widgets.tables.node import NodeTable
 
 pytestmark = pytest.mark.sshd
 

@@ -16,10 +16,10 @@ import pytest
 
 from tests.fake_rescale import API_KEY, FakeRescale, http_date, running_fake
 from tests.fake_rescale.helpers import RecordingClock, make_provider
-from tui.errors import ProviderAuthError, ProviderError, ProviderUnavailable
-from tui.providers.rescale import RescaleProvider
-from tui.providers.rescale_api import RescaleRateLimited, RetryPolicy
-from tui.providers.rescale_keys import ENV_VAR
+from tui.core.errors import ProviderAuthError, ProviderError, ProviderUnavailable
+from tui.core.providers.rescale.api import RescaleRateLimited, RetryPolicy
+from tui.core.providers.rescale.credentials import ENV_VAR
+from tui.core.providers.rescale.provider import RescaleProvider
 
 JOBS = r"^jobs/$"
 

@@ -9,11 +9,11 @@ import pytest
 
 from tests.fake_rescale import API_KEY, FakeRescale, running_fake
 from tests.fake_rescale.helpers import LogReader, job_named, make_provider
-from tui.errors import ProviderError, ProviderUnavailable
-from tui.models import JobState, NodeState, SshTarget
-from tui.providers.rescale import RescaleProvider
-from tui.providers.rescale_api import RescaleNotFound
-from tui.providers.rescale_keys import ENV_VAR
+from tui.core.errors import ProviderError, ProviderUnavailable
+from tui.core.models import JobState, NodeState, SshTarget
+from tui.core.providers.rescale.api import RescaleNotFound
+from tui.core.providers.rescale.credentials import ENV_VAR
+from tui.core.providers.rescale.provider import RescaleProvider
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ import pytest
 from tests.fake_rescale import API_KEY, FakeRescale, running_fake
 from tests.fake_rescale.helpers import job_named, make_provider
 from tests.integration.sshd import SshdServer
-from tui.providers.rescale import RescaleProvider
-from tui.providers.rescale_keys import ENV_VAR
-from tui.ssh.pool import SshPool
-from tui.ssh.shell import SshShellBackend
+from tui.core.providers.rescale.credentials import ENV_VAR
+from tui.core.providers.rescale.provider import RescaleProvider
+from tui.core.ssh.pool import SshPool
+from tui.core.ssh.shell import SshShellBackend
 
 pytestmark = pytest.mark.sshd
 

@@ -23,10 +23,10 @@ from tests.integration.slurm_fixtures import (  # noqa: F401 - fixtures
     wait_job,
 )
 from tests.integration.sshd import free_port
-from tui.errors import ProviderError, ProviderUnavailable
-from tui.models import Job, JobState, LogBatch
-from tui.providers.slurm import SlurmProvider
-from tui.providers.slurm_json import SlurmFormatError
+from tui.core.errors import ProviderError, ProviderUnavailable
+from tui.core.models import Job, JobState, LogBatch
+from tui.core.providers.slurm.parse import SlurmFormatError
+from tui.core.providers.slurm.provider import SlurmProvider
 
 pytestmark = pytest.mark.sshd
 

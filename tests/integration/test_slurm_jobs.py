@@ -20,9 +20,9 @@ from tests.integration.slurm_fixtures import (  # noqa: F401 - fixtures
     wait_job,
 )
 from tests.integration.sshd import SshdServer
-from tui.models import JobState, LogBatch, NodeState
-from tui.providers.slurm import SlurmProvider
-from tui.providers.slurm_shell import NodeAccessDenied
+from tui.core.models import JobState, LogBatch, NodeState
+from tui.core.providers.slurm.provider import SlurmProvider
+from tui.core.providers.slurm.shell import NodeAccessDenied
 
 pytestmark = pytest.mark.sshd
 

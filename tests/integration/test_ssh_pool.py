@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.integration.sshd import SshdServer, free_port
-from tui.errors import SshUnreachable
-from tui.models import SshTarget
-from tui.ssh.pool import SshPool
+from tui.core.errors import SshUnreachable
+from tui.core.models import SshTarget
+from tui.core.ssh.pool import SshPool
 
 pytestmark = pytest.mark.sshd
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.integration.sshd import SshdServer
-from tui.ssh.pool import SshPool
-from tui.ssh.shell import SessionExit, SshShellBackend
+from tui.core.ssh.pool import SshPool
+from tui.core.ssh.shell import SessionExit, SshShellBackend
 
 pytestmark = pytest.mark.sshd
 

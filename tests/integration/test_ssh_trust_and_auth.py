@@ -17,9 +17,9 @@ from tests.integration.sshd import (
     keygen,
     ssh_keygen_fingerprint,
 )
-from tui.errors import HostKeyChanged, HostKeyUnknown, SshAuthError
-from tui.ssh.hostkeys import add_known_host
-from tui.ssh.pool import SshPool
+from tui.core.errors import HostKeyChanged, HostKeyUnknown, SshAuthError
+from tui.core.ssh.hostkeys import add_known_host
+from tui.core.ssh.pool import SshPool
 
 pytestmark = pytest.mark.sshd
 

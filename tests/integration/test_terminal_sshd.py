@@ -12,8 +12,8 @@ from textual.pilot import Pilot
 
 from tests.conftest import require_binary, wait_until
 from tests.integration.sshd import SshdServer
-from tui.ssh.pool import SshPool
-from tui.ssh.shell import SshShellBackend
+from tui.core.ssh.pool import SshPool
+from tui.core.ssh.shell import SshShellBackend
 from widgets.terminal.view import TerminalView
 
 pytestmark = pytest.mark.sshd

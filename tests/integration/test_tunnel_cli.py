@@ -16,11 +16,11 @@ import httpx
 import pytest
 
 from tests.conftest import wait_until
-from tui.models import Job, JobState, Node, SshTarget
-from tui.providers.demo import PAGE_TITLE, DemoProvider
-from tui.ssh.pool import SshPool
-from tui.tunnel_cli import parse_tunnel_args, serve_tunnels
-from tui.tunnel_detect import detect_service
+from tui.app.commands.tunnel import parse_tunnel_args, serve_tunnels
+from tui.core.models import Job, JobState, Node, SshTarget
+from tui.core.providers.demo.provider import PAGE_TITLE, DemoProvider
+from tui.core.ssh.pool import SshPool
+from tui.core.tunnels.detect import detect_service
 
 WAIT = 20.0
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,9 +116,9 @@ async def test_unknown_job_and_node_unreachable_exit_1(demo: EndingDemo, pool: S
 SCRIPT = """
 import sys
 from pathlib import Path
-from tui.config import Settings
-from tui.providers.demo import DemoProvider
-from tui.tunnel_cli import run_tunnel_command
+from tui.core.config.settings import Settings
+from tui.core.providers.demo.provider import DemoProvider
+from tui.app.commands.tunnel import run_tunnel_command
 
 state = Path(sys.argv[1])
 settings = Settings(state_dir=state)

@@ -11,10 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tui.models import Job, JobState, Node
-from tui.providers.demo import PAGE_TITLE, DemoProvider
-from tui.ssh.pool import SshPool
-from tui.tunnels import (
+from tui.core.models import Job, JobState, Node
+from tui.core.providers.demo.provider import PAGE_TITLE, DemoProvider
+from tui.core.ssh.pool import SshPool
+from tui.core.tunnels import (
     TunnelKind,
     TunnelManager,
     TunnelSpec,

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from tests.integration.sshd import SshdServer, free_port
-from tui.errors import TunnelError
-from tui.ssh.pool import SshPool
-from tui.tunnels import Backoff, Tunnel, TunnelKind, TunnelManager, TunnelSpec, TunnelState
+from tui.core.errors import TunnelError
+from tui.core.ssh.pool import SshPool
+from tui.core.tunnels import Backoff, Tunnel, TunnelKind, TunnelManager, TunnelSpec, TunnelState
 
 pytestmark = pytest.mark.sshd
 

@@ -22,12 +22,17 @@ from tests.app.test_keys_screen import (
 )
 from tests.conftest import wait_until
 from tests.snapshots.conftest import Snap
-from tui.errors import HostKeyChanged, HostKeyUnknown
-from tui.screens.hostkey import ChangedHostKeyAlert, HostKeyDialog, alert_changed, ask_trust
-from tui.screens.keys import KeysScreen
-from tui.ssh.hostkeys import add_known_host, check_host_key, entries_for, host_key_error
-from tui.ssh.trust import TrustRequest
-from widgets.key_table import KeyTable
+from tui.app.screens.dialogs.hostkey import (
+    ChangedHostKeyAlert,
+    HostKeyDialog,
+    alert_changed,
+    ask_trust,
+)
+from tui.app.screens.sshkeys.screen import KeysScreen
+from tui.core.errors import HostKeyChanged, HostKeyUnknown
+from tui.core.ssh.hostkeys import add_known_host, check_host_key, entries_for, host_key_error
+from tui.core.ssh.trust import TrustRequest
+from widgets.tables.sshkey import KeyTable
 
 SIZE = (120, 36)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from tests.apphelpers import AppFactory, settle_dashboard
 from tests.conftest import wait_until
 from tests.snapshots.conftest import Snap
-from tui.clock import ManualClock
-from tui.screens.help import HelpScreen
-from widgets.job_table import JobTable
-from widgets.log_view import LogView
+from tui.app.screens.dialogs.help import HelpScreen
+from tui.core.clock import ManualClock
+from widgets.log.view import LogView
+from widgets.tables.job import JobTable
 
 
 async def test_main_demo(app_factory: AppFactory, snap: Snap) -> None:
@@ -50,7 +50,7 @@ async def test_help(app_factory: AppFactory, snap: Snap) -> None:
 
 
 async def test_terminal_demo(app_factory: AppFactory, snap: Snap) -> None:
-    from widgets.node_table import NodeTable
+    from widgets.tables.node import NodeTable
 
     app = app_factory()
     async with app.run_test(size=(120, 36)) as pilot:
@@ -82,7 +82,7 @@ async def test_terminal_demo(app_factory: AppFactory, snap: Snap) -> None:
 async def test_clipboard_bridge_screen(
     app_factory: AppFactory, snap: Snap, clock: ManualClock
 ) -> None:
-    from tui.screens.clipboard import ClipboardScreen
+    from tui.app.screens.clipboard.screen import ClipboardScreen
 
     app = app_factory()
     async with app.run_test(size=(120, 36)) as pilot:
@@ -99,7 +99,7 @@ async def test_clipboard_bridge_screen(
 
 
 async def test_paste_confirm_dialog(app_factory: AppFactory, snap: Snap) -> None:
-    from tui.screens.clipboard import PasteConfirmDialog
+    from tui.app.screens.clipboard.screen import PasteConfirmDialog
 
     app = app_factory()
     async with app.run_test(size=(120, 36)) as pilot:

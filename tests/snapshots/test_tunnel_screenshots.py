@@ -18,12 +18,12 @@ from textual.widgets import Input
 from tests.apphelpers import AppFactory, settle_dashboard
 from tests.conftest import wait_until
 from tests.snapshots.conftest import Snap
-from tui.app import ClusterdeckApp
-from tui.clock import ManualClock
-from tui.screens.tunnel_dialog import TunnelDialog
-from tui.screens.tunnels import TunnelScreen
-from tui.tunnels import Tunnel, TunnelManager, TunnelSpec, TunnelState, provider_resolver
-from widgets.tunnel_table import TunnelTable
+from tui.app.app import ClusterdeckApp
+from tui.app.screens.tunnels.dialog import TunnelDialog
+from tui.app.screens.tunnels.screen import TunnelScreen
+from tui.core.clock import ManualClock
+from tui.core.tunnels import Tunnel, TunnelManager, TunnelSpec, TunnelState, provider_resolver
+from widgets.tables.tunnel import TunnelTable
 
 
 def free_or_any(preferred: int) -> int:

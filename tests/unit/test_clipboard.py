@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.xserver import running_xvfb
-from tui.clipboard import (
+from tui.core.clipboard.bridge import (
     CONFIRM_BYTES,
     HISTORY,
     ClipboardBridge,
@@ -16,7 +16,7 @@ from tui.clipboard import (
     one_line,
     sanitize,
 )
-from tui.clock import ManualClock
+from tui.core.clock import ManualClock
 
 
 def test_sanitize_drops_escapes_and_controls_but_keeps_text_layout() -> None:

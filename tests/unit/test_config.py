@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tui.config import ensure_state_dir, load_settings, parse_settings
-from tui.errors import ConfigError, StateDirError
+from tui.core.config.settings import ensure_state_dir, load_settings, parse_settings
+from tui.core.errors import ConfigError, StateDirError
 
 GOOD = """\
 [ui]

@@ -12,12 +12,12 @@ from typing import Any, ClassVar
 
 import pytest
 
-import tui.config_check
-import tui.config_providers
-from tui.config import parse_settings
-from tui.config_check import check_text
-from tui.errors import ConfigError
-from tui.providers.base import Option, Provider, ProviderContext, provider_class
+import tui.core.config.check
+import tui.core.config.providers
+from tui.core.config.check import check_text
+from tui.core.config.settings import parse_settings
+from tui.core.errors import ConfigError
+from tui.core.providers.base import Option, Provider, ProviderContext, provider_class
 
 INVENTORY = '[providers.lab]\ntype = "inventory"\n'
 
@@ -166,8 +166,8 @@ def test_a_provider_whose_set_up_fails(monkeypatch: pytest.MonkeyPatch, tmp_path
     def lookup(kind: str) -> type[Provider]:
         return Exploding if kind == "exploding" else provider_class(kind)
 
-    monkeypatch.setattr(tui.config_providers, "provider_class", lookup)
-    monkeypatch.setattr(tui.config_check, "provider_class", lookup)
+    monkeypatch.setattr(tui.core.config.providers, "provider_class", lookup)
+    monkeypatch.setattr(tui.core.config.check, "provider_class", lookup)
     text = '[demo]\nseed = 3\n\n[providers.big]\ntype = "exploding"\nsize = 3\n'
     [problem] = check_text(text, "c.toml", state_dir=tmp_path).problems
     assert str(problem) == (

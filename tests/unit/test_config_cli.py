@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tui.clock import ManualClock
-from tui.config import _SCHEMA, default_config_path, load_settings
-from tui.config_cli import demo_key_path, run_config_command, run_init_command
-from tui.config_template import STARTER_CONFIG
-from tui.providers.base import ProviderContext, provider_class
-from tui.providers.demo import DemoProvider
+from tui.app.commands.config import demo_key_path, run_config_command, run_init_command
+from tui.core.clock import ManualClock
+from tui.core.config.settings import _SCHEMA, default_config_path, load_settings
+from tui.core.config.template import STARTER_CONFIG
+from tui.core.providers.base import ProviderContext, provider_class
+from tui.core.providers.demo.provider import DemoProvider
 
 EXAMPLE = re.compile(r"^# (\[|[\w-]+ = |\s+[{\"]|\])")
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from tui.clock import ManualClock
-from tui.errors import ProviderError, StateDirError
-from tui.models import Job, JobState, LogBatch, NodeState
-from tui.providers.base import Capability
-from tui.providers.demo import DemoProvider
-from tui.providers.demo_node import KNOWN_HOSTS_TAG
+from tui.core.clock import ManualClock
+from tui.core.errors import ProviderError, StateDirError
+from tui.core.models import Job, JobState, LogBatch, NodeState
+from tui.core.providers.base import Capability
+from tui.core.providers.demo.node import KNOWN_HOSTS_TAG
+from tui.core.providers.demo.provider import DemoProvider
 
 WAIT = 10.0
 """Upper bound on any wait for the event loop to catch up (never a fixed sleep)."""

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tui.models import JobState, NodeState
-from tui.providers.demo_script import (
+from tui.core.models import JobState, NodeState
+from tui.core.providers.demo.script import (
     HTTP_LINE_INDEX,
     LINE_INTERVAL,
     SSH_LINE_INDEX,

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tui.identity.cidr import parse_cidr, parse_rule, rule_allows, single_address_rule
-from tui.identity.errors import CidrError
+from tui.core.identity.cidr import parse_cidr, parse_rule, rule_allows, single_address_rule
+from tui.core.identity.errors import CidrError
 
 
 @pytest.mark.parametrize(

@@ -9,18 +9,18 @@ from pathlib import Path
 import asyncssh
 import pytest
 
-from tui.identity.errors import (
+from tui.core.identity.errors import (
     IdentityError,
     KeyExists,
     PassphraseRequired,
     UnsupportedKeyType,
     WrongPassphrase,
 )
-from tui.identity.generate import KeyRequest, generate_key, write_ppk_file
-from tui.identity.keyfiles import list_key_files, load_private_key
-from tui.identity.openssh import build_plain
-from tui.identity.permissions import apply_permission_fixes, plan_permission_fixes
-from tui.identity.wire import string
+from tui.core.identity.generate import KeyRequest, generate_key, write_ppk_file
+from tui.core.identity.keyfiles import list_key_files, load_private_key
+from tui.core.identity.openssh import build_plain
+from tui.core.identity.permissions import apply_permission_fixes, plan_permission_fixes
+from tui.core.identity.wire import string
 
 
 def mode(path: Path) -> int:

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tui.identity.errors import KeyFormatError, UnsupportedKeyType
-from tui.identity.keyinfo import parse_public_blob, parse_public_line, randomart
-from tui.identity.wire import mpint, string
+from tui.core.identity.errors import KeyFormatError, UnsupportedKeyType
+from tui.core.identity.keyinfo import parse_public_blob, parse_public_line, randomart
+from tui.core.identity.wire import mpint, string
 
 FIXED = (
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4 fixed@test"

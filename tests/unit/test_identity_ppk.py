@@ -12,15 +12,15 @@ import hmac
 import asyncssh
 import pytest
 
-from tui.identity.errors import (
+from tui.core.identity.errors import (
     KeyFormatError,
     PassphraseRequired,
     UnsupportedKeyType,
     WrongPassphrase,
 )
-from tui.identity.keyinfo import parse_public_blob
-from tui.identity.ppk import export_ppk, import_ppk, parse_ppk
-from tui.identity.wire import string
+from tui.core.identity.keyinfo import parse_public_blob
+from tui.core.identity.ppk import export_ppk, import_ppk, parse_ppk
+from tui.core.identity.wire import string
 
 ALGORITHMS = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp521", "ssh-rsa"]
 

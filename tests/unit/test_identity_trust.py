@@ -7,11 +7,11 @@ from pathlib import Path
 import asyncssh
 import pytest
 
-from tui.errors import SshError
-from tui.models import SshTarget
-from tui.ssh.hostkeys import entries_for, entry_at, fingerprint
-from tui.ssh.resolve import check_includes, resolve_target
-from tui.ssh.trust import add_job_host, forget_job, retain_jobs, trusted_jobs
+from tui.core.errors import SshError
+from tui.core.models import SshTarget
+from tui.core.ssh.hostkeys import entries_for, entry_at, fingerprint
+from tui.core.ssh.resolve import check_includes, resolve_target
+from tui.core.ssh.trust import add_job_host, forget_job, retain_jobs, trusted_jobs
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-UI_MODULES = {"tui.app", "tui.cli", "tui.__main__", "tui.serve"}
-UI_PACKAGES = ("tui.screens",)
+UI_MODULES = {"tui.app.app", "tui.app.cli", "tui.__main__", "tui.app.commands.serve"}
+UI_PACKAGES = ("tui.app.screens",)
 
 
 def _module_name(path: Path) -> str:
@@ -47,14 +47,14 @@ def test_widgets_never_import_the_app_or_services(path: Path) -> None:
 
 @pytest.mark.parametrize("path", CORE_FILES, ids=lambda p: _module_name(p))
 def test_core_has_no_ui(path: Path) -> None:
-    forbidden = ("textual", "widgets", "tui.app", "tui.screens", "tui.cli")
+    forbidden = ("textual", "widgets", "tui.app.app", "tui.app.screens", "tui.app.cli")
     assert _hits(_imports(path), forbidden) == []
 
 
 def test_the_rules_see_real_files() -> None:
     """Guard against the globs silently matching nothing."""
     assert len(WIDGET_FILES) >= 3
-    assert any(_module_name(p) == "tui.providers.base" for p in CORE_FILES)
+    assert any(_module_name(p) == "tui.core.providers.base" for p in CORE_FILES)
     assert any(
         "textual" in _imports(p) or "textual.app" in _imports(p)
         for p in (ROOT / "tui").rglob("app.py")
@@ -63,5 +63,5 @@ def test_the_rules_see_real_files() -> None:
 
 def test_a_forbidden_import_is_detected(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
-    bad.write_text("def f():\n    from tui.app import ClusterdeckApp\n    import asyncssh\n")
-    assert _hits(_imports(bad), ("tui", "asyncssh")) == ["asyncssh", "tui.app"]
+    bad.write_text("def f():\n    from tui.app.app import ClusterdeckApp\n    import asyncssh\n")
+    assert _hits(_imports(bad), ("tui", "asyncssh")) == ["asyncssh", "tui.app.app"]

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from tui.clock import ManualClock
-from tui.errors import ProviderError
-from tui.models import JobState, NodeState, SshTarget
-from tui.providers.base import Capability, ProviderContext
-from tui.providers.inventory import NO_LOG, InventoryProvider
-from tui.providers.inventory_log import skip_seen
-from tui.providers.inventory_options import InventoryError
+from tui.core.clock import ManualClock
+from tui.core.errors import ProviderError
+from tui.core.models import JobState, NodeState, SshTarget
+from tui.core.providers.base import Capability, ProviderContext
+from tui.core.providers.inventory.log import skip_seen
+from tui.core.providers.inventory.options import InventoryError
+from tui.core.providers.inventory.provider import NO_LOG, InventoryProvider
 
 
 @pytest.fixture
@@ -162,7 +162,7 @@ async def _closed_port() -> int:
 
 def test_an_unknown_node_or_cluster_is_a_provider_error(context: ProviderContext) -> None:
     provider = make(context, clusters=[{"name": "lab", "nodes": ["a"]}])
-    from tui.models import Node
+    from tui.core.models import Node
 
     with pytest.raises(ProviderError, match="no longer in the inventory"):
         provider.ssh_target(Node("gone", "a", "node", "a", 22, NodeState.UNKNOWN))

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from tui.clock import ManualClock
-from tui.errors import ProviderError
-from tui.models import NodeState, SshTarget
-from tui.providers.base import ProviderContext
-from tui.providers.inventory import InventoryProvider
-from tui.providers.inventory_sshconfig import SshConfigError, list_hosts, resolve_alias
+from tui.core.clock import ManualClock
+from tui.core.errors import ProviderError
+from tui.core.models import NodeState, SshTarget
+from tui.core.providers.base import ProviderContext
+from tui.core.providers.inventory.provider import InventoryProvider
+from tui.core.providers.inventory.sshconfig import SshConfigError, list_hosts, resolve_alias
 
 
 def write(home: Path, files: dict[str, str]) -> Path:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tui.errors import ConfigError
-from tui.providers.base import Provider, provider_class
-from tui.providers.demo import DemoProvider
+from tui.core.errors import ConfigError
+from tui.core.providers.base import Provider, provider_class
+from tui.core.providers.demo.provider import DemoProvider
 
 
 def test_demo_is_registered_as_an_entry_point() -> None:
@@ -23,8 +23,8 @@ def test_unknown_provider_type_lists_the_installed_ones() -> None:
 
 
 def test_demo_is_built_from_its_config_section(tmp_path: Path) -> None:
-    from tui.clock import ManualClock
-    from tui.providers.base import ProviderContext
+    from tui.core.clock import ManualClock
+    from tui.core.providers.base import ProviderContext
 
     state = tmp_path
     context = ProviderContext(state, state / "known_hosts", ManualClock())

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from tui.models import Job, JobState, NodeState
-from tui.providers.rescale_jobs import (
+from tui.core.models import Job, JobState, NodeState
+from tui.core.providers.rescale.jobs import (
     build_job,
     build_nodes,
     job_details,

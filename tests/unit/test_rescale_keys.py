@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tui.errors import ProviderAuthError
-from tui.providers.rescale_keys import (
+from tui.core.errors import ProviderAuthError
+from tui.core.providers.rescale.credentials import (
     ENV_VAR,
     ApiKey,
     apiconfig_path,

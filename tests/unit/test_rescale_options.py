@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from tui.clock import ManualClock
-from tui.errors import ConfigError, ProviderAuthError
-from tui.providers.base import Capability, ProviderContext, provider_class
-from tui.providers.rescale import RescaleProvider, check_base_url
-from tui.providers.rescale_keys import ENV_VAR, apiconfig_path
+from tui.core.clock import ManualClock
+from tui.core.errors import ConfigError, ProviderAuthError
+from tui.core.providers.base import Capability, ProviderContext, provider_class
+from tui.core.providers.rescale.credentials import ENV_VAR, apiconfig_path
+from tui.core.providers.rescale.provider import RescaleProvider, check_base_url
 
 
 def context(tmp_path: Path, name: str = "work") -> ProviderContext:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tui.providers.rescale_tail import Outcome, TailAssembler, borders, normalise_window
+from tui.core.providers.rescale.tail import Outcome, TailAssembler, borders, normalise_window
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tui.providers.slurm_hostlist import HostlistError, compress_hostlist, expand_hostlist
+from tui.core.providers.slurm.hostlist import HostlistError, compress_hostlist, expand_hostlist
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tui.errors import ProviderUnavailable
-from tui.models import JobState, NodeState
-from tui.providers.slurm_json import (
+from tui.core.errors import ProviderUnavailable
+from tui.core.models import JobState, NodeState
+from tui.core.providers.slurm.parse import (
     ExitStatus,
     SlurmFormatError,
     decode_exit,

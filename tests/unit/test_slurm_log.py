@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tui.providers.slurm_json import SlurmJob
-from tui.providers.slurm_log import (
+from tui.core.providers.slurm.log import (
     MAX_LINES,
     LineSplitter,
     batches_of,
@@ -17,6 +16,7 @@ from tui.providers.slurm_log import (
     idle_pause,
     output_path,
 )
+from tui.core.providers.slurm.parse import SlurmJob
 
 JOB = SlurmJob(
     job_id="42",

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from tui.clock import ManualClock
-from tui.errors import (
+from tui.core.clock import ManualClock
+from tui.core.errors import (
     ConfigError,
     ProviderError,
     ProviderUnavailable,
@@ -18,11 +18,11 @@ from tui.errors import (
     SshDisconnected,
     SshUnreachable,
 )
-from tui.models import JobState, Node, NodeState, SshTarget
-from tui.providers.base import Capability, ProviderContext, provider_class
-from tui.providers.slurm import SlurmProvider
-from tui.providers.slurm_shell import NodeAccessDenied, node_access_error
-from tui.providers.slurm_view import format_left
+from tui.core.models import JobState, Node, NodeState, SshTarget
+from tui.core.providers.base import Capability, ProviderContext, provider_class
+from tui.core.providers.slurm.provider import SlurmProvider
+from tui.core.providers.slurm.shell import NodeAccessDenied, node_access_error
+from tui.core.providers.slurm.view import format_left
 
 DATA = Path(__file__).parent.parent / "data" / "slurm"
 STARTED = datetime.fromtimestamp(1795554469, UTC)

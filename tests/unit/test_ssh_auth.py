@@ -9,7 +9,7 @@ from pathlib import Path
 import asyncssh
 
 from tests.conftest import require_binary
-from tui.ssh.auth import KeySource, blob_fingerprint, default_identity_files
+from tui.core.ssh.auth import KeySource, blob_fingerprint, default_identity_files
 
 
 def _key(path: Path, alg: str = "ssh-ed25519", passphrase: str | None = None) -> Path:

@@ -10,7 +10,7 @@ import dataclasses
 import inspect
 from pathlib import Path
 
-from tui.ssh.shell import SessionExit, SshShellBackend
+from tui.core.ssh.shell import SessionExit, SshShellBackend
 from widgets.terminal.backend import TerminalBackend, TerminalExit
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,11 +10,11 @@ from pathlib import Path
 import asyncssh
 import pytest
 
-from tui.errors import SshError, SshUnreachable
-from tui.models import SshTarget
-from tui.ssh.diagnose import connect_error, lost_reason
-from tui.ssh.pool import SshPool
-from tui.ssh.resolve import resolve_target
+from tui.core.errors import SshError, SshUnreachable
+from tui.core.models import SshTarget
+from tui.core.ssh.diagnose import connect_error, lost_reason
+from tui.core.ssh.pool import SshPool
+from tui.core.ssh.resolve import resolve_target
 
 
 def _free_port() -> int:

@@ -14,8 +14,8 @@ import asyncssh
 import pytest
 
 from tests.conftest import require_binary
-from tui.errors import HostKeyChanged, HostKeyUnknown
-from tui.ssh.hostkeys import (
+from tui.core.errors import HostKeyChanged, HostKeyUnknown
+from tui.core.ssh.hostkeys import (
     HostKeyStatus,
     add_known_host,
     check_host_key,

@@ -9,9 +9,9 @@ from pathlib import Path
 import asyncssh
 import pytest
 
-from tui.models import SshTarget
-from tui.ssh.hostkeys import add_known_host
-from tui.ssh.pool import SshPool
+from tui.core.models import SshTarget
+from tui.core.ssh.hostkeys import add_known_host
+from tui.core.ssh.pool import SshPool
 
 
 def _hello(process: asyncssh.SSHServerProcess[str]) -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tui.errors import SshError
-from tui.models import SshTarget
-from tui.ssh.resolve import default_config_paths, parse_proxy_jump, resolve_target
+from tui.core.errors import SshError
+from tui.core.models import SshTarget
+from tui.core.ssh.resolve import default_config_paths, parse_proxy_jump, resolve_target
 
 CONFIG = """\
 Host cluster

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from tui.config import Settings
-from tui.errors import TunnelError
-from tui.providers.base import Provider
-from tui.tunnel_cli import Forward, TunnelOptions, parse_tunnel_args, run_tunnel_command
-from tui.tunnel_model import TunnelKind
+from tui.app.commands.tunnel import Forward, TunnelOptions, parse_tunnel_args, run_tunnel_command
+from tui.core.config.settings import Settings
+from tui.core.errors import TunnelError
+from tui.core.providers.base import Provider
+from tui.core.tunnels.model import TunnelKind
 
 
 def test_forwards_are_parsed_like_ssh() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui.tunnel_detect import DetectedService, ServiceDetector, detect_service
+from tui.core.tunnels.detect import DetectedService, ServiceDetector, detect_service
 
 JUPYTER = [
     "[I 12:01:07.123 ServerApp] Jupyter Server 2.14.0 is running at:",

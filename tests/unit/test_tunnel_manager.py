@@ -20,10 +20,10 @@ import asyncssh
 import pytest
 
 from tests.conftest import wait_until
-from tui.clock import ManualClock
-from tui.errors import ClusterdeckError, SshAuthError, SshUnreachable, TunnelError
-from tui.models import Job, JobState, SshTarget
-from tui.tunnels import (
+from tui.core.clock import ManualClock
+from tui.core.errors import ClusterdeckError, SshAuthError, SshUnreachable, TunnelError
+from tui.core.models import Job, JobState, SshTarget
+from tui.core.tunnels import (
     Backoff,
     EventKind,
     Tunnel,

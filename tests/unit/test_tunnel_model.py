@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tui.errors import TunnelError
-from tui.models import SshTarget
-from tui.tunnel_model import (
+from tui.core.errors import TunnelError
+from tui.core.models import SshTarget
+from tui.core.tunnels.model import (
     PRESETS_BY_KEY,
     TunnelKind,
     TunnelSpec,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tui.tunnel_socks import (
+from tui.core.tunnels.socks import (
     REP_OK,
     REP_REFUSED,
     SocksError,

@@ -1,4 +1,4 @@
-"""Tests for `widgets.log_view.LogView`, each in a tiny host app."""
+"""Tests for `widgets.log.view.LogView`, each in a tiny host app."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from textual import events, on
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 
-from widgets.log_store import BLOCK_LINES, sanitise
-from widgets.log_view import CACHE_SIZE, LogView
+from widgets.log.store import BLOCK_LINES, sanitise
+from widgets.log.view import CACHE_SIZE, LogView
 
 
 class Host(App[None]):

@@ -7,8 +7,8 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from widgets.log_store import LogStore
-from widgets.log_wrap import WrapIndex, row_at_cell, row_spans, wrapped_rows
+from widgets.log.store import LogStore
+from widgets.log.wrap import WrapIndex, row_at_cell, row_spans, wrapped_rows
 
 LINES = st.lists(st.text(st.sampled_from("ab 界é"), max_size=30), min_size=1, max_size=40)
 

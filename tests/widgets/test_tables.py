@@ -6,8 +6,8 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.message import Message
 
-from widgets.job_table import JobRow, JobTable
-from widgets.node_table import NodeRow, NodeTable
+from widgets.tables.job import JobRow, JobTable
+from widgets.tables.node import NodeRow, NodeTable
 
 
 class Host(App[None]):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from widgets.terminal.keys import (
+from widgets.terminal.keyboard import (
     NO_BUTTON,
     WHEEL_UP,
     encode_key,

@@ -6,7 +6,7 @@ from typing import Protocol
 
 from textual import events
 
-from widgets.terminal.keys import (
+from widgets.terminal.keyboard import (
     NO_BUTTON,
     WHEEL_DOWN,
     WHEEL_UP,

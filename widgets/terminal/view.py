@@ -13,7 +13,7 @@ from textual.widget import Widget
 
 from widgets.terminal import messages
 from widgets.terminal.backend import ExitInfo, TerminalBackend
-from widgets.terminal.keys import DEFAULT_PASSTHROUGH_KEYS, encode_key, encode_paste
+from widgets.terminal.keyboard import DEFAULT_PASSTHROUGH_KEYS, encode_key, encode_paste
 from widgets.terminal.model import EmulatorFactory, FeedResult, TerminalModel, avt_emulator
 from widgets.terminal.mouse import PointerHandler
 from widgets.terminal.screen import Overlays, ScreenView, row_regions

@@ -1,0 +1,347 @@
+"""The clusterdeck Textual application: owns the services and the screens."""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+import subprocess
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from tui.app.bindings import APP_KEYS, all_keys, terminal_passthrough
+from tui.app.screens.clipboard.flow import ClipboardFlow
+from tui.app.screens.clipboard.screen import ClipboardScreen
+from tui.app.screens.dashboard.main import MainScreen
+from tui.app.screens.dialogs.help import HelpScreen
+from tui.app.screens.dialogs.hostkey import alert_changed, ask_trust
+from tui.app.screens.dialogs.passphrase import PassphraseDialog
+from tui.app.screens.shells.terminals import TerminalScreen
+from tui.app.screens.sshkeys.screen import KeysScreen
+from tui.app.screens.tunnels.screen import TunnelNotifier, TunnelScreen
+from tui.core.clipboard.bridge import ClipboardBridge
+from tui.core.clock import Clock
+from tui.core.config.settings import Settings
+from tui.core.errors import ClusterdeckError, HostKeyChanged, HostKeyUnknown
+from tui.core.identity.cidr import GuardVerdict, PublicAddressGuard
+from tui.core.models import Job, SshTarget
+from tui.core.providers.base import Provider
+from tui.core.ssh import SshPool, SshShellBackend, TrustChoice
+from tui.core.tunnels import TunnelManager
+from widgets.terminal import messages
+
+
+class ClusterdeckApp(App[None]):
+    """The dashboard. Services are injected by `tui.app.cli.make_app`."""
+
+    TITLE = "clusterdeck"
+    CSS_PATH = "app.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(Binding(k.keys, k.action, k.description, show=k.show, id=k.id) for k in APP_KEYS),
+        Binding("ctrl+c", "quit", "Quit", show=False, id="quit-ctrl-c"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        provider: Provider,
+        pool: SshPool,
+        bridge: ClipboardBridge,
+        tunnels: TunnelManager,
+        clock: Clock,
+        banner: str | None = None,
+        banner_note: str = "",
+        provider_type: str = "",
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.provider = provider
+        self.pool = pool
+        self.bridge = bridge
+        self.tunnels = tunnels
+        self.clipboard_flow = ClipboardFlow(
+            self, bridge, remote_file=settings.clipboard_remote_file
+        )
+        self.clock = clock
+        self.provider_type = provider_type
+        self._active_jobs: set[str] | None = None
+        self.access_guard = (
+            PublicAddressGuard(settings.address_url) if settings.address_url else None
+        )
+        """Learns this workstation's public address (`[identity] address_url`), else None."""
+        self.access_verdicts: dict[str, GuardVerdict] = {}
+        """The last access-rule check per job key."""
+        self.time_warnings: dict[str, str] = {}
+        """Job key -> "6 min left" for jobs near their time limit (shown on shells, tunnels)."""
+        self.main_screen = MainScreen(
+            provider,
+            clock,
+            banner=banner,
+            banner_note=banner_note,
+            tunnels=tunnels,
+            poll_interval=settings.poll_interval,
+            log_max_lines=settings.log_max_lines,
+        )
+        self.terminals = TerminalScreen(
+            passthrough_keys=terminal_passthrough(dict(settings.keymap))
+        )
+
+    def on_mount(self) -> None:
+        if self.settings.keymap:
+            self.set_keymap(dict(self.settings.keymap))
+            unknown = sorted(set(self.settings.keymap) - known_binding_ids())
+            if unknown:
+                self.notify(
+                    f"Unknown binding id(s) in [keys]: {', '.join(unknown)}. They are ignored; "
+                    "press ? for the list of ids.",
+                    title="Configuration",
+                    severity="warning",
+                    timeout=15,
+                )
+        if self.settings.theme:
+            if self.settings.theme in self.available_themes:
+                self.theme = self.settings.theme
+            else:
+                self.notify(
+                    f"Unknown theme {self.settings.theme!r}; using the default. "
+                    f"Known: {', '.join(sorted(self.available_themes))}",
+                    title="Configuration",
+                    severity="warning",
+                )
+        self.tunnel_notifier = TunnelNotifier(self.tunnels, self.notify)
+        self.install_screen(self.terminals, name="terminals")
+        self.push_screen(self.main_screen)
+
+    async def on_unmount(self) -> None:
+        await self.tunnels.close()
+        await self.pool.close()
+        await self.provider.close()
+
+    # --- shells -------------------------------------------------------------------------------
+
+    async def on_main_screen_shell_requested(self, event: MainScreen.ShellRequested) -> None:
+        try:
+            target = self.provider.ssh_target(event.node)
+        except ClusterdeckError as exc:
+            self.notify(exc.message, title=exc.title, severity="warning")
+            return
+        if event.external:
+            self.run_system_ssh(target)
+            return
+        target = replace(target, trust_scope=event.job.key)
+        label = f"{target.user + '@' if target.user else ''}{event.node.name}"
+        if self.settings.address_url:
+            self.run_worker(
+                self._guard_access(event.job), group="access-guard", exit_on_error=False
+            )
+        if self.screen is not self.terminals:
+            await self.push_screen(self.terminals)
+        backend = self.provider.shell_backend(event.node, self.pool) or SshShellBackend(
+            self.pool, target
+        )
+        await self.terminals.open_tab(label, backend, target, event.job.key)
+
+    def on_main_screen_jobs_refreshed(self, event: MainScreen.JobsRefreshed) -> None:
+        self.time_warnings = event.warnings
+        if self.terminals.is_mounted:
+            self.terminals.set_time_warnings(event.warnings)
+        active = {key for key, job in event.jobs.items() if not job.state.is_finished}
+        if self._active_jobs is None:
+            self.pool.retain_job_trust(active)  # jobs that ended while the app was closed
+        else:
+            for key in self._active_jobs - active:
+                self.pool.forget_job_trust(key)  # host keys trusted for that job only
+        self._active_jobs = active
+
+    async def _guard_access(self, job: Job) -> None:
+        """Warn before a connection times out when this workstation is outside the job's rule."""
+        details = await self.provider.job_details(job)
+        rule = next((v for k, v in details.items() if "CIDR" in k), None)
+        if not rule or not self.settings.address_url:
+            return
+        guard = self.access_guard
+        assert guard is not None
+        try:
+            verdict = await guard.check(rule.split(" (")[0], job=job.name)
+        except ClusterdeckError as exc:
+            self.notify(exc.message, title="Access rule not checked", severity="warning")
+            return
+        self.access_verdicts[job.key] = verdict
+        if not verdict.allowed:
+            self.notify(
+                verdict.message,
+                title="Outside the job's access rule",
+                severity="warning",
+                timeout=20,
+            )
+
+    def run_system_ssh(self, target: SshTarget) -> None:
+        """Suspend the dashboard and run OpenSSH's `ssh` on `target`, then come back."""
+        command = system_ssh_command(target, known_hosts=self.settings.known_hosts_path)
+        try:
+            with self.suspend():
+                print(f"$ {shlex.join(command)}\n(the dashboard comes back when ssh exits)")
+                result = subprocess.run(command, check=False)
+        except FileNotFoundError:
+            self.notify(
+                "OpenSSH's ssh is not installed (Debian: apt install openssh-client).",
+                title="System ssh",
+                severity="error",
+            )
+            return
+        except Exception as exc:  # suspend is unsupported in some environments (tests, web)
+            self.notify(
+                f"Cannot hand the terminal to ssh here: {exc}", title="System ssh", severity="error"
+            )
+            return
+        self.notify(f"ssh exited with status {result.returncode}", title="System ssh")
+
+    async def ask_host_key(self, request: HostKeyUnknown) -> TrustChoice | None:
+        """Show an unknown host key and ask whether (and how long) to trust it."""
+        return await ask_trust(self, request)
+
+    def alert_host_key_changed(self, error: HostKeyChanged) -> None:
+        """Refuse loudly: a changed host key may be an attack."""
+        alert_changed(self, error)
+
+    def action_tunnels(self) -> None:
+        if not isinstance(self.screen, TunnelScreen):
+            self.push_screen(
+                TunnelScreen(
+                    self.tunnels,
+                    clock=self.clock,
+                    provider=self.provider,
+                    job=self.main_screen.selected,
+                    copy=self.bridge.write_local,
+                    time_warnings=lambda: self.time_warnings,
+                )
+            )
+
+    def action_keys(self) -> None:
+        if not isinstance(self.screen, KeysScreen):
+            self.push_screen(KeysScreen(provider_type=self.provider_type))
+
+    async def ask_passphrase(self, key_path: Path) -> str | None:
+        """Ask for `key_path`'s passphrase in a masked dialog (the SSH pool's callback)."""
+        answer: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+        self.push_screen(PassphraseDialog(key_path), callback=answer.set_result)
+        return await answer
+
+    def action_toggle_terminals(self) -> None:
+        if self.screen is self.terminals:
+            self.pop_screen()
+        elif self.terminals.views:
+            self.push_screen(self.terminals)
+        else:
+            self.notify("No shell is open yet: press enter on a node.", title="Shells")
+
+    # --- clipboard ----------------------------------------------------------------------------
+
+    def copy_to_clipboard(self, text: str) -> None:
+        """Every copy in the app (keys, URLs, selections) goes through the clipboard bridge."""
+        try:
+            self.bridge.write_local(text)
+        except ClusterdeckError as exc:
+            self.notify(exc.message, title=exc.title, severity="error")
+
+    def osc52_copy(self, text: str) -> None:
+        """Textual's own copy: OSC 52 through the outer terminal (the bridge's fallback)."""
+        super().copy_to_clipboard(text)
+
+    def action_push_clipboard(self) -> None:
+        # Workers, not the handler itself: the flow may wait for a dialog the app must run.
+        self.run_worker(self.clipboard_flow.push(), group="clipboard", exit_on_error=False)
+
+    def action_clipboard(self) -> None:
+        if not isinstance(self.screen, ClipboardScreen):
+            self.push_screen(
+                ClipboardScreen(self.bridge, remote_file=self.settings.clipboard_remote_file)
+            )
+
+    def on_clipboard_screen_action_requested(self, event: ClipboardScreen.ActionRequested) -> None:
+        self.run_worker(
+            self.clipboard_flow.on_bridge_action(event), group="clipboard", exit_on_error=False
+        )
+
+    def on_terminal_view_paste_requested(self, event: messages.PasteRequested) -> None:
+        self.run_worker(
+            self.clipboard_flow.paste_into(event.terminal_view, event.text),
+            group="clipboard",
+            exit_on_error=False,
+        )
+
+    def on_terminal_view_clipboard_written(self, event: messages.ClipboardWritten) -> None:
+        self.clipboard_flow.received(event.terminal_view, event.text, "OSC 52")
+
+    def on_terminal_view_copy_requested(self, event: messages.CopyRequested) -> None:
+        self.clipboard_flow.received(event.terminal_view, event.text, "selection")
+
+    # --- help and commands --------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(all_keys(), dict(self.settings.keymap)))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Help", "Show every key and its binding id", self.action_help)
+        yield SystemCommand("Refresh", "Fetch jobs and nodes now", self.main_screen.refresh_now)
+        yield SystemCommand("Shells", "Show the open shells", self.action_toggle_terminals)
+        yield SystemCommand(
+            "Clipboard bridge", "Both clipboards and the last transfers", self.action_clipboard
+        )
+
+
+def known_binding_ids() -> set[str]:
+    """Every binding id a `[keys]` entry may remap: the documented keys and each screen's own."""
+    from textual.widgets import DataTable
+
+    from tui.app.screens.clipboard.screen import ClipboardScreen, PasteConfirmDialog
+    from tui.app.screens.dialogs.access_rule import AccessRuleDialog
+    from tui.app.screens.dialogs.confirm import ConfirmDialog, DetailsDialog
+    from tui.app.screens.dialogs.hostkey import ChangedHostKeyAlert, HostKeyDialog
+    from widgets.log.view import LogView
+    from widgets.terminal.view import TerminalView
+
+    ids = {spec.id for spec in all_keys()} | {"quit-ctrl-c"}
+    owners: list[type] = [
+        AccessRuleDialog,
+        ClipboardScreen,
+        PasteConfirmDialog,
+        ConfirmDialog,
+        DetailsDialog,
+        HelpScreen,
+        HostKeyDialog,
+        ChangedHostKeyAlert,
+        KeysScreen,
+        PassphraseDialog,
+        TunnelScreen,
+        TerminalScreen,
+        LogView,
+        TerminalView,
+        DataTable,
+    ]
+    for owner in owners:
+        for binding in getattr(owner, "BINDINGS", []):
+            binding_id = getattr(binding, "id", None)
+            if binding_id:
+                ids.add(binding_id)
+    return ids
+
+
+def system_ssh_command(target: SshTarget, *, known_hosts: Path) -> list[str]:
+    """The OpenSSH command line for `target`, trusting the user's and the app's known_hosts."""
+    command = ["ssh", "-p", str(target.port)]
+    if target.key_path is not None:
+        command += ["-i", str(target.key_path)]
+    command += ["-o", f"UserKnownHostsFile=~/.ssh/known_hosts {known_hosts} {known_hosts}.jobs"]
+    if target.jump is not None:
+        command += ["-J", str(target.jump)]
+    command.append(f"{target.user}@{target.host}" if target.user else target.host)
+    return command

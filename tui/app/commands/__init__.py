@@ -1,0 +1,1 @@
+"""The `clusterdeck` subcommands besides the dashboard: init/config, tunnel, serve."""

@@ -1,0 +1,138 @@
+"""`clusterdeck init`, `clusterdeck config check` and `clusterdeck config path`.
+
+`config check` reports every problem, not only the first (see `tui.core.config.check`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from tui.core.config.check import check_text
+from tui.core.config.settings import (
+    CONFIG_ENV,
+    Settings,
+    default_config_path,
+    default_state_dir,
+)
+from tui.core.config.template import STARTER_CONFIG
+
+
+def config_file(option: Path | None) -> Path:
+    """The config file the app would read: `--config`, else `$CLUSTERDECK_CONFIG`, else default."""
+    if option is not None:
+        return option
+    env = os.environ.get(CONFIG_ENV)
+    return Path(env) if env else default_config_path()
+
+
+# --- clusterdeck init --------------------------------------------------------------------------
+
+
+def run_init_command(argv: Sequence[str]) -> int:
+    """Write the commented starter config; never overwrite. Returns the exit status."""
+    parser = argparse.ArgumentParser(
+        prog="clusterdeck init",
+        description="Write a commented starter config (the demo on, other providers as examples).",
+    )
+    parser.add_argument("--config", metavar="PATH", type=Path, help="where to write it")
+    args = parser.parse_args(list(argv))
+    path = config_file(args.config)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("x", encoding="utf-8") as out:
+            out.write(STARTER_CONFIG)
+    except FileExistsError:
+        print(
+            f"clusterdeck init: {path} already exists; not overwriting it. Check it with "
+            f"`clusterdeck config check`, or move it away and run `clusterdeck init` again.",
+            file=sys.stderr,
+        )
+        return 1
+    except OSError as exc:
+        print(f"clusterdeck init: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    print(f"wrote a starter config to {path}")
+    print("edit it (the commented examples say what each key does), then run:")
+    print("  clusterdeck config check")
+    return 0
+
+
+# --- clusterdeck config ------------------------------------------------------------------------
+
+
+def run_config_command(argv: Sequence[str]) -> int:
+    """`config check [--config PATH]` or `config path [--config PATH]`."""
+    parser = argparse.ArgumentParser(prog="clusterdeck config", description="Config file tools.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{check,path}")
+    check = commands.add_parser("check", help="validate the config; print every problem")
+    check.add_argument("--config", metavar="PATH", type=Path, help="the file to check")
+    where = commands.add_parser("path", help="print where the config and state files live")
+    where.add_argument("--config", metavar="PATH", type=Path, help="the config file to use")
+    args = parser.parse_args(list(argv))
+    if args.command == "path":
+        return print_paths(config_file(args.config))
+    return run_check(config_file(args.config))
+
+
+def print_paths(path: Path) -> int:
+    """Print where clusterdeck's files live."""
+    state = default_state_dir()
+    source = " (from --config)" if path != default_config_path() else ""
+    if not source and os.environ.get(CONFIG_ENV):
+        source = f" (from {CONFIG_ENV})"
+    exists = "" if path.is_file() else "  (not created yet: run `clusterdeck init`)"
+    settings = Settings(state_dir=state)
+    rows = [
+        ("config file", f"{path}{source}{exists}"),
+        ("state dir", str(state)),
+        ("known_hosts", f"{settings.known_hosts_path}  (and ~/.ssh/known_hosts)"),
+        ("demo key", str(demo_key_path(state))),
+        ("ssh config", str(Path("~/.ssh/config").expanduser())),
+    ]
+    for name, value in rows:
+        print(f"{name + ':':<13} {value}")
+    return 0
+
+
+def demo_key_path(state_dir: Path) -> Path:
+    """The demo cluster's client key (see `DemoProvider.key_path`)."""
+    return state_dir / "demo" / "id_ed25519"
+
+
+def run_check(path: Path) -> int:
+    """Check `path`, print the result; 0 when fine, 2 when there are problems."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        print(f"{path}: no config file here; create one with `clusterdeck init`", file=sys.stderr)
+        return 2
+    except (OSError, UnicodeDecodeError) as exc:
+        print(
+            f"{path}: cannot read the config file ({exc}); check its permissions", file=sys.stderr
+        )
+        return 2
+    report = check_text(text, str(path))
+    for problem in report.problems:
+        print(problem)
+    if report.stopped:
+        print("(stopped here: fix the problem above to find any after it)")
+    if report.problems:
+        count = len(report.problems)
+        print(f"{count} problem{'s' if count != 1 else ''} in {path}")
+        return 2
+    assert report.settings is not None
+    print(f"config OK: {summary(report.settings)}")
+    return 0
+
+
+def summary(settings: Settings) -> str:
+    """`2 providers: uni (slurm), lab (inventory); demo on`."""
+    providers = settings.providers
+    names = ", ".join(f"{p.name} ({p.type})" for p in providers)
+    text = f"{len(providers)} provider{'s' if len(providers) != 1 else ''}"
+    text += f": {names}" if names else ""
+    return f"{text}; demo {'on' if settings.demo.enabled else 'off'}"

@@ -1,0 +1,1 @@
+"""The clipboard bridge screen and its paste confirmation."""

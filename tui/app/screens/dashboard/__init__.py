@@ -1,0 +1,1 @@
+"""The dashboard: jobs, nodes and the live log, with the job actions."""

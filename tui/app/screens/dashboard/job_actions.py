@@ -1,0 +1,149 @@
+"""Actions on the highlighted job: details, stop, and tunnels to services its log announces."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.screen import Screen
+
+from tui.app.screens.dialogs.access_rule import AccessRuleDialog
+from tui.app.screens.dialogs.confirm import ConfirmDialog, DetailsDialog
+from tui.app.screens.tunnels.screen import tunnel_service
+from tui.core.errors import ProviderError, as_user_error
+from tui.core.models import Job
+from tui.core.providers.base import Capability, Provider
+from tui.core.tunnels import TunnelManager
+from tui.core.tunnels.detect import DetectedService, ServiceDetector
+
+
+class JobActionsScreen(Screen[None]):
+    """The dashboard's job actions (MainScreen builds on this)."""
+
+    provider: Provider
+    selected: Job | None
+    tunnels: TunnelManager | None
+    _detector: ServiceDetector
+    _detected: tuple[Job, DetectedService] | None
+
+    async def refresh_now(self) -> None:
+        """Fetch fresh data (the dashboard implements it)."""
+
+    def action_access_rule(self) -> None:
+        self._edit_access_rule()
+
+    @work(group="access-rule", exit_on_error=False)
+    async def _edit_access_rule(self) -> None:
+        rule = ""
+        if self.selected is not None:
+            try:
+                details = await self.provider.job_details(self.selected)
+            except Exception:
+                details = {}
+            found = next((v for k, v in details.items() if "CIDR" in k), "")
+            rule = found.split(" (")[0]
+        guard = getattr(self.app, "access_guard", None)
+        chosen = await self.app.push_screen_wait(AccessRuleDialog(rule, guard=guard))
+        if chosen:
+            self.app.copy_to_clipboard(chosen)
+            self.notify(
+                f"Copied {chosen}: paste it into the job's access restriction.", title="Access rule"
+            )
+
+    def _detect_services(self, job: Job, lines: tuple[str, ...]) -> None:
+        for service in self._detector.feed(lines):
+            self._detected = (job, service)
+            self.notify(
+                f"{service.label.capitalize()} in {job.name}'s log: "
+                "press T to tunnel it (the local URL is copied).",
+                title="Service detected",
+                timeout=12,
+            )
+
+    def action_tunnel_detected(self) -> None:
+        if self._detected is None or self.tunnels is None:
+            self.notify("No service seen in the log yet.", title="Tunnel it")
+            return
+        self._tunnel_detected(*self._detected)
+
+    @work(group="tunnel-it", exit_on_error=False)
+    async def _tunnel_detected(self, job: Job, service: DetectedService) -> None:
+        assert self.tunnels is not None
+        try:
+            nodes = await self.provider.list_nodes(job)
+            if not nodes:
+                raise ProviderError(f"{job.name} has no nodes to tunnel through")
+            target = self.provider.ssh_target(nodes[0])
+        except Exception as exc:
+            error = as_user_error(exc)
+            self.notify(error.message, title=error.title, severity="error")
+            return
+        bridge = getattr(self.app, "bridge", None)
+        await tunnel_service(
+            self.app,
+            self.tunnels,
+            service,
+            job=job,
+            node=nodes[0],
+            target=target,
+            copy=bridge.write_local if bridge else None,
+        )
+
+    def action_job_details(self) -> None:
+        self._show_details()
+
+    @work(group="details", exit_on_error=False)
+    async def _show_details(self) -> None:
+        job = self.selected
+        if job is None:
+            return
+        facts = {
+            "Job": f"{job.name} ({job.id})",
+            "State": job.state.value,
+            "Provider": job.provider or self.provider.name,
+        }
+        for label, value in (
+            ("Owner", job.owner),
+            ("Detail", job.status_detail),
+            ("Submitted", job.submitted),
+            ("Started", job.started),
+            ("Ended", job.ended),
+        ):
+            if value:
+                facts[label] = str(value)
+        try:
+            facts.update(await self.provider.job_details(job))
+        except Exception as exc:
+            error = as_user_error(exc)
+            facts["Details unavailable"] = error.message
+        await self.app.push_screen(DetailsDialog(f"Job {job.name}", facts))
+
+    def action_stop_job(self) -> None:
+        job = self.selected
+        if job is None:
+            return
+        if Capability.STOP_JOB not in self.provider.capabilities:
+            self.notify(f"The {self.provider.name} provider cannot stop jobs.", title="Stop job")
+            return
+        if not job.state.is_active:
+            self.notify(f"{job.name} is {job.state.value}: nothing to stop.", title="Stop job")
+            return
+        self._stop(job)
+
+    @work(group="stop-job", exit_on_error=False)
+    async def _stop(self, job: Job) -> None:
+        question = (
+            f"Stop {job.name} ({job.id})? Its processes end and its nodes go away; "
+            "open shells and tunnels to it close."
+        )
+        confirmed = await self.app.push_screen_wait(
+            ConfirmDialog("Stop job", question, confirm="Stop job")
+        )
+        if not confirmed:
+            return
+        try:
+            await self.provider.stop_job(job)  # never retried: stopping twice is not harmless
+        except Exception as exc:
+            error = as_user_error(exc, title="Stop failed")
+            self.notify(error.message, title=error.title, severity="error")
+            return
+        self.notify(f"Asked {self.provider.name} to stop {job.name}.", title="Stop job")
+        await self.refresh_now()

@@ -1,0 +1,1 @@
+"""Small modal dialogs: confirm, details, passphrase, host keys, access rule, help."""

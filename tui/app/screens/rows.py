@@ -1,0 +1,110 @@
+"""Turn core models into the rows the widgets show (widgets never see `tui` types)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tui.core.identity.keyfiles import KeyFile
+from tui.core.identity.keyinfo import PublicKeyInfo
+from tui.core.models import Job, JobState, Node, NodeState
+from widgets.tables.job import JobRow
+from widgets.tables.node import NodeRow
+from widgets.tables.sshkey import KeyRow
+
+_JOB_TONES = {
+    JobState.RUNNING: "active",
+    JobState.COMPLETED: "ok",
+    JobState.QUEUED: "waiting",
+    JobState.STARTING: "waiting",
+    JobState.STOPPING: "waiting",
+    JobState.FAILED: "error",
+}
+
+_NODE_TONES = {
+    NodeState.RUNNING: "active",
+    NodeState.PENDING: "waiting",
+    NodeState.STARTING: "waiting",
+    NodeState.DOWN: "error",
+}
+
+
+def _age(since: datetime | None, now: datetime) -> str:
+    if since is None:
+        return ""
+    seconds = max(0, int((now - since).total_seconds()))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    return f"{seconds // 86400}d"
+
+
+def job_detail(job: Job, now: datetime) -> str:
+    """A short second column: how long it has run or waited, or the provider's detail."""
+    if job.status_detail:
+        return job.status_detail
+    if job.state is JobState.RUNNING:
+        return f"{job.node_count} nodes · {_age(job.started, now)}"
+    if job.state.is_active:
+        return f"waiting {_age(job.submitted, now)}"
+    return f"ended {_age(job.ended, now)} ago" if job.ended else ""
+
+
+def job_row(job: Job, now: datetime) -> JobRow:
+    """The JobTable row for `job`."""
+    return JobRow(
+        key=job.key,
+        name=job.name,
+        state=job.state.value,
+        tone=_JOB_TONES.get(job.state, "muted"),
+        detail=job_detail(job, now),
+        group=job.provider,
+    )
+
+
+def node_row(node: Node) -> NodeRow:
+    """The NodeTable row for `node`."""
+    address = node.address if node.port else node.host
+    return NodeRow(
+        key=node.name,
+        name=node.name,
+        role=node.role,
+        address=address,
+        state=node.state.value,
+        tone=_NODE_TONES.get(node.state, "muted"),
+        cores=node.cores,
+        load=node.load,
+    )
+
+
+def key_file_row(key: KeyFile) -> KeyRow:
+    """A key file as a row of the keys table."""
+    info = key.public
+    passphrase = "" if key.encrypted is None else ("yes" if key.encrypted else "no")
+    return KeyRow(
+        key=f"file:{key.path.name}",
+        name=key.path.name,
+        kind=f"{info.kind} {info.bits}" if info else "?",
+        fingerprint="unusable: see below"
+        if key.problem
+        else (info.fingerprint[7:] if info else ""),
+        comment=info.comment if info else "",
+        passphrase=passphrase,
+        permissions=f"{key.mode:o} {'ok' if key.permissions_safe else 'open'}",
+        permissions_safe=key.permissions_safe,
+        broken=bool(key.problem),
+    )
+
+
+def agent_key_row(index: int, info: PublicKeyInfo) -> KeyRow:
+    """The agent's `index`-th key as a row of the keys table."""
+    return KeyRow(
+        key=f"agent:{index}",
+        name="agent",
+        kind=f"{info.kind} {info.bits}",
+        fingerprint=info.fingerprint[7:],
+        comment=info.comment,
+        passphrase="agent",
+    )

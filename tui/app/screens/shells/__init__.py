@@ -1,0 +1,1 @@
+"""The shells screen: one embedded terminal tab per SSH session."""

@@ -1,0 +1,174 @@
+"""Shell tabs: one embedded terminal per SSH session, the dashboard a chord away."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+
+from tui.app.bindings import TERMINAL_KEYS
+from tui.core.models import SshTarget
+from widgets.terminal import messages
+from widgets.terminal.backend import TerminalBackend
+from widgets.terminal.view import TerminalView
+
+
+class TerminalScreen(Screen[None]):
+    """Tabs of terminals. Every key goes to the focused shell except the app chords."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(k.keys, k.action, k.description, show=k.show, id=k.id) for k in TERMINAL_KEYS
+    ]
+
+    def __init__(self, *, passthrough_keys: frozenset[str]) -> None:
+        super().__init__()
+        self.passthrough_keys = passthrough_keys
+        self._count = 0
+        self._labels: dict[str, str] = {}
+        self._targets: dict[str, SshTarget] = {}
+        self._jobs: dict[str, str] = {}
+        self._warnings: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="terminal-hint")
+        yield TabbedContent(id="terminal-tabs")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._update_hint()
+
+    @property
+    def views(self) -> list[TerminalView]:
+        """Every open terminal, in tab order."""
+        return list(self.query(TerminalView))
+
+    @property
+    def active_view(self) -> TerminalView | None:
+        """The terminal of the selected tab."""
+        if not self.is_mounted:
+            return None
+        tabs = self.query_one(TabbedContent)
+        if not tabs.active:
+            return None
+        return tabs.get_pane(tabs.active).query_one(TerminalView)
+
+    async def open_tab(
+        self,
+        label: str,
+        backend: TerminalBackend,
+        target: SshTarget | None = None,
+        job_key: str | None = None,
+    ) -> TerminalView:
+        """Add a tab running `backend`, select it and focus its terminal."""
+        self._count += 1
+        pane_id = f"shell-{self._count}"
+        view = TerminalView(backend, passthrough_keys=self.passthrough_keys, guard_paste=True)
+        self._labels[pane_id] = label
+        if target is not None:
+            self._targets[pane_id] = target
+        if job_key is not None:
+            self._jobs[pane_id] = job_key
+        tabs = self.query_one(TabbedContent)
+        await tabs.add_pane(TabPane(label, view, id=pane_id))
+        tabs.active = pane_id
+        view.focus()
+        self._update_hint()
+        return view
+
+    async def close_tab(self, view: TerminalView) -> None:
+        """Close `view`'s tab (its channel closes when the view unmounts)."""
+        pane = self._pane_of(view)
+        if pane is None or pane.id is None:
+            return
+        self._labels.pop(pane.id, None)
+        self._targets.pop(pane.id, None)
+        await self.query_one(TabbedContent).remove_pane(pane.id)
+        self._update_hint()
+        if self.active_view is not None:
+            self.active_view.focus()
+        else:
+            self.app.pop_screen()
+
+    def set_time_warnings(self, warnings: dict[str, str]) -> None:
+        """Show `warnings` (job key -> "6 min left") beside the tabs of those jobs."""
+        self._warnings = warnings
+        for pane in self.query(TabPane):
+            if pane.id in self._jobs:
+                view = pane.query_one(TerminalView)
+                self._set_label(view, " (exited)" if view.state == "exited" else "")
+
+    def label_of(self, view: TerminalView) -> str:
+        """The label the tab was opened with (`user@node`)."""
+        pane = self._pane_of(view)
+        return self._labels.get(pane.id or "", "shell") if pane is not None else "shell"
+
+    def target_of(self, view: TerminalView) -> SshTarget | None:
+        """The SSH target of `view`'s session, when it is an SSH shell."""
+        pane = self._pane_of(view)
+        return self._targets.get(pane.id or "") if pane is not None else None
+
+    def _pane_of(self, view: TerminalView) -> TabPane | None:
+        for node in view.ancestors:
+            if isinstance(node, TabPane):
+                return node
+        return None
+
+    def _set_label(self, view: TerminalView, suffix: str = "", title: str | None = None) -> None:
+        pane = self._pane_of(view)
+        if pane is None or pane.id is None:
+            return
+        base = title or self._labels.get(pane.id, "shell")
+        warning = self._warnings.get(self._jobs.get(pane.id, ""))
+        if warning:
+            suffix += f" ⚠ {warning}"
+        self.query_one(TabbedContent).get_tab(pane.id).label = f"{base}{suffix}"
+
+    def _update_hint(self) -> None:
+        count = len(self.query(TabPane))
+        self.query_one("#terminal-hint", Static).update(
+            f"{count} shell{'s' if count != 1 else ''} · ctrl+] dashboard · "
+            "ctrl+pgup/pgdn switch tabs · shift+pgup/pgdn scroll back · drag to select"
+        )
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        view = self.active_view
+        if view is not None:
+            view.focus()
+
+    @on(messages.TitleChanged)
+    def _title_changed(self, event: messages.TitleChanged) -> None:
+        if event.title:
+            self._set_label(event.terminal_view, title=event.title[:40])
+
+    @on(messages.Started)
+    def _started(self, event: messages.Started) -> None:
+        self._set_label(event.terminal_view)
+
+    @on(messages.Exited)
+    def _exited(self, event: messages.Exited) -> None:
+        info = event.exit_info
+        suffix = " (disconnected)" if info.disconnected else " (exited)"
+        self._set_label(event.terminal_view, suffix)
+
+    def action_next_tab(self) -> None:
+        self._cycle(1)
+
+    def action_previous_tab(self) -> None:
+        self._cycle(-1)
+
+    def _cycle(self, step: int) -> None:
+        tabs = self.query_one(TabbedContent)
+        panes = [pane.id for pane in self.query(TabPane) if pane.id]
+        if not panes or tabs.active not in panes:
+            return
+        tabs.active = panes[(panes.index(tabs.active) + step) % len(panes)]
+
+    async def action_close_tab(self) -> None:
+        view = self.active_view
+        if view is not None:
+            await self.close_tab(view)

@@ -1,0 +1,1 @@
+"""The tunnel manager screen (`t`) and its add-tunnel dialog."""

@@ -1,0 +1,1 @@
+"""The clipboard bridge between the workstation and the cluster."""

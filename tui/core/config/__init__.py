@@ -1,0 +1,1 @@
+"""The TOML config: settings and defaults, provider sections, `config check`, the starter file."""

@@ -1,0 +1,1 @@
+"""The embedded demo cluster: asyncssh servers on loopback with real PTYs and a scripted job log."""

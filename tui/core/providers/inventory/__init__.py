@@ -1,0 +1,1 @@
+"""Static clusters from the config file and hosts from `~/.ssh/config`."""

@@ -1,0 +1,1 @@
+"""Rescale's REST API v2: jobs, instances, live tail, stop."""

@@ -1,0 +1,397 @@
+"""`squeue --json` and `sinfo --json`: both the 22.05 shapes and the 23.x+ shapes.
+
+22.05 (openapi/v0.0.38): `job_state` is a string, numbers are plain (`null` = unset), node
+`state` is a lowercase string plus `state_flags`. 23.x+ (data_parser v0.0.39 and later):
+`job_state` and node `state` are lists of flags, numbers are `{"set", "infinite", "number"}`
+objects, `exit_code` is `{"status", "return_code", "signal"}`, and from 23.11 `sinfo --json` lists
+`sinfo` groups (`nodes.nodes`, `nodes.addresses`) instead of `nodes`.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from tui.core.errors import ProviderError, ProviderUnavailable
+from tui.core.models import JobState, NodeState
+from tui.core.providers.slurm.hostlist import HostlistError, expand_hostlist
+
+SUPPORTED = "Slurm 21.08 to 25.x (squeue/sinfo --json)"
+
+JOB_STATES: Mapping[str, JobState] = {
+    "PENDING": JobState.QUEUED,
+    "REQUEUED": JobState.QUEUED,
+    "REQUEUE_HOLD": JobState.QUEUED,
+    "REQUEUE_FED": JobState.QUEUED,
+    "RESV_DEL_HOLD": JobState.QUEUED,
+    "SPECIAL_EXIT": JobState.QUEUED,
+    "CONFIGURING": JobState.STARTING,
+    "POWER_UP_NODE": JobState.STARTING,
+    "RUNNING": JobState.RUNNING,
+    "SUSPENDED": JobState.RUNNING,
+    "RESIZING": JobState.RUNNING,
+    "SIGNALING": JobState.RUNNING,
+    "STAGE_OUT": JobState.STOPPING,
+    "COMPLETING": JobState.STOPPING,
+    "STOPPED": JobState.STOPPING,
+    "COMPLETED": JobState.COMPLETED,
+    "FAILED": JobState.FAILED,
+    "TIMEOUT": JobState.FAILED,
+    "NODE_FAIL": JobState.FAILED,
+    "BOOT_FAIL": JobState.FAILED,
+    "DEADLINE": JobState.FAILED,
+    "OUT_OF_MEMORY": JobState.FAILED,
+    "CANCELLED": JobState.STOPPED,
+    "PREEMPTED": JobState.STOPPED,
+}
+"""Slurm base job states (and flags that describe the job best) -> clusterdeck states."""
+
+_DOWN_NODE = {"DOWN", "DRAIN", "DRAINED", "DRAINING", "FAIL", "FAILING", "NOT_RESPONDING"}
+
+
+class SlurmFormatError(ProviderError):
+    """Slurm printed JSON of a shape clusterdeck does not understand."""
+
+    title = "Unknown Slurm output"
+
+
+@dataclass(frozen=True)
+class ExitStatus:
+    """How a job ended: its exit code, or the signal that killed it."""
+
+    code: int | None = None
+    signal: int | None = None
+
+    def describe(self) -> str:
+        """`exit 3`, `killed by SIGKILL (9)`, or `` when it exited 0 or is unknown."""
+        if self.signal:
+            try:
+                name = signal.Signals(self.signal).name
+            except ValueError:
+                name = f"signal {self.signal}"
+            return f"killed by {name} ({self.signal})"
+        if self.code:
+            return f"exit {self.code}"
+        return ""
+
+
+@dataclass(frozen=True)
+class SlurmJob:
+    """The fields of one `squeue --json` job that clusterdeck uses."""
+
+    job_id: str
+    name: str
+    user: str
+    state: str
+    """Slurm's base state, e.g. RUNNING (the first of 23.x's flag list)."""
+    state_flags: tuple[str, ...] = ()
+    reason: str = ""
+    partition: str = ""
+    nodes: tuple[str, ...] = ()
+    hostlist: str = ""
+    node_count: int = 0
+    batch_host: str = ""
+    submitted: datetime | None = None
+    started: datetime | None = None
+    ended: datetime | None = None
+    time_limit: int | None = None
+    """Minutes; None when unlimited or unknown."""
+    exit: ExitStatus = field(default_factory=ExitStatus)
+    workdir: str = ""
+    stdout: str = ""
+    """StdOut as Slurm reports it: "" (default), a pattern (`%j`...), or already expanded."""
+    stderr: str = ""
+    stdout_expanded: str = ""
+    stderr_expanded: str = ""
+    array_job_id: int | None = None
+    array_task_id: int | None = None
+
+    @property
+    def job_state(self) -> JobState:
+        """The normalised state."""
+        return JOB_STATES.get(self.state, JobState.UNKNOWN)
+
+
+@dataclass(frozen=True)
+class SlurmNode:
+    """One node of `sinfo --json`."""
+
+    name: str
+    address: str
+    hostname: str = ""
+    state: str = ""
+    """Lowercase base state: idle, mixed, allocated, down, ..."""
+    flags: tuple[str, ...] = ()
+    cpus: int | None = None
+    load: float | None = None
+    reason: str = ""
+
+    @property
+    def node_state(self) -> NodeState:
+        """Down when Slurm says so (down, drained, not responding), else running."""
+        if self.state.upper() in _DOWN_NODE or _DOWN_NODE.intersection(self.flags):
+            return NodeState.DOWN
+        if self.state.upper() in {"UNKNOWN", "FUTURE", ""}:
+            return NodeState.UNKNOWN
+        return NodeState.RUNNING
+
+
+@dataclass(frozen=True)
+class SlurmReply:
+    """A parsed reply: the version that wrote it, and its items."""
+
+    version: str
+    jobs: tuple[SlurmJob, ...] = ()
+    nodes: tuple[SlurmNode, ...] = ()
+
+
+# --- value helpers ---------------------------------------------------------------------------
+
+
+def number(value: Any) -> int | None:
+    """A Slurm number: plain (22.05) or `{"set", "infinite", "number"}` (23.x+); None if unset."""
+    if isinstance(value, Mapping):
+        if value.get("infinite") is True or value.get("set") is False:
+            return None
+        value = value.get("number")
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            return None
+    return None
+
+
+def text(value: Any) -> str:
+    """A string field; lists (23.x flags) joined with commas; None -> ""."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def timestamp(value: Any) -> datetime | None:
+    """A Unix time (plain or wrapped); 0/unset -> None."""
+    seconds = number(value)
+    if not seconds or seconds <= 0:
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def flags(value: Any) -> tuple[str, ...]:
+    """A state: a string (22.05) or a list of flags (23.x+) -> upper-case tuple."""
+    if isinstance(value, str):
+        return (value.upper(),) if value else ()
+    if isinstance(value, list):
+        return tuple(str(v).upper() for v in value if v)
+    return ()
+
+
+def decode_exit(value: Any) -> ExitStatus:
+    """Exit code and signal from a raw wait status (22.05: 768 = exit 3) or a 23.x+ object."""
+    if isinstance(value, Mapping) and ("return_code" in value or "signal" in value):
+        sig = value.get("signal")
+        sig_id = number(sig.get("id")) if isinstance(sig, Mapping) else number(sig)
+        return ExitStatus(code=number(value.get("return_code")), signal=sig_id or None)
+    raw = number(value)
+    if raw is None:
+        return ExitStatus()
+    if raw & 0x7F:
+        return ExitStatus(code=None, signal=raw & 0x7F)
+    return ExitStatus(code=(raw >> 8) & 0xFF)
+
+
+# --- documents -------------------------------------------------------------------------------
+
+
+def _load(raw: str, command: str) -> dict[str, Any]:
+    try:
+        doc = json.loads(raw)
+    except ValueError:
+        start = raw.strip()[:200] or "(nothing)"
+        raise SlurmFormatError(f"`{command}` did not print JSON; it printed: {start}") from None
+    if not isinstance(doc, dict):
+        raise SlurmFormatError(f"`{command}` printed JSON that is not an object")
+    return doc
+
+
+def version_of(doc: Mapping[str, Any]) -> str:
+    """`22.05.8` from the `meta` block (22.05 `Slurm`, 23.x+ `slurm`), or "unknown"."""
+    meta = doc.get("meta")
+    if not isinstance(meta, Mapping):
+        return "unknown"
+    slurm = meta.get("Slurm") or meta.get("slurm")
+    if isinstance(slurm, Mapping):
+        release = slurm.get("release")
+        if isinstance(release, str) and release:
+            return release
+        ver = slurm.get("version")
+        if isinstance(ver, Mapping):
+            parts = [number(ver.get(k)) for k in ("major", "minor", "micro")]
+            return ".".join(str(p) for p in parts if p is not None) or "unknown"
+    return "unknown"
+
+
+def check_errors(doc: Mapping[str, Any], command: str) -> None:
+    """Raise `ProviderUnavailable` when the reply's `errors` list is not empty.
+
+    Slurm exits 0 with `"errors": [...]` and an empty list when slurmctld is down, so an empty
+    list must not be taken for "no jobs".
+    """
+    errors = doc.get("errors")
+    if not errors or not isinstance(errors, list):
+        return
+    parts = []
+    for err in errors:
+        if isinstance(err, Mapping):
+            words = [text(err.get(k)) for k in ("description", "error", "source")]
+            parts.append(": ".join(dict.fromkeys(w for w in words if w)) or "error")
+        else:
+            parts.append(text(err))
+    raise ProviderUnavailable(
+        f"`{command}` reported: {'; '.join(parts)} — the Slurm controller (slurmctld) may be "
+        "down or unreachable from the login host; try `scontrol ping` there",
+        title="Slurm controller unavailable",
+    )
+
+
+def _unknown(doc: Mapping[str, Any], command: str, missing: str) -> SlurmFormatError:
+    version = version_of(doc)
+    keys = ", ".join(sorted(str(k) for k in doc)[:8]) or "none"
+    return SlurmFormatError(
+        f"`{command}` from Slurm {version} has no {missing} (top-level keys: {keys}); "
+        f"clusterdeck understands {SUPPORTED}"
+    )
+
+
+def parse_job(item: Mapping[str, Any]) -> SlurmJob:
+    """One job object (22.05 or 23.x+ shape)."""
+    job_id = number(item.get("job_id"))
+    if job_id is None:
+        raise SlurmFormatError("a job in `squeue --json` has no job_id")
+    states = flags(item.get("job_state"))
+    hostlist = text(item.get("nodes"))
+    try:
+        nodes = tuple(expand_hostlist(hostlist))
+    except HostlistError:
+        nodes = ()
+    array_job = number(item.get("array_job_id"))
+    return SlurmJob(
+        job_id=str(job_id),
+        name=text(item.get("name")),
+        user=text(item.get("user_name") or item.get("user")),
+        state=states[0] if states else "UNKNOWN",
+        state_flags=states[1:],
+        reason=text(item.get("state_reason")),
+        partition=text(item.get("partition")),
+        nodes=nodes,
+        hostlist=hostlist,
+        node_count=number(item.get("node_count")) or len(nodes),
+        batch_host=text(item.get("batch_host")),
+        submitted=timestamp(item.get("submit_time")),
+        started=timestamp(item.get("start_time")),
+        ended=timestamp(item.get("end_time")),
+        time_limit=number(item.get("time_limit")),
+        exit=decode_exit(item.get("exit_code")),
+        workdir=text(item.get("current_working_directory")),
+        stdout=text(item.get("standard_output")),
+        stderr=text(item.get("standard_error")),
+        stdout_expanded=text(item.get("stdout_expanded")),
+        stderr_expanded=text(item.get("stderr_expanded")),
+        array_job_id=array_job or None,
+        array_task_id=number(item.get("array_task_id")) if array_job else None,
+    )
+
+
+def parse_squeue(raw: str, command: str = "squeue --json") -> SlurmReply:
+    """Parse `squeue --json`; raises on an `errors` list or an unknown shape."""
+    doc = _load(raw, command)
+    check_errors(doc, command)
+    jobs = doc.get("jobs")
+    if not isinstance(jobs, list):
+        raise _unknown(doc, command, "`jobs` list")
+    parsed = tuple(parse_job(item) for item in jobs if isinstance(item, Mapping))
+    return SlurmReply(version=version_of(doc), jobs=parsed)
+
+
+def _node_22(item: Mapping[str, Any]) -> SlurmNode:
+    states = flags(item.get("state"))
+    load = number(item.get("cpu_load"))
+    return SlurmNode(
+        name=text(item.get("name")),
+        address=text(item.get("address")) or text(item.get("name")),
+        hostname=text(item.get("hostname")),
+        state=states[0].lower() if states else "",
+        flags=states[1:] + flags(item.get("state_flags")),
+        cpus=number(item.get("cpus")),
+        load=load / 100 if load is not None else None,
+        reason=text(item.get("reason")),
+    )
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _nodes_23_11(group: Mapping[str, Any]) -> list[SlurmNode]:
+    """One `sinfo` group (23.11+): several nodes sharing a state, addresses index-aligned."""
+    members = _mapping(group.get("nodes"))
+    names = [text(n) for n in members.get("nodes") or []]
+    addresses = [text(a) for a in members.get("addresses") or []]
+    hostnames = [text(h) for h in members.get("hostnames") or []]
+    states = flags(_mapping(group.get("node")).get("state"))
+    cpus = _mapping(group.get("cpus"))
+    raw_load = number(_mapping(cpus.get("load")).get("maximum"))
+    found = []
+    for index, name in enumerate(names):
+        found.append(
+            SlurmNode(
+                name=name,
+                address=(addresses[index] if index < len(addresses) else "") or name,
+                hostname=hostnames[index] if index < len(hostnames) else "",
+                state=states[0].lower() if states else "",
+                flags=states[1:],
+                cpus=number(cpus.get("maximum")) if len(names) == 1 else None,
+                load=raw_load / 100 if raw_load is not None and len(names) == 1 else None,
+                reason=text(group.get("reason")),
+            )
+        )
+    return found
+
+
+def parse_sinfo(raw: str, command: str = "sinfo --json") -> SlurmReply:
+    """Parse `sinfo --json` (or `scontrol show nodes --json`): `nodes` or 23.11+ `sinfo` groups."""
+    doc = _load(raw, command)
+    check_errors(doc, command)
+    nodes: list[SlurmNode] = []
+    if isinstance(doc.get("nodes"), list):
+        nodes = [_node_22(item) for item in doc["nodes"] if isinstance(item, Mapping)]
+    elif isinstance(doc.get("sinfo"), list):
+        for group in doc["sinfo"]:
+            if isinstance(group, Mapping):
+                nodes.extend(_nodes_23_11(group))
+    else:
+        raise _unknown(doc, command, "`nodes` or `sinfo` list")
+    unique = {node.name: node for node in nodes if node.name}
+    return SlurmReply(version=version_of(doc), nodes=tuple(unique.values()))
+
+
+def first(values: Sequence[str]) -> str:
+    """The first item, or ""."""
+    return values[0] if values else ""

@@ -1,0 +1,313 @@
+"""The Slurm provider: a login host over SSH, `squeue --json`, `sinfo --json`, `scancel`.
+
+Jobs come from `squeue --json` (22.05 ignores `--me`/`-u` with `--json`, so jobs are filtered to
+the login user here unless `all_users`), nodes from `sinfo --json`. A job's log is its StdOut file
+followed over SSH by byte offset (`slurm_log`); shells on compute nodes go through the login host
+as a jump host, addressed by the node's `NodeAddr` from sinfo.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+import time
+from collections.abc import AsyncGenerator, Mapping
+from contextlib import aclosing
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, ClassVar
+
+from tui.core.clock import Clock, SystemClock
+from tui.core.errors import (
+    ConfigError,
+    ProviderError,
+    ProviderUnavailable,
+    SshDisconnected,
+    SshUnreachable,
+)
+from tui.core.models import Job, LogBatch, Node, SshTarget
+from tui.core.providers.base import Capability, Option, ProviderContext
+from tui.core.providers.slurm.log import LogSource, follow, output_path
+from tui.core.providers.slurm.parse import SlurmJob, SlurmNode, parse_sinfo, parse_squeue
+from tui.core.providers.slurm.shell import NodeShellBackend
+from tui.core.providers.slurm.view import format_left, sort_key, time_left, to_job, to_node
+from tui.core.providers.ssh_based import SshBasedProvider
+from tui.core.ssh.pool import SshPool
+
+COMMAND_TIMEOUT = 60.0
+"""Seconds a Slurm command may take (squeue waits ~MessageTimeout for a dead controller)."""
+WARN_MINUTES = 10.0
+"""The app warns beside shells and tunnels when a job has less time left than this."""
+
+
+class SlurmProvider(SshBasedProvider):
+    """Jobs, nodes, logs and shells of a Slurm cluster reached through its login host."""
+
+    name = "slurm"
+    capabilities = frozenset(
+        {
+            Capability.JOBS,
+            Capability.LOGS,
+            Capability.SHELL,
+            Capability.TUNNELS,
+            Capability.STOP_JOB,
+        }
+    )
+    OPTIONS: ClassVar[Mapping[str, Option]] = {
+        "host": Option(str, help="the login host's name or address (or give ssh_alias)"),
+        "ssh_alias": Option(str, help="a Host alias from ~/.ssh/config for the login host"),
+        "user": Option(str, help="login user (default: ~/.ssh/config, else your local name)"),
+        "port": Option(int, help="the login host's SSH port (default 22)"),
+        "key": Option(str, help="private key file for the login host and the compute nodes"),
+        "all_users": Option(bool, help="list every user's jobs, not only yours (default false)"),
+        "poll_interval": Option(
+            float, help="seconds between job checks while following a log (default 2)"
+        ),
+        "node_port": Option(int, help="SSH port of the compute nodes (default 22)"),
+        "bin_dir": Option(
+            str, help="where squeue, sinfo and scancel are, if not on the login shell's PATH"
+        ),
+    }
+
+    def __init__(
+        self,
+        name: str = "slurm",
+        *,
+        host: str | None = None,
+        ssh_alias: str | None = None,
+        user: str | None = None,
+        port: int = 22,
+        key: str | Path | None = None,
+        all_users: bool = False,
+        poll_interval: float = 2.0,
+        node_port: int = 22,
+        bin_dir: str | None = None,
+        pool: SshPool | None = None,
+        known_hosts_path: Path | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        if bool(host) == bool(ssh_alias):
+            raise ConfigError(f"[providers.{name}]: give either `host` or `ssh_alias` (not both)")
+        for key_name, value in (("port", port), ("node_port", node_port)):
+            if not 1 <= value <= 65535:
+                raise ConfigError(f"[providers.{name}]: `{key_name}` must be from 1 to 65535")
+        if poll_interval <= 0:
+            raise ConfigError(f"[providers.{name}]: `poll_interval` must be positive")
+        self.name = name
+        self.user = user
+        self.all_users = all_users
+        self.poll_interval = float(poll_interval)
+        self.node_port = node_port
+        self.bin_dir = bin_dir
+        self.key_path = Path(key).expanduser() if key else None
+        self.login = SshTarget(
+            host=str(host or ssh_alias), port=port, user=user, key_path=self.key_path
+        )
+        self._known_hosts = known_hosts_path
+        self._pool = pool
+        self._own_pool = pool is None
+        self._clock: Clock = clock or SystemClock()
+        self._records: dict[str, SlurmJob] = {}
+        self._fetched_at: float | None = None
+        self._login_user: str | None = user
+        self._lock = asyncio.Lock()
+        self.version: str | None = None
+        """The Slurm release that answered last (e.g. 22.05.8)."""
+
+    @classmethod
+    def create(cls, options: Mapping[str, Any], context: ProviderContext) -> SlurmProvider:
+        """Build from a `[providers.NAME]` section with `type = "slurm"`."""
+        known = {k: options[k] for k in cls.OPTIONS if k in options}
+        return cls(
+            getattr(context, "name", "") or "slurm",
+            known_hosts_path=context.known_hosts_path,
+            clock=context.clock,
+            **known,
+        )
+
+    def banner(self) -> str:
+        version = f"Slurm {self.version}" if self.version else "Slurm"
+        return f"{version} via {self.login}"
+
+    # --- jobs and nodes ----------------------------------------------------------------------
+
+    async def list_jobs(self) -> list[Job]:
+        """The login user's jobs (everyone's with `all_users`), active first, newest first."""
+        records = await self._refresh(max_age=0)
+        now = self._clock.now()
+        return sorted((to_job(r, self.name, now) for r in records.values()), key=sort_key)
+
+    async def list_nodes(self, job: Job) -> list[Node]:
+        """The job's nodes (batch host first) with addresses, cores and load from sinfo."""
+        record = await self._record(job)
+        if not record.nodes:
+            return []
+        out, _ = await self._command("sinfo", "--json")
+        reply = parse_sinfo(out, "sinfo --json")
+        known = {node.name: node for node in reply.nodes}
+        names = sorted(record.nodes, key=lambda n: n != record.batch_host)
+        user = await self._whoami()
+        return [
+            to_node(record, name, known.get(name), port=self.node_port, user=user) for name in names
+        ]
+
+    async def cluster_nodes(self) -> list[SlurmNode]:
+        """Every node `sinfo --json` reports (for a cluster overview)."""
+        out, _ = await self._command("sinfo", "--json")
+        return list(parse_sinfo(out).nodes)
+
+    def ssh_target(self, node: Node) -> SshTarget:
+        """The node at its NodeAddr, through the login host as a jump host."""
+        return SshTarget(
+            host=node.host,
+            port=self.node_port,
+            user=node.user or self._login_user or self.user,
+            key_path=self.key_path,
+            jump=self.login,
+        )
+
+    def shell_backend(
+        self, node: Node, pool: SshPool | None = None, *, command: str | None = None
+    ) -> NodeShellBackend:
+        """A terminal backend for `node` whose refusal errors say why (pam_slurm_adopt)."""
+        return NodeShellBackend(pool or self.pool, self.ssh_target(node), node, command=command)
+
+    # --- time left and cancel ----------------------------------------------------------------
+
+    def time_left(self, job: Job) -> timedelta | None:
+        """Time until the running job hits its time limit; None if unlimited or not running."""
+        record = self._records.get(job.id)
+        return None if record is None else time_left(record, self._clock.now())
+
+    def minutes_left(self, job: Job) -> float | None:
+        """`time_left` in minutes, for the "less than 10 minutes left" warning."""
+        left = self.time_left(job)
+        return None if left is None else left.total_seconds() / 60
+
+    def time_warning(self, job: Job) -> str | None:
+        """`"7 min left"` when the running job has less than `WARN_MINUTES` left, else None."""
+        left = self.time_left(job)
+        if left is None or left.total_seconds() >= WARN_MINUTES * 60:
+            return None
+        return format_left(left)
+
+    async def stop_job(self, job: Job) -> None:
+        """Cancel the job with `scancel` (once: cancelling is not retried)."""
+        try:
+            _, err = await self._command(
+                "scancel", shlex.quote(job.id), what=f"cancelling job {job.id}"
+            )
+        except ProviderUnavailable:
+            raise
+        except ProviderError as exc:
+            raise ProviderError(exc.message, title="Cancel failed") from exc
+        if "error" in err.lower():
+            raise ProviderError(f"scancel {job.id}: {err.strip()}", title="Cancel failed")
+
+    # --- logs --------------------------------------------------------------------------------
+
+    def log_path(self, job: Job, *, stderr: bool = False) -> str | None:
+        """The expanded StdOut (or StdErr) path of a job seen in the last poll."""
+        record = self._records.get(job.id)
+        return None if record is None else output_path(record, stderr=stderr)
+
+    async def stream_log(
+        self, job: Job, *, offset: int = 0, stderr: bool = False
+    ) -> AsyncGenerator[LogBatch, None]:
+        """The job's StdOut (StdErr with `stderr=True`) from byte `offset`; see `slurm_log`."""
+        record = await self._record(job)
+        source = LogSource(
+            job_id=job.id,
+            path=output_path(record, stderr=stderr),
+            target=self.login,
+            is_finished=lambda: self._finished(job.id),
+            poll_interval=self.poll_interval,
+        )
+        async with aclosing(follow(self.pool, source, offset)) as batches:
+            async for batch in batches:
+                yield batch
+
+    # --- internals ---------------------------------------------------------------------------
+
+    async def _finished(self, job_id: str) -> tuple[bool, str]:
+        try:
+            records = await self._refresh(max_age=self.poll_interval / 2)
+        except ProviderUnavailable as exc:
+            if isinstance(exc.__cause__, SshUnreachable | SshDisconnected):
+                raise
+            return False, ""  # controller down: keep following; the job may still write
+        record = records.get(job_id)
+        if record is None:
+            return True, f"job {job_id} is no longer known to Slurm"
+        return record.job_state.is_finished, ""
+
+    async def _record(self, job: Job) -> SlurmJob:
+        record = self._records.get(job.id)
+        if record is None:
+            record = (await self._refresh(max_age=0)).get(job.id)
+        if record is None:
+            raise ProviderError(
+                f"job {job.id} is no longer known to Slurm (it ended more than MinJobAge ago "
+                "or was purged)",
+                title="Job gone",
+            )
+        return record
+
+    async def _refresh(self, *, max_age: float) -> dict[str, SlurmJob]:
+        async with self._lock:
+            now = time.monotonic()
+            if self._fetched_at is not None and max_age > 0 and now - self._fetched_at < max_age:
+                return self._records
+            mine = [] if self.all_users else ["--me"]
+            out, _ = await self._command("squeue", "--json", *mine)
+            reply = parse_squeue(out)
+            self.version = reply.version
+            user = None if self.all_users else await self._whoami()
+            self._records = {j.job_id: j for j in reply.jobs if user is None or j.user == user}
+            self._fetched_at = time.monotonic()
+            return self._records
+
+    async def _whoami(self) -> str:
+        if self._login_user is None:
+            out, _ = await self._run("id -un", "finding the login user")
+            self._login_user = out.strip()
+        return self._login_user
+
+    async def _command(self, program: str, *args: str, what: str | None = None) -> tuple[str, str]:
+        path = f"{self.bin_dir.rstrip('/')}/{program}" if self.bin_dir else program
+        return await self._run(shlex.join([path]) + "".join(f" {a}" for a in args), what)
+
+    async def _run(self, command: str, what: str | None) -> tuple[str, str]:
+        """(stdout, stderr) of a command on the login host; failures become provider errors."""
+        doing = what or f"running `{command}`"
+        try:
+            code, out, err = await self.pool.run(self.login, command, timeout=COMMAND_TIMEOUT)
+        except (SshUnreachable, SshDisconnected) as exc:
+            raise ProviderUnavailable(
+                f"cannot reach the Slurm login host {self.login} ({doing}): {exc}",
+                title="Slurm login host unreachable",
+            ) from exc
+        if code == 0:
+            return out, err
+        program = command.split()[0]
+        detail = (err or out).strip()[:400] or "no message"
+        if code == 127:
+            fix = f"check `bin_dir` ({self.bin_dir})" if self.bin_dir else "set `bin_dir`"
+            raise ProviderUnavailable(
+                f"`{program}` was not found on the login host {self.login} (exit 127: {detail}). "
+                f"Is Slurm installed there and on the PATH of non-interactive shells? "
+                f"If it lives elsewhere, {fix} in [providers.{self.name}].",
+                title="Slurm command not found",
+            )
+        if "--json" in command and ("unrecognized option" in detail or "invalid option" in detail):
+            raise ProviderError(
+                f"Slurm on {self.login} is too old for `{program} --json` (needs 21.08 or newer): "
+                f"{detail}",
+                title="Slurm too old",
+            )
+        if "controller" in detail.lower() or "Socket timed out" in detail:
+            raise ProviderUnavailable(
+                f"{doing} on {self.login} failed: {detail} — is slurmctld running?",
+                title="Slurm controller unavailable",
+            )
+        raise ProviderError(f"{doing} on {self.login} failed (exit {code}): {detail}")

@@ -1,0 +1,111 @@
+"""Turn what asyncssh and the OS raise into errors a user understands (`tui.core.errors` tree)."""
+
+from __future__ import annotations
+
+import errno
+import socket
+
+import asyncssh
+
+from tui.core.errors import (
+    ClusterdeckError,
+    HostKeyError,
+    SshAuthError,
+    SshDisconnected,
+    SshError,
+    SshUnreachable,
+)
+from tui.core.models import SshTarget
+from tui.core.ssh.client import PoolClient
+from tui.core.ssh.hostkeys import host_key_error
+from tui.core.ssh.resolve import ResolvedTarget
+
+
+def connect_error(
+    exc: BaseException,
+    resolved: ResolvedTarget,
+    *,
+    client: PoolClient | None = None,
+    timeout: float | None = None,
+) -> ClusterdeckError:
+    """The user-facing error for a failed connect to `resolved`.
+
+    Args:
+        exc: What asyncssh, asyncio or the OS raised.
+        resolved: The target after the SSH config was applied.
+        client: The connection's client object (knows the host key check and keys tried).
+        timeout: The connect timeout in force, for the timed-out message.
+    """
+    if isinstance(exc, ClusterdeckError):
+        return exc
+    where = f"{resolved.host}:{resolved.port}"
+    via = f" (through jump host {resolved.jump})" if resolved.jump is not None else ""
+    if isinstance(exc, asyncssh.HostKeyNotVerifiable):
+        if client is not None and client.host_key_check is not None:
+            return host_key_error(client.host_key_check)
+        return HostKeyError(f"the host key of {where} could not be verified: {exc.reason}")
+    if isinstance(exc, asyncssh.PermissionDenied):
+        if client is not None:
+            return SshAuthError(client.keys.failure_message(resolved.label))
+        return SshAuthError(f"{resolved.label} refused the login: {exc.reason}")
+    if isinstance(exc, TimeoutError):
+        secs = f" after {timeout:g} s" if timeout else ""
+        return SshUnreachable(
+            f"timed out{secs} connecting to {where}{via} — the host may be down, firewalled "
+            f"or not reachable from this network"
+        )
+    if isinstance(exc, asyncssh.ChannelOpenError):
+        return SshUnreachable(
+            f"jump host {resolved.jump} could not open a connection to {where}: {exc.reason} "
+            f"— is sshd running there?"
+        )
+    if isinstance(exc, socket.gaierror):
+        return SshUnreachable(
+            f"cannot resolve the host name {resolved.host!r} ({exc.strerror}) — check the "
+            f"name, your DNS or VPN"
+        )
+    if isinstance(exc, ConnectionRefusedError) or (
+        isinstance(exc, OSError) and exc.errno == errno.ECONNREFUSED
+    ):
+        return SshUnreachable(f"connection refused by {where} — is sshd running there?")
+    if isinstance(exc, OSError):
+        return SshUnreachable(f"cannot reach {where}{via}: {exc.strerror or exc}")
+    if isinstance(exc, asyncssh.KeyExchangeFailed):
+        return SshError(f"{where} and clusterdeck share no SSH algorithm: {exc.reason}")
+    if isinstance(exc, asyncssh.DisconnectError):
+        return SshDisconnected(f"{where} closed the connection during setup: {exc.reason}")
+    if isinstance(exc, ValueError):
+        return SshError(f"invalid SSH settings for {resolved.target}: {exc}")
+    return SshError(f"cannot connect to {where}: {exc}")
+
+
+def lost_reason(exc: BaseException | None) -> str:
+    """Why an established connection or channel ended, in words."""
+    if exc is None:
+        return "connection closed"
+    if isinstance(exc, asyncssh.DisconnectError):
+        text = exc.reason or type(exc).__name__
+    elif isinstance(exc, OSError):
+        text = exc.strerror or str(exc) or type(exc).__name__
+    else:
+        text = str(exc) or type(exc).__name__
+    text = text[0].lower() + text[1:]
+    return text if text.startswith("connection lost") else f"connection lost: {text}"
+
+
+def disconnected_error(target: SshTarget, exc: BaseException | None) -> SshDisconnected:
+    """A dropped connection as an error."""
+    return SshDisconnected(f"{target}: {lost_reason(exc)}")
+
+
+def command_error(target: SshTarget, exc: BaseException) -> ClusterdeckError:
+    """The user-facing error for a failed command, SFTP start or channel open."""
+    if isinstance(exc, ClusterdeckError):
+        return exc
+    if isinstance(exc, asyncssh.ChannelOpenError):
+        return SshError(f"{target} refused to open a session: {exc.reason}")
+    if isinstance(exc, asyncssh.DisconnectError | asyncssh.ConnectionLost | OSError):
+        return disconnected_error(target, exc)
+    if isinstance(exc, asyncssh.SFTPError):
+        return SshError(f"SFTP on {target} failed: {exc.reason}")
+    return SshError(f"{target}: {exc}")

@@ -1,0 +1,383 @@
+"""One shared SSH connection per (user, host, port, jump), opened as OpenSSH would open it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+import asyncssh
+from asyncssh.public_key import get_default_certificate_algs, get_default_public_key_algs
+
+from tui.core.errors import HostKeyChanged, HostKeyUnknown, SshError
+from tui.core.models import SshTarget
+from tui.core.ssh.auth import KeySource, PassphraseCallback, default_identity_files
+from tui.core.ssh.client import PoolClient
+from tui.core.ssh.diagnose import command_error, connect_error
+from tui.core.ssh.hostkeys import (
+    KnownHostEntry,
+    add_known_host,
+    entries_for,
+    known_hosts_name,
+    trusted_keys,
+)
+from tui.core.ssh.resolve import ResolvedTarget, default_config_paths, resolve_target
+from tui.core.ssh.trust import (
+    HostKeyAlert,
+    HostKeyCallback,
+    TrustRequest,
+    add_job_host,
+    forget_job,
+    retain_jobs,
+)
+
+PREFERRED_CIPHER = "aes128-gcm@openssh.com"
+"""Fastest asyncssh cipher here (see shared/reference/ssh-performance.md); others stay fallbacks."""
+MAX_JUMP_DEPTH = 8
+
+PoolKey = tuple[str | None, str, int, tuple[object, ...] | None]
+
+log = logging.getLogger(__name__)
+
+
+def _host_key_algs(entries: Sequence[KnownHostEntry]) -> Sequence[str] | tuple[()]:
+    """Known key types first, then every other default (asyncssh alone would allow only those).
+
+    OpenSSH prefers the types it already knows for a host but still accepts others, so a host
+    that only offers a new type shows up as "unknown", not as a failed key exchange.
+    """
+    known = [alg for key in trusted_keys(entries) for alg in key.sig_algorithms]
+    if not known:
+        return ()
+    rest = get_default_certificate_algs() + get_default_public_key_algs()
+    return [alg.decode("ascii") for alg in dict.fromkeys(known + rest)]
+
+
+class SshPool:
+    """Shared SSH connections, opened on demand and dropped from the pool when they end.
+
+    Args:
+        known_hosts_paths: The app's known_hosts files (`~/.ssh/known_hosts` is always read too).
+        keepalive_interval: Seconds between keepalives (0 disables them).
+        connect_timeout: Seconds allowed to reach, verify and log in (a passphrase prompt
+            pauses the clock).
+        use_agent: Offer ssh-agent keys first when `SSH_AUTH_SOCK` is set.
+        ssh_config_paths: OpenSSH client config files; None means `~/.ssh/config` if present.
+        passphrase_callback: Asked for the passphrase of an encrypted key file.
+        keepalive_count_max: Unanswered keepalives before the connection counts as dropped.
+        host_key_callback: Asked about an unknown host key (gets a `TrustRequest`); without
+            it an unknown key fails with `HostKeyUnknown`. A changed key is always refused.
+        host_key_alert: Told about a changed host key before `HostKeyChanged` is raised.
+        trusted_hosts_path: Where "trust and remember" writes (default: the last of
+            `known_hosts_paths`, else `~/.ssh/known_hosts`).
+        job_hosts_path: The job-scoped trust file (default: `<trusted_hosts_path>.jobs`).
+    """
+
+    def __init__(
+        self,
+        *,
+        known_hosts_paths: Sequence[Path],
+        keepalive_interval: float = 15,
+        connect_timeout: float = 10,
+        use_agent: bool = True,
+        ssh_config_paths: Sequence[Path] | None = None,
+        passphrase_callback: PassphraseCallback | None = None,
+        keepalive_count_max: int = 3,
+        host_key_callback: HostKeyCallback | None = None,
+        host_key_alert: HostKeyAlert | None = None,
+        trusted_hosts_path: Path | None = None,
+        job_hosts_path: Path | None = None,
+    ) -> None:
+        self._known_hosts_paths = list(known_hosts_paths)
+        self._host_key_callback = host_key_callback
+        self._host_key_alert = host_key_alert
+        self._trusted_hosts_path = trusted_hosts_path or (
+            self._known_hosts_paths[-1] if self._known_hosts_paths else None
+        )
+        self._job_hosts_path = job_hosts_path
+        self._keepalive_interval = keepalive_interval
+        self._keepalive_count_max = keepalive_count_max
+        self._connect_timeout = connect_timeout
+        self._use_agent = use_agent
+        self._config_paths = None if ssh_config_paths is None else list(ssh_config_paths)
+        self._passphrase_callback = passphrase_callback
+        self._conns: dict[PoolKey, asyncssh.SSHClientConnection] = {}
+        self._pending: dict[PoolKey, asyncio.Task[asyncssh.SSHClientConnection]] = {}
+        self._lost: dict[PoolKey, Exception | None] = {}
+        self._closed = False
+
+    # --- public API ----------------------------------------------------------------------------
+
+    async def connect(self, target: SshTarget) -> asyncssh.SSHClientConnection:
+        """The pooled connection for `target`, opening it if needed.
+
+        Concurrent callers for one target share a single connection attempt.
+
+        Raises:
+            SshError: (or a subclass) with a message for the user.
+        """
+        return await self._connect(target, depth=0)
+
+    def cached(self, target: SshTarget) -> asyncssh.SSHClientConnection | None:
+        """The open pooled connection for `target`, without connecting."""
+        conn = self._conns.get(target.pool_key)
+        return conn if conn is not None and not conn.is_closed() else None
+
+    def last_loss(self, target: SshTarget) -> Exception | None:
+        """Why the last pooled connection for `target` ended (None: closed cleanly or never)."""
+        return self._lost.get(target.pool_key)
+
+    async def run(
+        self,
+        target: SshTarget,
+        command: str,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109 - a per-command limit, as asyncssh's run()
+    ) -> tuple[int, str, str]:
+        """Run `command` on `target`; returns (exit status, stdout, stderr).
+
+        The exit status is negative (-signal number) when the command was killed by a signal.
+
+        Raises:
+            SshError: when the command cannot be started, times out or the connection drops.
+        """
+        conn = await self.connect(target)
+        try:
+            result = await conn.run(command, check=False, timeout=timeout, errors="replace")
+        except asyncssh.TimeoutError as exc:
+            raise SshError(
+                f"{command!r} on {target} did not finish within {timeout:g} s", title="Timeout"
+            ) from exc
+        except (asyncssh.Error, OSError) as exc:
+            raise command_error(target, exc) from exc
+        status = result.returncode if result.returncode is not None else -1
+        return status, str(result.stdout or ""), str(result.stderr or "")
+
+    async def open_sftp(self, target: SshTarget) -> asyncssh.SFTPClient:
+        """An SFTP client on the pooled connection (close it with `exit()` when done)."""
+        conn = await self.connect(target)
+        try:
+            return await conn.start_sftp_client()
+        except (asyncssh.Error, OSError) as exc:
+            raise command_error(target, exc) from exc
+
+    @property
+    def trusted_hosts_path(self) -> Path:
+        """The known_hosts file "trust and remember" writes to."""
+        return self._trusted_hosts_path or Path("~/.ssh/known_hosts").expanduser()
+
+    @property
+    def job_hosts_path(self) -> Path:
+        """The known_hosts file holding job-scoped trust (one job id per line's comment)."""
+        if self._job_hosts_path is not None:
+            return self._job_hosts_path
+        remember = self.trusted_hosts_path
+        return remember.with_name(f"{remember.name}.jobs")
+
+    def forget_job_trust(self, job_id: str) -> int:
+        """The job ended: drop the host keys trusted for it. Returns how many were dropped."""
+        dropped = forget_job(self.job_hosts_path, job_id)
+        if dropped:
+            log.info("dropped %d host key(s) trusted for job %s", dropped, job_id)
+        return dropped
+
+    def retain_job_trust(self, job_ids: Iterable[str]) -> int:
+        """Keep job-scoped trust only for `job_ids` (the jobs still running); returns dropped."""
+        return retain_jobs(self.job_hosts_path, job_ids)
+
+    async def close(self) -> None:
+        """Close every connection and wait until they are closed. The pool cannot be reused."""
+        self._closed = True
+        for task in list(self._pending.values()):
+            task.cancel()
+        for task in list(self._pending.values()):
+            with contextlib.suppress(BaseException):
+                await task
+        conns = list(self._conns.values())
+        self._conns.clear()
+        for conn in conns:
+            conn.close()
+        for conn in conns:
+            await conn.wait_closed()
+
+    # --- internals -----------------------------------------------------------------------------
+
+    async def _connect(self, target: SshTarget, *, depth: int) -> asyncssh.SSHClientConnection:
+        if self._closed:
+            raise SshError("the SSH connection pool is closed")
+        key = target.pool_key
+        conn = self._conns.get(key)
+        if conn is not None and not conn.is_closed():
+            return conn
+        task = self._pending.get(key)
+        if task is None:
+            task = asyncio.create_task(self._open(target, depth), name=f"ssh-connect {target}")
+            self._pending[key] = task
+            task.add_done_callback(lambda t: self._opened(key, t))
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if task.cancelled() and current is not None and not current.cancelling():
+                # close() cancelled the attempt; this caller was not cancelled itself
+                raise SshError(f"the SSH pool was closed while connecting to {target}") from None
+            raise
+
+    def _opened(self, key: PoolKey, task: asyncio.Task[asyncssh.SSHClientConnection]) -> None:
+        if self._pending.get(key) is task:
+            del self._pending[key]
+        if not task.cancelled():
+            task.exception()  # retrieved: callers may all have been cancelled
+
+    def _on_lost(self, key: PoolKey, client: PoolClient, exc: Exception | None) -> None:
+        if client.connection is not None and self._conns.get(key) is client.connection:
+            del self._conns[key]
+            self._lost[key] = exc
+            log.info("ssh connection %s ended: %s", key, exc)
+
+    async def _open(self, target: SshTarget, depth: int) -> asyncssh.SSHClientConnection:
+        if depth > MAX_JUMP_DEPTH:
+            raise SshError(f"too many jump hosts (ProxyJump loop?) on the way to {target}")
+        config_paths = default_config_paths() if self._config_paths is None else self._config_paths
+        resolved = await resolve_target(target, config_paths)
+        tunnel = None
+        if resolved.jump is not None:
+            tunnel = await self._connect(resolved.jump, depth=depth + 1)
+        once: tuple[KnownHostEntry, ...] = ()
+        asked = False
+        while True:
+            entries = await asyncio.to_thread(
+                entries_for, self._all_known_hosts(), resolved.host_key_name, resolved.port
+            )
+            try:
+                conn = await self._attempt(target, resolved, entries + once, tunnel)
+            except HostKeyUnknown as exc:
+                if asked or self._host_key_callback is None:
+                    raise
+                asked = True
+                once = await self._ask_trust(exc, target, resolved)
+                continue
+            except HostKeyChanged as exc:
+                if self._host_key_alert is not None:
+                    self._host_key_alert(exc)
+                raise
+            self._conns[target.pool_key] = conn
+            log.info("ssh connected to %s", resolved.label)
+            return conn
+
+    async def _attempt(
+        self,
+        target: SshTarget,
+        resolved: ResolvedTarget,
+        entries: tuple[KnownHostEntry, ...],
+        tunnel: asyncssh.SSHClientConnection | None,
+    ) -> asyncssh.SSHClientConnection:
+        """One connection attempt with `entries` as the trusted host keys."""
+        loop = asyncio.get_running_loop()
+        deadlines: list[asyncio.Timeout] = []
+
+        def on_prompt(waiting: bool) -> None:
+            """Stop the connect clock while the user types a passphrase."""
+            when = None if waiting else loop.time() + self._connect_timeout
+            for deadline in deadlines:
+                deadline.reschedule(when)
+
+        keys = self._key_source(target, resolved, on_prompt)
+        client = PoolClient(
+            keys=keys,
+            entries=entries,
+            on_lost=lambda c, e: self._on_lost(target.pool_key, c, e),
+        )
+        try:
+            async with asyncio.timeout(self._connect_timeout) as deadline:
+                deadlines.append(deadline)
+                return await self._asyncssh_connect(target, resolved, client, entries, tunnel)
+        except Exception as exc:
+            raise connect_error(
+                exc, resolved, client=client, timeout=self._connect_timeout
+            ) from exc
+        finally:
+            await keys.aclose()
+
+    async def _ask_trust(
+        self, error: HostKeyUnknown, target: SshTarget, resolved: ResolvedTarget
+    ) -> tuple[KnownHostEntry, ...]:
+        """Ask about an unknown key; record the answer. Returns the keys trusted just once.
+
+        Raises:
+            HostKeyUnknown: `error` itself when the user declined.
+        """
+        assert self._host_key_callback is not None
+        choice = await self._host_key_callback(TrustRequest(error, job_id=target.trust_scope))
+        if choice is None:
+            raise error
+        key = asyncssh.import_public_key(error.public_key)
+        name, port = resolved.host_key_name, resolved.port
+        if choice == "remember":
+            await asyncio.to_thread(add_known_host, self.trusted_hosts_path, name, port, key)
+            log.info("host key of %s remembered in %s", name, self.trusted_hosts_path)
+            return ()
+        if choice == "job" and target.trust_scope is not None:
+            job = target.trust_scope
+            await asyncio.to_thread(add_job_host, self.job_hosts_path, name, port, key, job)
+            log.info("host key of %s trusted for job %s", name, job)
+            return ()
+        return (KnownHostEntry(Path("(trusted once)"), 0, known_hosts_name(name, port), key),)
+
+    def _all_known_hosts(self) -> list[Path]:
+        user = Path("~/.ssh/known_hosts").expanduser()
+        return list(dict.fromkeys([user, *self._known_hosts_paths, self.job_hosts_path]))
+
+    def _key_source(
+        self, target: SshTarget, resolved: ResolvedTarget, on_prompt: Callable[[bool], None]
+    ) -> KeySource:
+        explicit = [target.key_path.expanduser()] if target.key_path is not None else []
+        explicit += list(resolved.identity_files)
+        files = explicit + ([] if resolved.identity_files else default_identity_files())
+        agent = os.environ.get("SSH_AUTH_SOCK") or None
+        keys = KeySource(
+            agent_path=agent if self._use_agent else None,
+            key_files=files,
+            explicit=explicit,
+            passphrase_callback=self._passphrase_callback,
+            identities_only=resolved.identities_only,
+            on_prompt=on_prompt,
+        )
+        if agent and not self._use_agent:
+            keys.agent_note = "not used (turned off in clusterdeck)"
+        return keys
+
+    async def _asyncssh_connect(
+        self,
+        target: SshTarget,
+        resolved: ResolvedTarget,
+        client: PoolClient,
+        entries: Sequence[KnownHostEntry],
+        tunnel: asyncssh.SSHClientConnection | None,
+    ) -> asyncssh.SSHClientConnection:
+        trusted = trusted_keys(entries)
+        cas = [e.key for e in entries if e.marker == "cert-authority"]
+        revoked = [e.key for e in entries if e.marker == "revoked"]
+        extra: dict[str, object] = {}
+        if not resolved.config_ciphers:
+            extra["encryption_algs"] = f"^{PREFERRED_CIPHER}"
+        host_key_algs = _host_key_algs(entries)
+        if host_key_algs:
+            extra["server_host_key_algs"] = host_key_algs
+        return await asyncssh.connect(
+            target.host,
+            port=target.port if target.port != 22 else (),
+            username=target.user if target.user else (),
+            tunnel=tunnel,
+            config=[str(p) for p in resolved.config_paths] if resolved.config_paths else None,
+            client_factory=lambda: client,
+            known_hosts=(trusted, cas, revoked, [], [], [], []),
+            client_keys=None,
+            connect_timeout=None,
+            keepalive_interval=self._keepalive_interval,
+            keepalive_count_max=self._keepalive_count_max,
+            **extra,
+        )

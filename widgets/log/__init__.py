@@ -1,0 +1,1 @@
+"""The live log widget: a ring-buffer store, wrapped-row index and the scrolling view."""

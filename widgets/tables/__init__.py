@@ -1,0 +1,1 @@
+"""Tables that update rows by key: jobs, nodes, tunnels, SSH keys."""
