@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tui.app.app import ClusterdeckApp
-from tui.app.cli import make_app
+from tui.app.factory import make_app
 from tui.core.clock import ManualClock
 from tui.core.config.settings import DemoSettings, Settings
 

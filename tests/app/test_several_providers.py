@@ -6,7 +6,7 @@ import socket
 from pathlib import Path
 
 from tests.conftest import wait_until
-from tui.app.cli import make_app
+from tui.app.factory import make_app
 from tui.core.clock import ManualClock
 from tui.core.config.providers import ProviderConfig
 from tui.core.config.settings import Settings

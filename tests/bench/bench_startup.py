@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CLUSTERDECK = """
 import sys
 from pathlib import Path
-from tui.app.cli import make_app
+from tui.app.factory import make_app
 from tui.core.config.settings import Settings
 from widgets.tables.job import JobTable
 

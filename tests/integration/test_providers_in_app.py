@@ -15,7 +15,7 @@ from tests.integration.slurm_fixtures import slurm_cluster_fixture  # noqa: F401
 from tests.integration.sshd import SshdServer
 from tests.snapshots.conftest import Snap
 from tui.app.app import ClusterdeckApp
-from tui.app.cli import make_app
+from tui.app.factory import make_app
 from tui.app.screens.dialogs.confirm import ConfirmDialog, DetailsDialog
 from tui.core.clock import SystemClock
 from tui.core.config.providers import ProviderConfig

@@ -80,7 +80,7 @@ def test_unknown_provider_name_lists_the_configured_ones(tmp_path: Path) -> None
 
 
 def test_choose_provider_prefers_the_named_then_the_first_then_the_demo(tmp_path: Path) -> None:
-    from tui.app.cli import choose_provider
+    from tui.app.factory import choose_provider
     from tui.core.config.settings import Settings, parse_settings
 
     settings = parse_settings(

@@ -37,7 +37,7 @@ from widgets.terminal import messages
 
 
 class ClusterdeckApp(App[None]):
-    """The dashboard. Services are injected by `tui.app.cli.make_app`."""
+    """The dashboard. Services are injected by `tui.app.factory.make_app`."""
 
     TITLE = "clusterdeck"
     CSS_PATH = "app.tcss"

@@ -1,4 +1,4 @@
-"""The `clusterdeck` command line, and `make_app`, the one factory for the app and its services."""
+"""The `clusterdeck` command line: parses arguments and runs the dashboard or a subcommand."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from tui import __version__
-from tui.core.clock import Clock, SystemClock
-from tui.core.config.providers import ProviderConfig
+from tui.app.factory import build_provider, choose_provider, make_app
+from tui.core.clock import SystemClock
 from tui.core.config.settings import (
     CONFIG_ENV,
     Settings,
@@ -20,120 +20,8 @@ from tui.core.config.settings import (
     ensure_state_dir,
     load_settings,
 )
-from tui.core.errors import ClusterdeckError, ConfigError, HostKeyChanged, HostKeyUnknown
-from tui.core.providers.base import Provider, ProviderContext, provider_class
-from tui.core.providers.group import ProviderGroup
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from tui.app.app import ClusterdeckApp
-
-NO_CONFIG_BANNER = (
-    "Demo cluster (no config file yet): to add your clusters, see README > Configuration"
-)
-
-
-def choose_provider(settings: Settings, only: str | None = None) -> ProviderConfig:
-    """The provider to show: `only` by name, else the first configured one, else the demo."""
-    demo = ProviderConfig(
-        "demo", "demo", {"seed": settings.demo.seed, "speed": settings.demo.speed}
-    )
-    configured = list(settings.providers)
-    if only is not None:
-        if only == "demo" and not any(p.name == "demo" for p in configured):
-            return demo
-        for provider in configured:
-            if provider.name == only:
-                return provider
-        names = ", ".join(p.name for p in configured) or "none besides demo"
-        raise ConfigError(f"no provider named {only!r}; configured providers: {names}")
-    if configured:
-        return configured[0]
-    if settings.demo.enabled:
-        return demo
-    raise ConfigError(
-        "no provider is enabled; add a [providers.NAME] section or set `enabled = true` "
-        "under [demo]",
-        path=str(settings.config_path) if settings.config_path else None,
-    )
-
-
-def build_provider(settings: Settings, chosen: ProviderConfig, clock: Clock) -> Provider:
-    """Create one configured provider; its semantic errors point at its config section."""
-    context = ProviderContext(settings.state_dir, settings.known_hosts_path, clock, chosen.name)
-    try:
-        return provider_class(chosen.type).create(chosen.options, context)
-    except ConfigError as exc:
-        raise ConfigError(
-            f"[providers.{chosen.name}] {exc.message}",
-            path=str(settings.config_path) if settings.config_path else None,
-            line=chosen.line,
-        ) from None
-
-
-def make_app(
-    settings: Settings, *, clock: Clock | None = None, only: str | None = None
-) -> ClusterdeckApp:
-    """Build the services for `settings` and the app that shows them."""
-    from tui.app.app import ClusterdeckApp
-    from tui.core.clipboard.bridge import ClipboardBridge
-    from tui.core.ssh import SshPool, TrustChoice
-    from tui.core.tunnels import TunnelManager
-    from tui.core.tunnels.store import provider_resolver
-
-    clock = clock or SystemClock()
-    ensure_state_dir(settings.state_dir)
-    if only is None and len(settings.providers) > 1:
-        members = [(p.name, build_provider(settings, p, clock)) for p in settings.providers]
-        provider: Provider = ProviderGroup(members)
-        chosen = ProviderConfig("all", "several")
-    else:
-        chosen = choose_provider(settings, only)
-        provider = build_provider(settings, chosen, clock)
-    banner = NO_CONFIG_BANNER if settings.config_path is None else None
-    note = f" ({chosen.type})" if banner is None and chosen.type != "several" else ""
-    app: ClusterdeckApp | None = None
-
-    async def ask_passphrase(key_path: Path) -> str | None:
-        return None if app is None else await app.ask_passphrase(key_path)
-
-    async def ask_host_key(request: HostKeyUnknown) -> TrustChoice | None:
-        return None if app is None else await app.ask_host_key(request)
-
-    def host_key_changed(error: HostKeyChanged) -> None:
-        if app is not None:
-            app.alert_host_key_changed(error)
-
-    pool = SshPool(
-        known_hosts_paths=[Path.home() / ".ssh" / "known_hosts", settings.known_hosts_path],
-        passphrase_callback=ask_passphrase,
-        host_key_callback=ask_host_key,
-        host_key_alert=host_key_changed,
-    )
-    provider.use_pool(pool)
-    tunnels = TunnelManager(
-        pool,
-        clock=clock,
-        state_path=settings.state_dir / "tunnels.json",
-        resolver=provider_resolver(provider),
-    )
-    bridge = ClipboardBridge(
-        prefer=settings.clipboard_backend,
-        osc52_writer=lambda text: app.osc52_copy(text) if app is not None else None,
-        clock=clock,
-    )
-    app = ClusterdeckApp(
-        settings=settings,
-        provider=provider,
-        pool=pool,
-        bridge=bridge,
-        tunnels=tunnels,
-        clock=clock,
-        banner=banner,
-        banner_note=f"{note} · clipboard: {bridge.short_description}",
-        provider_type=chosen.type,
-    )
-    return app
+from tui.core.errors import ClusterdeckError, ConfigError
+from tui.core.providers.base import Provider
 
 
 def _tunnel_command(argv: list[str]) -> int:

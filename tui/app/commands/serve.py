@@ -154,7 +154,8 @@ def browser_url(host: str, port: int, token: str) -> str:
 
 def run_serve_command(argv: Sequence[str] | None = None) -> int:
     """`clusterdeck serve [options]`; returns the exit status."""
-    from tui.app.cli import make_app, resolve_settings
+    from tui.app.cli import resolve_settings
+    from tui.app.factory import make_app
 
     args = build_parser().parse_args(argv)
     try:  # the same checks the dashboard makes, so errors show here and not in a blank tab
