@@ -8,8 +8,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-UI_MODULES = {"tui.app.app", "tui.app.cli", "tui.__main__", "tui.app.commands.serve"}
-UI_PACKAGES = ("tui.app.screens",)
 
 
 def _module_name(path: Path) -> str:
@@ -29,7 +27,7 @@ def _imports(path: Path) -> set[str]:
 
 
 def _is_core(module: str) -> bool:
-    return module not in UI_MODULES and not module.startswith(UI_PACKAGES)
+    return module.startswith("tui.core")
 
 
 def _hits(imported: set[str], forbidden: tuple[str, ...]) -> list[str]:
