@@ -19,26 +19,20 @@ async def test_write_then_read_is_exact(
 ) -> None:
     target = tmp_path / "remote" / "clip.txt"
     target.parent.mkdir()
-    sftp = await pool.open_sftp(sshd.target())
-    try:
-        written = await write_remote_file(sftp, str(target), text)
+    async with pool.sftp(sshd.target()) as files:
+        written = await write_remote_file(files, str(target), text)
         assert written == len(text.encode())
         assert target.read_bytes() == text.encode()
         assert target.stat().st_mode & 0o777 == 0o600
-        assert await read_remote_file(sftp, str(target)) == text
+        assert await read_remote_file(files, str(target)) == text
         assert [p.name for p in target.parent.iterdir()] == ["clip.txt"]
-    finally:
-        sftp.exit()
 
 
 async def test_unwritable_or_missing_paths_fail_with_a_clear_message(
     tmp_path: Path, pool: SshPool, sshd: SshdServer
 ) -> None:
-    sftp = await pool.open_sftp(sshd.target())
-    try:
+    async with pool.sftp(sshd.target()) as files:
         with pytest.raises(ClipboardError, match=r"could not write /nonexistent/dir/clip\.txt"):
-            await write_remote_file(sftp, "/nonexistent/dir/clip.txt", "x")
+            await write_remote_file(files, "/nonexistent/dir/clip.txt", "x")
         with pytest.raises(ClipboardError, match="could not read"):
-            await read_remote_file(sftp, str(tmp_path / "missing.txt"))
-    finally:
-        sftp.exit()
+            await read_remote_file(files, str(tmp_path / "missing.txt"))

@@ -78,10 +78,10 @@ async def test_a_tunnel_through_the_node_reaches_a_service(
     service = await asyncio.start_server(echo, "127.0.0.1", 0)
     remote_port = service.sockets[0].getsockname()[1]
     nodes = await provider.list_nodes(await job_named(provider, "cfd-wing"))
-    conn = await pool.connect(provider.ssh_target(nodes[0]))
-    listener = await conn.forward_local_port("127.0.0.1", 0, "127.0.0.1", remote_port)
+    session = await pool.connect(provider.ssh_target(nodes[0]))
+    listener = await session.forward_local("127.0.0.1", 0, "127.0.0.1", remote_port)
     try:
-        reader, writer = await asyncio.open_connection("127.0.0.1", listener.get_port())
+        reader, writer = await asyncio.open_connection("127.0.0.1", listener.port)
         writer.write(b"residual 3e-5\n")
         await writer.drain()
         async with asyncio.timeout(10):

@@ -37,7 +37,7 @@ async def test_one_shared_connection_runs_commands(pool: SshPool, sshd: SshdServ
     assert first is second
     assert (status, out, err) == (3, "out\n", "err\n")
     assert sshd.accepted_logins() == 1
-    assert first.get_extra_info("send_cipher") == "aes128-gcm@openssh.com"
+    assert first.cipher == "aes128-gcm@openssh.com"
 
 
 async def test_concurrent_connects_share_one_attempt(pool: SshPool, sshd: SshdServer) -> None:
@@ -62,10 +62,8 @@ async def test_a_closed_connection_leaves_the_pool(pool: SshPool, sshd: SshdServ
 async def test_sftp_writes_a_file(pool: SshPool, sshd: SshdServer, tmp_path: Path) -> None:
     dest = tmp_path / "via-sftp.txt"
     async with asyncio.timeout(20):
-        sftp = await pool.open_sftp(sshd.target())
-        async with sftp.open(str(dest), "w") as remote:
-            await remote.write("hello over sftp")
-        sftp.exit()
+        async with pool.sftp(sshd.target()) as files:
+            await files.write(str(dest), b"hello over sftp")
     assert dest.read_text() == "hello over sftp"
 
 

@@ -11,18 +11,24 @@ import asyncio
 import os
 import socket
 import stat
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import asyncssh
 import pytest
 
 from tests.conftest import wait_until
 from tui.core.clock import ManualClock
-from tui.core.errors import ClusterdeckError, SshAuthError, SshUnreachable, TunnelError
+from tui.core.errors import (
+    ClusterdeckError,
+    SshAuthError,
+    SshChannelRefused,
+    SshUnreachable,
+    TunnelError,
+)
 from tui.core.models import Job, JobState, SshTarget
+from tui.core.ssh.forwarding import ChannelReceiver, WriteGate
 from tui.core.tunnels import (
     Backoff,
     EventKind,
@@ -41,8 +47,8 @@ WAIT = 10.0
 class FakeChannel(asyncio.Protocol):
     """A "direct-tcpip channel" that is a TCP connection from this process."""
 
-    def __init__(self, session: Any) -> None:
-        self.session = session
+    def __init__(self, receiver: ChannelReceiver) -> None:
+        self.receiver = receiver
         self.transport: asyncio.Transport | None = None
         self._done = False
 
@@ -51,10 +57,10 @@ class FakeChannel(asyncio.Protocol):
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
-        self.session.data_received(data, None)
+        self.receiver.channel_data(data)
 
     def eof_received(self) -> bool:
-        if not self.session.eof_received():
+        if not self.receiver.channel_eof():
             self.close()  # both sides said EOF: sshd closes the channel
         return True
 
@@ -62,12 +68,12 @@ class FakeChannel(asyncio.Protocol):
         self._end(None)
 
     def pause_writing(self) -> None:
-        self.session.pause_writing()
+        self.receiver.channel_pause()
 
     def resume_writing(self) -> None:
-        self.session.resume_writing()
+        self.receiver.channel_resume()
 
-    # the SSHTCPChannel methods the tunnel uses
+    # the ForwardChannel methods the tunnel uses
     def write(self, data: bytes) -> None:
         assert self.transport is not None
         self.transport.write(data)
@@ -89,23 +95,24 @@ class FakeChannel(asyncio.Protocol):
         if self.transport is not None:
             self.transport.resume_reading()
 
-    def lose(self, exc: Exception) -> None:
+    def lose(self, reason: str) -> None:
         if self.transport is not None:
             self.transport.abort()
-        self._end(exc)
+        self._end(reason)
 
-    def _end(self, exc: Exception | None) -> None:
+    def _end(self, reason: str | None) -> None:
         if not self._done:
             self._done = True
-            self.session.connection_lost(exc)
+            self.receiver.channel_closed(reason)
 
 
-class FakeConnection:
-    """Enough of `SSHClientConnection` for a tunnel."""
+class FakeSession:
+    """Enough of `SshSession` for a tunnel."""
 
     def __init__(self) -> None:
         self._closed = asyncio.Event()
         self.channels: list[FakeChannel] = []
+        self.gate = WriteGate()
 
     def is_closed(self) -> bool:
         return self._closed.is_set()
@@ -116,29 +123,31 @@ class FakeConnection:
     def drop(self) -> None:
         """The connection dies: every channel is lost mid-way."""
         for chan in self.channels:
-            chan.lose(asyncssh.ConnectionLost("Connection lost"))
+            chan.lose("Connection lost")
         self._closed.set()
 
-    async def create_connection(
-        self, factory: Callable[[], Any], host: str, port: int, *_: object
-    ) -> tuple[FakeChannel, Any]:
+    def write_gate(self) -> WriteGate:
+        return self.gate
+
+    async def open_channel(
+        self, host: str, port: int, receiver: ChannelReceiver, *, origin: tuple[str, int]
+    ) -> FakeChannel:
         if self.is_closed():
-            raise asyncssh.ChannelOpenError(asyncssh.OPEN_CONNECT_FAILED, "SSH connection closed")
-        session = factory()
-        chan = FakeChannel(session)
+            raise SshChannelRefused("closed", reason="SSH connection closed", kind="connect-failed")
+        chan = FakeChannel(receiver)
         try:
             await asyncio.get_running_loop().create_connection(lambda: chan, host, port)
         except OSError:
-            raise asyncssh.ChannelOpenError(
-                asyncssh.OPEN_CONNECT_FAILED, "Connection refused"
+            raise SshChannelRefused(
+                "refused", reason="Connection refused", kind="connect-failed"
             ) from None
         self.channels.append(chan)
-        return chan, session
+        return chan
 
 
 class FakePool:
     def __init__(self) -> None:
-        self.conn: FakeConnection | None = None
+        self.conn: FakeSession | None = None
         self.fail: ClusterdeckError | None = None
         self.connects = 0
 
@@ -147,11 +156,11 @@ class FakePool:
         if self.fail is not None:
             raise self.fail
         if self.conn is None or self.conn.is_closed():
-            self.conn = FakeConnection()
+            self.conn = FakeSession()
         return self.conn
 
     def last_loss(self, target: SshTarget) -> Exception | None:
-        return asyncssh.ConnectionLost("Connection lost")
+        return ConnectionError("Connection lost")
 
 
 @pytest.fixture

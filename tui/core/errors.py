@@ -96,6 +96,38 @@ class SshDisconnected(SshError):
     title = "SSH connection lost"
 
 
+class SshTimeout(SshError):
+    """A remote command did not finish in the time allowed."""
+
+    title = "Timeout"
+
+
+class SshChannelRefused(SshError):
+    """The server would not open a channel: a session, or a connection to `host:port`.
+
+    `reason` is the server's own words; `kind` is "connect-failed" (the node could not reach
+    the destination), "prohibited" (forwarding is not allowed) or "other".
+    """
+
+    title = "SSH channel refused"
+
+    def __init__(self, message: str, *, reason: str, kind: str = "other") -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.kind = kind
+
+
+class RemoteFileError(SshError):
+    """An SFTP operation on a remote file failed (`reason`: the server's words)."""
+
+    title = "Remote file error"
+
+    def __init__(self, message: str, *, path: str, reason: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.reason = reason
+
+
 class HostKeyUnknown(HostKeyError):
     """The server's host key is in no known_hosts file: the host is not trusted yet.
 

@@ -9,24 +9,21 @@ over SFTP; from the cluster come terminal selections, OSC 52 writes and fetched 
 from __future__ import annotations
 
 import os
-import posixpath
 import re
-import secrets
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from tui.core.clock import Clock, SystemClock
-from tui.core.errors import ClusterdeckError
+from tui.core.errors import ClusterdeckError, RemoteFileError, SshError
+from tui.core.ssh.files import RemoteFiles
 
 HISTORY = 20
 """Transfers remembered for the bridge screen."""
 CONFIRM_BYTES = 1_000_000
 """Pastes above this size are confirmed first."""
-DEFAULT_REMOTE_FILE = "clipboard.txt"
-"""Relative to the remote home directory (SFTP paths start there)."""
 
 Direction = Literal["to-cluster", "from-cluster"]
 BackendName = Literal["native", "osc52", "buffer"]
@@ -192,47 +189,32 @@ def _native_functions() -> tuple[Callable[[str], None], Callable[[], str]] | Non
 # --- remote files over SFTP -------------------------------------------------------------------
 
 
-async def write_remote_file(sftp: Any, path: str, text: str) -> int:
+async def write_remote_file(files: RemoteFiles, path: str, text: str) -> int:
     """Write `text` (UTF-8) to `path` atomically: a temporary name, mode 0600, then a rename.
 
     Nothing half-written is ever left under `path`; the temporary file is removed on failure.
     Returns the number of bytes written.
     """
     data = text.encode("utf-8")
-    folder, name = posixpath.split(path)
-    temp = posixpath.join(folder, f".{name}.clusterdeck-{secrets.token_hex(4)}")
     try:
-        async with sftp.open(temp, "wb", attrs=_attrs(0o600)) as remote:
-            await remote.write(data)
-        await sftp.chmod(temp, 0o600)
-        await sftp.posix_rename(temp, path)
-    except Exception as exc:
-        try:
-            await sftp.remove(temp)
-        except Exception:
-            pass
+        await files.write(path, data, mode=0o600)
+    except SshError as exc:
         raise ClipboardError(f"could not write {path} on the node: {_reason(exc)}") from exc
     return len(data)
 
 
-async def read_remote_file(sftp: Any, path: str, *, limit: int = 10 * CONFIRM_BYTES) -> str:
+async def read_remote_file(
+    files: RemoteFiles, path: str, *, limit: int = 10 * CONFIRM_BYTES
+) -> str:
     """Read a remote text file (at most `limit` bytes), decoding UTF-8 with replacement."""
     try:
-        async with sftp.open(path, "rb") as remote:
-            data = await remote.read(limit + 1)
-    except Exception as exc:
+        data = await files.read(path, max_bytes=limit + 1)
+    except SshError as exc:
         raise ClipboardError(f"could not read {path} on the node: {_reason(exc)}") from exc
     if len(data) > limit:
         raise ClipboardError(f"{path} is larger than {limit:,} bytes; fetch a smaller file")
-    return bytes(data).decode("utf-8", "replace")
+    return data.decode("utf-8", "replace")
 
 
-def _attrs(mode: int) -> Any:
-    import asyncssh
-
-    return asyncssh.SFTPAttrs(permissions=mode)
-
-
-def _reason(exc: BaseException) -> str:
-    reason = getattr(exc, "reason", None)
-    return str(reason or exc or type(exc).__name__)
+def _reason(exc: SshError) -> str:
+    return exc.reason if isinstance(exc, RemoteFileError) else exc.message

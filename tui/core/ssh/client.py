@@ -1,13 +1,24 @@
-"""The asyncssh client object of one pooled connection: host key check, keys, loss notice."""
+"""asyncssh's side of one pooled connection: the client object and the connect call itself."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
 import asyncssh
+from asyncssh.public_key import get_default_certificate_algs, get_default_public_key_algs
 
 from tui.core.ssh.auth import KeySource
-from tui.core.ssh.hostkeys import HostKeyCheck, HostKeyStatus, KnownHostEntry, check_host_key
+from tui.core.ssh.hostkeys import (
+    HostKeyCheck,
+    HostKeyStatus,
+    KnownHostEntry,
+    check_host_key,
+    trusted_keys,
+)
+from tui.core.ssh.resolve import ResolvedTarget
+
+PREFERRED_CIPHER = "aes128-gcm@openssh.com"
+"""Fastest asyncssh cipher here (see shared/reference/ssh-performance.md); others stay fallbacks."""
 
 
 class PoolClient(asyncssh.SSHClient):
@@ -37,7 +48,6 @@ class PoolClient(asyncssh.SSHClient):
         self.connection: asyncssh.SSHClientConnection | None = None
         self.lost: Exception | None = None
         self.closed = False
-        self.authenticated = False
         self._on_lost = on_lost
 
     def connection_made(self, conn: asyncssh.SSHClientConnection) -> None:
@@ -50,10 +60,6 @@ class PoolClient(asyncssh.SSHClient):
         self.closed = True
         if self._on_lost is not None:
             self._on_lost(self, exc)
-
-    def auth_completed(self) -> None:
-        """Authentication succeeded."""
-        self.authenticated = True
 
     def validate_host_public_key(
         self, host: str, addr: str, port: int, key: asyncssh.SSHKey
@@ -70,3 +76,51 @@ class PoolClient(asyncssh.SSHClient):
     async def public_key_auth_requested(self) -> asyncssh.SSHKeyPair | None:
         """The next key to offer (agent keys first, then key files)."""
         return await self.keys.next_keypair()
+
+
+def _host_key_algs(entries: Sequence[KnownHostEntry]) -> Sequence[str] | tuple[()]:
+    """Known key types first, then every other default (asyncssh alone would allow only those).
+
+    OpenSSH prefers the types it already knows for a host but still accepts others, so a host
+    that only offers a new type shows up as "unknown", not as a failed key exchange.
+    """
+    known = [alg for key in trusted_keys(entries) for alg in key.sig_algorithms]
+    if not known:
+        return ()
+    rest = get_default_certificate_algs() + get_default_public_key_algs()
+    return [alg.decode("ascii") for alg in dict.fromkeys(known + rest)]
+
+
+async def open_connection(
+    resolved: ResolvedTarget,
+    client: PoolClient,
+    tunnel: asyncssh.SSHClientConnection | None,
+    *,
+    keepalive_interval: float,
+    keepalive_count_max: int,
+) -> asyncssh.SSHClientConnection:
+    """Connect to `resolved` with `client` checking host keys (its `entries`) and giving keys."""
+    target, entries = resolved.target, client.entries
+    trusted = trusted_keys(entries)
+    cas = [e.key for e in entries if e.marker == "cert-authority"]
+    revoked = [e.key for e in entries if e.marker == "revoked"]
+    extra: dict[str, object] = {}
+    if not resolved.config_ciphers:
+        extra["encryption_algs"] = f"^{PREFERRED_CIPHER}"
+    host_key_algs = _host_key_algs(entries)
+    if host_key_algs:
+        extra["server_host_key_algs"] = host_key_algs
+    return await asyncssh.connect(
+        target.host,
+        port=target.port if target.port != 22 else (),
+        username=target.user if target.user else (),
+        tunnel=tunnel,
+        config=[str(p) for p in resolved.config_paths] if resolved.config_paths else None,
+        client_factory=lambda: client,
+        known_hosts=(trusted, cas, revoked, [], [], [], []),
+        client_keys=None,
+        connect_timeout=None,
+        keepalive_interval=keepalive_interval,
+        keepalive_count_max=keepalive_count_max,
+        **extra,
+    )

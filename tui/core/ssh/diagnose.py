@@ -10,9 +10,12 @@ import asyncssh
 from tui.core.errors import (
     ClusterdeckError,
     HostKeyError,
+    RemoteFileError,
     SshAuthError,
+    SshChannelRefused,
     SshDisconnected,
     SshError,
+    SshTimeout,
     SshUnreachable,
 )
 from tui.core.models import SshTarget
@@ -98,14 +101,59 @@ def disconnected_error(target: SshTarget, exc: BaseException | None) -> SshDisco
     return SshDisconnected(f"{target}: {lost_reason(exc)}")
 
 
-def command_error(target: SshTarget, exc: BaseException) -> ClusterdeckError:
-    """The user-facing error for a failed command, SFTP start or channel open."""
+def command_error(
+    target: SshTarget,
+    exc: BaseException,
+    *,
+    doing: str = "a session",
+    timeout: float | None = None,
+) -> ClusterdeckError:
+    """The user-facing error for a failed command, remote process, SFTP start or channel open.
+
+    The one place where what asyncssh raises after connecting becomes an `SshError`.
+
+    Args:
+        target: Where the channel was (to be) opened.
+        exc: What asyncssh, asyncio or the OS raised.
+        doing: What was asked for, for the message: `'tail -F log'`, "SFTP", "a connection
+            to db:5432".
+        timeout: The time limit in force, for the timed-out message.
+    """
     if isinstance(exc, ClusterdeckError):
         return exc
+    if isinstance(exc, TimeoutError):  # asyncssh's TimeoutError is one too (and an OSError)
+        limit = f" within {timeout:g} s" if timeout is not None else " in time"
+        return SshTimeout(f"{doing} on {target} did not finish{limit}")
     if isinstance(exc, asyncssh.ChannelOpenError):
-        return SshError(f"{target} refused to open a session: {exc.reason}")
+        kind = _REFUSAL_KINDS.get(exc.code, "other")
+        return SshChannelRefused(
+            f"{target} refused to open {doing}: {exc.reason}", reason=exc.reason, kind=kind
+        )
     if isinstance(exc, asyncssh.DisconnectError | asyncssh.ConnectionLost | OSError):
         return disconnected_error(target, exc)
     if isinstance(exc, asyncssh.SFTPError):
         return SshError(f"SFTP on {target} failed: {exc.reason}")
     return SshError(f"{target}: {exc}")
+
+
+def file_error(target: SshTarget, path: str, doing: str, exc: BaseException) -> ClusterdeckError:
+    """A failed SFTP operation on `path`: `RemoteFileError` with the server's reason."""
+    if isinstance(exc, asyncssh.SFTPError):
+        reason = exc.reason or type(exc).__name__
+        return RemoteFileError(
+            f"cannot {doing} {path} on {target}: {reason}", path=path, reason=reason
+        )
+    return command_error(target, exc, doing="SFTP")
+
+
+def channel_reason(exc: BaseException | None) -> str | None:
+    """Why a channel closed, in the server's or the OS's words (None: closed cleanly)."""
+    if exc is None:
+        return None
+    return str(getattr(exc, "reason", "") or exc or type(exc).__name__)
+
+
+_REFUSAL_KINDS = {
+    asyncssh.OPEN_CONNECT_FAILED: "connect-failed",
+    asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED: "prohibited",
+}

@@ -6,25 +6,27 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Literal, overload
 
 import asyncssh
-from asyncssh.public_key import get_default_certificate_algs, get_default_public_key_algs
 
 from tui.core.errors import HostKeyChanged, HostKeyUnknown, SshError
 from tui.core.models import SshTarget
 from tui.core.ssh.auth import KeySource, PassphraseCallback, default_identity_files
-from tui.core.ssh.client import PoolClient
-from tui.core.ssh.diagnose import command_error, connect_error
+from tui.core.ssh.client import PoolClient, open_connection
+from tui.core.ssh.diagnose import connect_error
+from tui.core.ssh.files import RemoteFiles
 from tui.core.ssh.hostkeys import (
     KnownHostEntry,
     add_known_host,
     entries_for,
     known_hosts_name,
-    trusted_keys,
 )
+from tui.core.ssh.process import RemoteProcess
 from tui.core.ssh.resolve import ResolvedTarget, default_config_paths, resolve_target
+from tui.core.ssh.session import RunResult, SshSession
 from tui.core.ssh.trust import (
     HostKeyAlert,
     HostKeyCallback,
@@ -34,8 +36,6 @@ from tui.core.ssh.trust import (
     retain_jobs,
 )
 
-PREFERRED_CIPHER = "aes128-gcm@openssh.com"
-"""Fastest asyncssh cipher here (see shared/reference/ssh-performance.md); others stay fallbacks."""
 MAX_JUMP_DEPTH = 8
 
 PoolKey = tuple[str | None, str, int, tuple[object, ...] | None]
@@ -43,21 +43,12 @@ PoolKey = tuple[str | None, str, int, tuple[object, ...] | None]
 log = logging.getLogger(__name__)
 
 
-def _host_key_algs(entries: Sequence[KnownHostEntry]) -> Sequence[str] | tuple[()]:
-    """Known key types first, then every other default (asyncssh alone would allow only those).
-
-    OpenSSH prefers the types it already knows for a host but still accepts others, so a host
-    that only offers a new type shows up as "unknown", not as a failed key exchange.
-    """
-    known = [alg for key in trusted_keys(entries) for alg in key.sig_algorithms]
-    if not known:
-        return ()
-    rest = get_default_certificate_algs() + get_default_public_key_algs()
-    return [alg.decode("ascii") for alg in dict.fromkeys(known + rest)]
-
-
 class SshPool:
     """Shared SSH connections, opened on demand and dropped from the pool when they end.
+
+    Callers get an `SshSession` (`connect`) or use the shortcuts that connect first: `run`,
+    `process` and `sftp`. Every failure is an `SshError` (or a subclass) with a message for
+    the user; no asyncssh type leaves `tui.core.ssh`.
 
     Args:
         known_hosts_paths: The app's known_hosts files (`~/.ssh/known_hosts` is always read too).
@@ -104,14 +95,14 @@ class SshPool:
         self._use_agent = use_agent
         self._config_paths = None if ssh_config_paths is None else list(ssh_config_paths)
         self._passphrase_callback = passphrase_callback
-        self._conns: dict[PoolKey, asyncssh.SSHClientConnection] = {}
-        self._pending: dict[PoolKey, asyncio.Task[asyncssh.SSHClientConnection]] = {}
+        self._conns: dict[PoolKey, SshSession] = {}
+        self._pending: dict[PoolKey, asyncio.Task[SshSession]] = {}
         self._lost: dict[PoolKey, Exception | None] = {}
         self._closed = False
 
     # --- public API ----------------------------------------------------------------------------
 
-    async def connect(self, target: SshTarget) -> asyncssh.SSHClientConnection:
+    async def connect(self, target: SshTarget) -> SshSession:
         """The pooled connection for `target`, opening it if needed.
 
         Concurrent callers for one target share a single connection attempt.
@@ -121,48 +112,65 @@ class SshPool:
         """
         return await self._connect(target, depth=0)
 
-    def cached(self, target: SshTarget) -> asyncssh.SSHClientConnection | None:
+    def cached(self, target: SshTarget) -> SshSession | None:
         """The open pooled connection for `target`, without connecting."""
-        conn = self._conns.get(target.pool_key)
-        return conn if conn is not None and not conn.is_closed() else None
+        session = self._conns.get(target.pool_key)
+        return session if session is not None and not session.is_closed() else None
 
     def last_loss(self, target: SshTarget) -> Exception | None:
         """Why the last pooled connection for `target` ended (None: closed cleanly or never)."""
         return self._lost.get(target.pool_key)
+
+    @overload
+    async def run(
+        self,
+        target: SshTarget,
+        command: str,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109 - a per-command limit
+        input: str | bytes | None = None,
+        binary: Literal[False] = False,
+    ) -> RunResult[str]: ...
+
+    @overload
+    async def run(
+        self,
+        target: SshTarget,
+        command: str,
+        *,
+        timeout: float | None = None,  # noqa: ASYNC109
+        input: str | bytes | None = None,
+        binary: Literal[True],
+    ) -> RunResult[bytes]: ...
 
     async def run(
         self,
         target: SshTarget,
         command: str,
         *,
-        timeout: float | None = None,  # noqa: ASYNC109 - a per-command limit, as asyncssh's run()
-    ) -> tuple[int, str, str]:
-        """Run `command` on `target`; returns (exit status, stdout, stderr).
+        timeout: float | None = None,  # noqa: ASYNC109
+        input: str | bytes | None = None,
+        binary: bool = False,
+    ) -> RunResult[str] | RunResult[bytes]:
+        """Run `command` on `target`: `(status, stdout, stderr)`; see `SshSession.run`."""
+        session = await self.connect(target)
+        if binary:
+            return await session.run(command, timeout=timeout, input=input, binary=True)
+        return await session.run(command, timeout=timeout, input=input)
 
-        The exit status is negative (-signal number) when the command was killed by a signal.
+    async def process(
+        self, target: SshTarget, command: str, *, merge_stderr: bool = False
+    ) -> RemoteProcess:
+        """Start `command` on `target`, streaming its output; see `SshSession.process`."""
+        session = await self.connect(target)
+        return await session.process(command, merge_stderr=merge_stderr)
 
-        Raises:
-            SshError: when the command cannot be started, times out or the connection drops.
-        """
-        conn = await self.connect(target)
-        try:
-            result = await conn.run(command, check=False, timeout=timeout, errors="replace")
-        except asyncssh.TimeoutError as exc:
-            raise SshError(
-                f"{command!r} on {target} did not finish within {timeout:g} s", title="Timeout"
-            ) from exc
-        except (asyncssh.Error, OSError) as exc:
-            raise command_error(target, exc) from exc
-        status = result.returncode if result.returncode is not None else -1
-        return status, str(result.stdout or ""), str(result.stderr or "")
-
-    async def open_sftp(self, target: SshTarget) -> asyncssh.SFTPClient:
-        """An SFTP client on the pooled connection (close it with `exit()` when done)."""
-        conn = await self.connect(target)
-        try:
-            return await conn.start_sftp_client()
-        except (asyncssh.Error, OSError) as exc:
-            raise command_error(target, exc) from exc
+    @contextlib.asynccontextmanager
+    async def sftp(self, target: SshTarget) -> AsyncIterator[RemoteFiles]:
+        """Remote files on `target` for the duration of the block; see `SshSession.sftp`."""
+        session = await self.connect(target)
+        async with session.sftp() as files:
+            yield files
 
     @property
     def trusted_hosts_path(self) -> Path:
@@ -196,22 +204,22 @@ class SshPool:
         for task in list(self._pending.values()):
             with contextlib.suppress(BaseException):
                 await task
-        conns = list(self._conns.values())
+        sessions = list(self._conns.values())
         self._conns.clear()
-        for conn in conns:
-            conn.close()
-        for conn in conns:
-            await conn.wait_closed()
+        for session in sessions:
+            session.close()
+        for session in sessions:
+            await session.wait_closed()
 
     # --- internals -----------------------------------------------------------------------------
 
-    async def _connect(self, target: SshTarget, *, depth: int) -> asyncssh.SSHClientConnection:
+    async def _connect(self, target: SshTarget, *, depth: int) -> SshSession:
         if self._closed:
             raise SshError("the SSH connection pool is closed")
         key = target.pool_key
-        conn = self._conns.get(key)
-        if conn is not None and not conn.is_closed():
-            return conn
+        session = self._conns.get(key)
+        if session is not None and not session.is_closed():
+            return session
         task = self._pending.get(key)
         if task is None:
             task = asyncio.create_task(self._open(target, depth), name=f"ssh-connect {target}")
@@ -226,26 +234,27 @@ class SshPool:
                 raise SshError(f"the SSH pool was closed while connecting to {target}") from None
             raise
 
-    def _opened(self, key: PoolKey, task: asyncio.Task[asyncssh.SSHClientConnection]) -> None:
+    def _opened(self, key: PoolKey, task: asyncio.Task[SshSession]) -> None:
         if self._pending.get(key) is task:
             del self._pending[key]
         if not task.cancelled():
             task.exception()  # retrieved: callers may all have been cancelled
 
     def _on_lost(self, key: PoolKey, client: PoolClient, exc: Exception | None) -> None:
-        if client.connection is not None and self._conns.get(key) is client.connection:
+        session = self._conns.get(key)
+        if session is not None and client.connection is session._conn:
             del self._conns[key]
             self._lost[key] = exc
             log.info("ssh connection %s ended: %s", key, exc)
 
-    async def _open(self, target: SshTarget, depth: int) -> asyncssh.SSHClientConnection:
+    async def _open(self, target: SshTarget, depth: int) -> SshSession:
         if depth > MAX_JUMP_DEPTH:
             raise SshError(f"too many jump hosts (ProxyJump loop?) on the way to {target}")
         config_paths = default_config_paths() if self._config_paths is None else self._config_paths
         resolved = await resolve_target(target, config_paths)
         tunnel = None
         if resolved.jump is not None:
-            tunnel = await self._connect(resolved.jump, depth=depth + 1)
+            tunnel = (await self._connect(resolved.jump, depth=depth + 1))._conn
         once: tuple[KnownHostEntry, ...] = ()
         asked = False
         while True:
@@ -253,7 +262,7 @@ class SshPool:
                 entries_for, self._all_known_hosts(), resolved.host_key_name, resolved.port
             )
             try:
-                conn = await self._attempt(target, resolved, entries + once, tunnel)
+                session = await self._attempt(target, resolved, entries + once, tunnel)
             except HostKeyUnknown as exc:
                 if asked or self._host_key_callback is None:
                     raise
@@ -264,9 +273,9 @@ class SshPool:
                 if self._host_key_alert is not None:
                     self._host_key_alert(exc)
                 raise
-            self._conns[target.pool_key] = conn
+            self._conns[target.pool_key] = session
             log.info("ssh connected to %s", resolved.label)
-            return conn
+            return session
 
     async def _attempt(
         self,
@@ -274,7 +283,7 @@ class SshPool:
         resolved: ResolvedTarget,
         entries: tuple[KnownHostEntry, ...],
         tunnel: asyncssh.SSHClientConnection | None,
-    ) -> asyncssh.SSHClientConnection:
+    ) -> SshSession:
         """One connection attempt with `entries` as the trusted host keys."""
         loop = asyncio.get_running_loop()
         deadlines: list[asyncio.Timeout] = []
@@ -294,7 +303,14 @@ class SshPool:
         try:
             async with asyncio.timeout(self._connect_timeout) as deadline:
                 deadlines.append(deadline)
-                return await self._asyncssh_connect(target, resolved, client, entries, tunnel)
+                conn = await open_connection(
+                    resolved,
+                    client,
+                    tunnel,
+                    keepalive_interval=self._keepalive_interval,
+                    keepalive_count_max=self._keepalive_count_max,
+                )
+                return SshSession(conn, target, client)
         except Exception as exc:
             raise connect_error(
                 exc, resolved, client=client, timeout=self._connect_timeout
@@ -349,35 +365,3 @@ class SshPool:
         if agent and not self._use_agent:
             keys.agent_note = "not used (turned off in clusterdeck)"
         return keys
-
-    async def _asyncssh_connect(
-        self,
-        target: SshTarget,
-        resolved: ResolvedTarget,
-        client: PoolClient,
-        entries: Sequence[KnownHostEntry],
-        tunnel: asyncssh.SSHClientConnection | None,
-    ) -> asyncssh.SSHClientConnection:
-        trusted = trusted_keys(entries)
-        cas = [e.key for e in entries if e.marker == "cert-authority"]
-        revoked = [e.key for e in entries if e.marker == "revoked"]
-        extra: dict[str, object] = {}
-        if not resolved.config_ciphers:
-            extra["encryption_algs"] = f"^{PREFERRED_CIPHER}"
-        host_key_algs = _host_key_algs(entries)
-        if host_key_algs:
-            extra["server_host_key_algs"] = host_key_algs
-        return await asyncssh.connect(
-            target.host,
-            port=target.port if target.port != 22 else (),
-            username=target.user if target.user else (),
-            tunnel=tunnel,
-            config=[str(p) for p in resolved.config_paths] if resolved.config_paths else None,
-            client_factory=lambda: client,
-            known_hosts=(trusted, cas, revoked, [], [], [], []),
-            client_keys=None,
-            connect_timeout=None,
-            keepalive_interval=self._keepalive_interval,
-            keepalive_count_max=self._keepalive_count_max,
-            **extra,
-        )

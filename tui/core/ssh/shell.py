@@ -127,7 +127,7 @@ class SshShellBackend:
         await self.close()
         self._reset()
         try:
-            conn = await self.pool.connect(self.target)
+            conn = (await self.pool.connect(self.target))._conn  # same package: asyncssh's own
             self._conn = conn
             chan, _ = await conn.create_session(
                 lambda: _ShellSession(self),

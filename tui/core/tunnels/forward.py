@@ -1,9 +1,9 @@
 """The byte pumps of a tunnel: a local TCP connection joined to one SSH `direct-tcpip` channel.
 
-Both sides are asyncio/asyncssh protocols (no streams, no copies, no per-chunk tasks), like
-asyncssh's own forwarder, plus byte counters and errors reported to the owning tunnel. Flow
-control is passed through: a full SSH window pauses reading from the local socket and a slow
-local reader pauses the channel.
+Both sides are callbacks (an asyncio protocol here, a `ChannelReceiver` for the SSH layer; no
+streams, no copies, no per-chunk tasks), plus byte counters and errors reported to the owning
+tunnel. Flow control is passed through: a full SSH window pauses reading from the local socket
+and a slow local reader pauses the channel.
 """
 
 from __future__ import annotations
@@ -11,13 +11,12 @@ from __future__ import annotations
 import asyncio
 import errno
 import socket
-import weakref
 from collections.abc import Coroutine
 from typing import Any, Protocol
 
-import asyncssh
-
-from tui.core.errors import TunnelError
+from tui.core.errors import SshChannelRefused, SshError, TunnelError
+from tui.core.ssh.forwarding import ForwardChannel, WriteGate
+from tui.core.ssh.session import SshSession
 from tui.core.tunnels.model import TunnelKind, TunnelSpec, format_host
 from tui.core.tunnels.socks import (
     REP_GENERAL_FAILURE,
@@ -43,7 +42,7 @@ class ForwardHost(Protocol):
         """The tunnel's request (destination, kind)."""
         ...
 
-    async def ssh_connection(self) -> asyncssh.SSHClientConnection:
+    async def ssh_connection(self) -> SshSession:
         """The open SSH connection, waiting while it reconnects. Raises TunnelError."""
         ...
 
@@ -66,65 +65,20 @@ class ForwardHost(Protocol):
         """One connection failed; the tunnel itself keeps listening."""
 
 
-_SOCKS_CODES = {
-    asyncssh.OPEN_CONNECT_FAILED: REP_REFUSED,
-    asyncssh.OPEN_ADMINISTRATIVELY_PROHIBITED: REP_NOT_ALLOWED,
-}
-
-
-class WriteGate:
-    """Backpressure from the SSH socket to the local readers.
-
-    asyncssh ignores its transport's pause/resume signals, so with many busy channels every
-    byte read locally would pile up in the SSH socket's user-space buffer (copied on every
-    append). The gate hooks those signals on the connection object and pauses local reading
-    while the SSH socket is congested.
-    """
-
-    def __init__(self, conn: asyncssh.SSHClientConnection) -> None:
-        self.paused = False
-        self._held: set[LocalConnection] = set()
-        conn.pause_writing = self._pause  # type: ignore[method-assign]
-        conn.resume_writing = self._resume  # type: ignore[method-assign]
-
-    def hold(self, local: LocalConnection) -> None:
-        """Pause `local` until the SSH socket drains."""
-        self._held.add(local)
-
-    def release(self, local: LocalConnection) -> None:
-        """Forget `local` (it closed)."""
-        self._held.discard(local)
-
-    def _pause(self) -> None:
-        self.paused = True
-
-    def _resume(self) -> None:
-        self.paused = False
-        held, self._held = self._held, set()
-        for local in held:
-            local._gate_opened()
-
-
-_GATES: weakref.WeakKeyDictionary[asyncssh.SSHClientConnection, WriteGate] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def gate_for(conn: asyncssh.SSHClientConnection) -> WriteGate:
-    """The (one) write gate of `conn`."""
-    gate = _GATES.get(conn)
-    if gate is None:
-        gate = _GATES[conn] = WriteGate(conn)
-    return gate
+_SOCKS_CODES = {"connect-failed": REP_REFUSED, "prohibited": REP_NOT_ALLOWED}
+"""SOCKS replies for `SshChannelRefused.kind` (anything else: host unreachable)."""
 
 
 class LocalConnection(asyncio.Protocol):
-    """One client of the local port, joined to a channel once the node accepted it."""
+    """One client of the local port, joined to a channel once the node accepted it.
+
+    It is the channel's `ChannelReceiver` (the `channel_*` methods) and a `WriteGate` waiter.
+    """
 
     def __init__(self, host: ForwardHost) -> None:
         self._host = host
         self._transport: asyncio.Transport | None = None
-        self._chan: asyncssh.SSHTCPChannel[bytes] | None = None
+        self._chan: ForwardChannel | None = None
         self._gate: WriteGate | None = None
         self._chan_paused = False
         self._gate_paused = False
@@ -230,28 +184,25 @@ class LocalConnection(asyncio.Protocol):
         where = f"{format_host(host)}:{port}"
         node = self._host.spec.node
         try:
-            conn = await self._host.ssh_connection()
+            session = await self._host.ssh_connection()
             if self._closed:
                 return
-            chan, _ = await conn.create_connection(
-                lambda: _ChannelSide(self), host, port, self._peer[0], self._peer[1]
-            )
+            chan = await session.open_channel(host, port, self, origin=self._peer)
         except TunnelError as exc:
             self._refuse(f"connection to {where} refused: {exc.message}", REP_GENERAL_FAILURE)
             return
-        except asyncssh.ChannelOpenError as exc:
-            code = _SOCKS_CODES.get(exc.code, REP_HOST_UNREACHABLE)
+        except SshChannelRefused as exc:
+            code = _SOCKS_CODES.get(exc.kind, REP_HOST_UNREACHABLE)
             self._refuse(f"{node} could not connect to {where}: {exc.reason}", code)
             return
-        except (asyncssh.Error, OSError) as exc:
-            reason = getattr(exc, "reason", "") or str(exc) or type(exc).__name__
-            self._refuse(f"SSH to {node} failed while opening {where}: {reason}", REP_REFUSED)
+        except SshError as exc:
+            self._refuse(f"SSH to {node} failed while opening {where}: {exc.message}", REP_REFUSED)
             return
         if self._closed or self._transport is None:
             chan.close()
             return
         self._chan = chan
-        self._gate = gate_for(conn)
+        self._gate = session.write_gate()
         if self._socks_version:
             self._transport.write(reply(self._socks_version, REP_OK))
         for data in self._pending:
@@ -279,23 +230,24 @@ class LocalConnection(asyncio.Protocol):
         transport.resume_reading()
         asyncio.get_running_loop().call_later(LINGER, transport.close)
 
-    def _from_remote(self, data: bytes) -> None:
+    # --- ChannelReceiver ---------------------------------------------------------------------
+
+    def channel_data(self, data: bytes) -> None:
         self._host.count_down(len(data))
         if self._transport is not None:
             self._transport.write(data)
 
-    def _remote_eof_received(self) -> bool:
+    def channel_eof(self) -> bool:
         self._remote_eof = True
         if self._transport is not None and self._transport.can_write_eof():
             self._transport.write_eof()
         return not self._eof
 
-    def _remote_closed(self, exc: Exception | None) -> None:
+    def channel_closed(self, reason: str | None) -> None:
         self._chan = None
         if self._closed:
             return
-        if exc is not None:
-            reason = getattr(exc, "reason", "") or str(exc) or type(exc).__name__
+        if reason is not None:
             self._host.connection_failed(
                 f"connection lost mid-transfer (SSH to {self._host.spec.node}: {reason})"
             )
@@ -312,39 +264,17 @@ class LocalConnection(asyncio.Protocol):
         if self._transport is not None and not (self._chan_paused or self._gate_paused):
             self._transport.resume_reading()
 
-    def _chan_pause(self) -> None:
+    def channel_pause(self) -> None:
         self._chan_paused = True
         self._pause_local()
 
-    def _chan_resume(self) -> None:
+    def channel_resume(self) -> None:
         self._chan_paused = False
         self._resume_local()
 
-    def _gate_opened(self) -> None:
+    def gate_opened(self) -> None:
         self._gate_paused = False
         self._resume_local()
-
-
-class _ChannelSide(asyncssh.SSHTCPSession[bytes]):
-    """The SSH end of a `LocalConnection`."""
-
-    def __init__(self, local: LocalConnection) -> None:
-        self._local = local
-
-    def data_received(self, data: bytes, datatype: asyncssh.DataType) -> None:
-        self._local._from_remote(data)
-
-    def eof_received(self) -> bool:
-        return self._local._remote_eof_received()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._local._remote_closed(exc)
-
-    def pause_writing(self) -> None:
-        self._local._chan_pause()
-
-    def resume_writing(self) -> None:
-        self._local._chan_resume()
 
 
 def bind_listener(address: str, port: int) -> socket.socket:

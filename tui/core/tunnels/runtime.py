@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
-import asyncssh
-
 from tui.core.clock import Clock
 from tui.core.errors import HostKeyError, SshAuthError, TunnelError, as_user_error
 from tui.core.models import SshTarget
 from tui.core.ssh.diagnose import lost_reason
+from tui.core.ssh.session import SshSession
 from tui.core.tunnels.forward import LocalConnection, bind_listener
 from tui.core.tunnels.model import Counters, TunnelSpec, TunnelState, format_host, local_url
 
@@ -29,7 +28,7 @@ log = logging.getLogger(__name__)
 class ConnectionSource(Protocol):
     """Where SSH connections come from (`tui.core.ssh.SshPool` is one)."""
 
-    async def connect(self, target: SshTarget) -> asyncssh.SSHClientConnection:
+    async def connect(self, target: SshTarget) -> SshSession:
         """The pooled connection for `target`. Raises SshError."""
         ...
 
@@ -107,7 +106,7 @@ class Tunnel:
         self._emit = emit
         self._dirty = dirty
         self._server: asyncio.Server | None = None
-        self._conn: asyncssh.SSHClientConnection | None = None
+        self._conn: SshSession | None = None
         self._connected = asyncio.Event()
         self._locals: set[LocalConnection] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -157,7 +156,7 @@ class Tunnel:
 
     # --- ForwardHost (used by LocalConnection) ---------------------------------------------------
 
-    async def ssh_connection(self) -> asyncssh.SSHClientConnection:
+    async def ssh_connection(self) -> SshSession:
         """The open SSH connection; waits up to `connect_wait` s while (re)connecting."""
         conn = self._conn
         if conn is not None and not conn.is_closed():

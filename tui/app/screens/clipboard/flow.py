@@ -74,11 +74,8 @@ class ClipboardFlow:
             return
         node, target = found
         try:
-            sftp = await self.app.pool.open_sftp(target)
-            try:
-                size = await write_remote_file(sftp, path, text)
-            finally:
-                sftp.exit()
+            async with self.app.pool.sftp(target) as files:
+                size = await write_remote_file(files, path, text)
         except ClusterdeckError as exc:
             self._error(exc)
             return
@@ -100,11 +97,8 @@ class ClipboardFlow:
             return
         node, target = found
         try:
-            sftp = await self.app.pool.open_sftp(target)
-            try:
-                text = await read_remote_file(sftp, path)
-            finally:
-                sftp.exit()
+            async with self.app.pool.sftp(target) as files:
+                text = await read_remote_file(files, path)
             self.bridge.receive(node, text, f"file {path}")
         except ClusterdeckError as exc:
             self._error(exc)

@@ -14,13 +14,10 @@ import asyncio
 from collections import deque
 from collections.abc import AsyncGenerator, Sequence
 
-import asyncssh
-
-from tui.core.errors import SshDisconnected
 from tui.core.models import LogBatch, SshTarget
 from tui.core.providers.slurm.log import LineSplitter
-from tui.core.ssh.diagnose import command_error
 from tui.core.ssh.pool import SshPool
+from tui.core.ssh.process import RemoteProcess
 
 READ_CHUNK = 64 * 1024
 MAX_LINES = 2000
@@ -71,19 +68,15 @@ async def run_log_command(
     count = max(0, offset)
     if count == 0:
         history.clear()
-    try:
-        conn = await pool.connect(target)
-        proc = await conn.create_process(command, stderr=asyncssh.STDOUT, encoding=None)
-    except (asyncssh.Error, OSError) as exc:
-        raise command_error(target, exc) from exc
+    proc = await pool.process(target, command, merge_stderr=True)
     splitter = LineSplitter()
     replay: list[str] | None = [] if count > 0 else None
-    try:
+    async with proc:
         while True:
-            data = await _read(proc, target, quiet=replay is not None)
+            data = await _read(proc, quiet=replay is not None)
             ended = data == b""
             if ended:
-                status = await _exit_status(proc, conn)  # raises if the connection dropped
+                status = await _exit_status(proc)  # raises if the connection dropped
                 lines = splitter.flush()
             else:
                 lines = splitter.feed(data) if data else []
@@ -103,23 +96,17 @@ async def run_log_command(
                 history.append(end)
                 yield LogBatch(job_id, (end,), count + 1, finished=True)
                 return
-    finally:
-        proc.close()
 
 
-async def _read(
-    proc: asyncssh.SSHClientProcess[bytes], target: SshTarget, *, quiet: bool
-) -> bytes | None:
+async def _read(proc: RemoteProcess, *, quiet: bool) -> bytes | None:
     """The next output (b"" at the end); None after `REPLAY_QUIET` s of silence if `quiet`."""
+    if not quiet:
+        return await proc.read(READ_CHUNK)
     try:
-        if quiet:
-            async with asyncio.timeout(REPLAY_QUIET):
-                return await proc.stdout.read(READ_CHUNK)
-        return await proc.stdout.read(READ_CHUNK)
+        async with asyncio.timeout(REPLAY_QUIET):
+            return await proc.read(READ_CHUNK)
     except TimeoutError:
         return None
-    except (asyncssh.Error, OSError) as exc:
-        raise command_error(target, exc) from exc
 
 
 def _after_replay(history: Sequence[str], replay: list[str], command: str) -> list[str]:
@@ -135,21 +122,13 @@ def _after_replay(history: Sequence[str], replay: list[str], command: str) -> li
     return [note, *replay[seen:]]
 
 
-async def _exit_status(
-    proc: asyncssh.SSHClientProcess[bytes], conn: asyncssh.SSHClientConnection
-) -> str:
+async def _exit_status(proc: RemoteProcess) -> str:
     """How the command ended; raises `SshDisconnected` when the connection went instead."""
-    try:
-        async with asyncio.timeout(5):
-            await proc.wait_closed()
-    except TimeoutError:
-        pass
-    if proc.exit_status is None and proc.exit_signal is None:
-        if conn.is_closed():
-            raise SshDisconnected("the SSH connection dropped while following the log")
+    end = await proc.finish()
+    if end.status is None and end.signal is None:
         return "ended"
-    if proc.exit_signal is not None:
-        return f"was killed by signal {proc.exit_signal[0]}"
-    if proc.exit_status == 0:
+    if end.signal is not None:
+        return f"was killed by signal {end.signal}"
+    if end.status == 0:
         return "exited"
-    return f"exited with status {proc.exit_status}; check `log_command` in the config"
+    return f"exited with status {end.status}; check `log_command` in the config"

@@ -14,12 +14,9 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from contextlib import aclosing
 from dataclasses import dataclass
 
-import asyncssh
-
 from tui.core.errors import ProviderError, SshError
 from tui.core.models import LogBatch, SshTarget
 from tui.core.providers.slurm.parse import SlurmJob
-from tui.core.ssh.diagnose import command_error
 from tui.core.ssh.pool import SshPool
 
 NO_ARRAY_TASK = "4294967294"
@@ -229,29 +226,22 @@ async def _follow_once(
 ) -> AsyncGenerator[LogBatch, None]:
     """Stream with `tail -F` until the job ends or the channel/connection closes."""
     command = f"exec tail -c +{splitter.offset + 1} -F -- {shlex.quote(source.path)} 2>/dev/null"
-    try:
-        conn = await pool.connect(source.target)
-        proc = await conn.create_process(command, encoding=None)
-    except (asyncssh.Error, OSError) as exc:
-        raise command_error(source.target, exc) from exc
-    try:
+    async with await pool.process(source.target, command) as proc:
         while True:
             try:
                 async with asyncio.timeout(source.poll_interval):
-                    data = await proc.stdout.read(READ_CHUNK)
+                    data = await proc.read(READ_CHUNK)
             except TimeoutError:
                 finished, _ = await source.is_finished()
                 if finished:
                     return
                 continue
-            except (asyncssh.Error, OSError):
+            except SshError:
                 return  # connection lost: the caller reconnects and resumes
             if not data:
                 return
             for batch in batches_of(source.job_id, splitter.feed_lines(data)):
                 yield batch
-    finally:
-        proc.close()
 
 
 async def _read_rest(
@@ -283,18 +273,10 @@ async def _read_rest(
 
 
 async def _run(pool: SshPool, target: SshTarget, command: str) -> tuple[int, str]:
-    code, out, err = await pool.run(target, command, timeout=30)
-    return code, out + err
+    status, out, err = await pool.run(target, command, timeout=30)
+    return status, out + err
 
 
 async def _run_bytes(pool: SshPool, target: SshTarget, command: str) -> tuple[int, bytes]:
-    conn = await pool.connect(target)
-    try:
-        result = await conn.run(command, check=False, timeout=60, encoding=None)
-    except asyncssh.TimeoutError as exc:
-        raise SshError(f"{command!r} on {target} timed out", title="Timeout") from exc
-    except (asyncssh.Error, OSError) as exc:
-        raise command_error(target, exc) from exc
-    out = result.stdout
-    data = out if isinstance(out, bytes) else (out or "").encode()
-    return (result.returncode if result.returncode is not None else -1), data
+    result = await pool.run(target, command, timeout=60, binary=True)
+    return result.status, result.stdout
