@@ -36,6 +36,11 @@ def _hits(imported: set[str], forbidden: tuple[str, ...]) -> list[str]:
 
 WIDGET_FILES = sorted((ROOT / "widgets").rglob("*.py"))
 CORE_FILES = [p for p in sorted((ROOT / "tui").rglob("*.py")) if _is_core(_module_name(p))]
+ASYNCSSH_HOMES = ("tui.core.ssh", "tui.core.identity", "tui.core.providers.demo")
+"""The only packages that may import asyncssh (the demo's nodes are SSH servers themselves)."""
+NOT_ASYNCSSH_FILES = [
+    p for p in sorted((ROOT / "tui").rglob("*.py")) if not _hits({_module_name(p)}, ASYNCSSH_HOMES)
+]
 
 
 @pytest.mark.parametrize("path", WIDGET_FILES, ids=lambda p: _module_name(p))
@@ -49,10 +54,19 @@ def test_core_has_no_ui(path: Path) -> None:
     assert _hits(_imports(path), forbidden) == []
 
 
+@pytest.mark.parametrize("path", NOT_ASYNCSSH_FILES, ids=lambda p: _module_name(p))
+def test_asyncssh_is_imported_only_by_the_ssh_layer(path: Path) -> None:
+    """Providers, tunnels, the clipboard and the app go through `tui.core.ssh` (the pool)."""
+    assert _hits(_imports(path), ("asyncssh",)) == []
+
+
 def test_the_rules_see_real_files() -> None:
     """Guard against the globs silently matching nothing."""
     assert len(WIDGET_FILES) >= 3
     assert any(_module_name(p) == "tui.core.providers.base" for p in CORE_FILES)
+    checked = {_module_name(p) for p in NOT_ASYNCSSH_FILES}
+    assert {"tui.core.tunnels.forward", "tui.core.providers.slurm.log", "tui.app.app"} <= checked
+    assert not checked & {"tui.core.ssh.pool", "tui.core.identity.keyfiles"}
     assert any(
         "textual" in _imports(p) or "textual.app" in _imports(p)
         for p in (ROOT / "tui").rglob("app.py")

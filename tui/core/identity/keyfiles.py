@@ -10,6 +10,7 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeAlias
 
 import asyncssh
 
@@ -22,6 +23,9 @@ from tui.core.identity.errors import (
 from tui.core.identity.keyinfo import PublicKeyInfo, parse_public_blob, parse_public_line
 from tui.core.identity.openssh import parse_container
 from tui.core.identity.ppk import import_ppk, is_ppk, parse_ppk
+
+PrivateKey: TypeAlias = asyncssh.SSHKey
+"""A decrypted private key (asyncssh's type, named here so the UI need not import asyncssh)."""
 
 MAX_KEY_FILE = 64 * 1024
 NOT_KEYS = frozenset(
@@ -210,7 +214,7 @@ def _head_format(path: Path) -> str | None:
         return "?"
 
 
-def load_private_key(path: Path, passphrase: str | None = None) -> asyncssh.SSHKey:
+def load_private_key(path: Path, passphrase: str | None = None) -> PrivateKey:
     """The private key in `path` (OpenSSH, PEM, PKCS#8 or `.ppk`), decrypted.
 
     Raises:

@@ -179,3 +179,43 @@ async def resolve_target(target: SshTarget, config_paths: Sequence[Path]) -> Res
         config_ciphers=bool(config.get("Ciphers")),
         config_paths=tuple(config_paths),
     )
+
+
+@dataclass(frozen=True)
+class HostConfig:
+    """What an SSH config says about one `Host` alias (nothing else applied)."""
+
+    host: str
+    """`HostName`, else the alias itself."""
+    port: int
+    user: str
+    identity_files: tuple[Path, ...]
+    proxy_jump: str | None
+    proxy_command: str | None
+
+
+async def read_host_config(alias: str, config: Path | None) -> HostConfig:
+    """Apply `config` (None: no config file) to `alias` as `ssh alias` would (`Match` too).
+
+    Raises:
+        SshError: the config cannot be read or parsed for this alias.
+    """
+    try:
+        options = await asyncssh.SSHClientConnectionOptions.construct(
+            config=[str(config)] if config is not None else None,
+            host=alias,
+            client_keys=None,
+            known_hosts=None,
+        )
+    except (OSError, ValueError, RecursionError) as exc:
+        raise SshError(f"cannot apply the SSH config {config} to {alias!r}: {exc}") from exc
+    values = options.config
+    proxy, command = values.get("ProxyJump"), values.get("ProxyCommand")
+    return HostConfig(
+        host=str(options.host),
+        port=int(options.port),
+        user=str(options.username),
+        identity_files=_expand_paths(values.get("IdentityFile", ())),
+        proxy_jump=proxy if isinstance(proxy, str) else None,
+        proxy_command=str(command) if command else None,
+    )

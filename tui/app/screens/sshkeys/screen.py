@@ -12,7 +12,7 @@ import socket
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -44,6 +44,7 @@ from tui.core.identity.generate import (
 from tui.core.identity.keyfiles import (
     KeyFile,
     KeyListing,
+    PrivateKey,
     list_key_files,
     load_private_key,
     tildify,
@@ -53,9 +54,6 @@ from tui.core.identity.permissions import apply_permission_fixes, plan_permissio
 from tui.core.identity.ppk import is_ppk
 from tui.core.identity.register import registration_steps
 from widgets.tables.sshkey import KeyTable
-
-if TYPE_CHECKING:
-    from asyncssh import SSHKey
 
 Register = Callable[[str], Awaitable[str]]
 """Registers a public key line with the provider; returns what to tell the user."""
@@ -283,7 +281,7 @@ class KeysScreen(Screen[None]):
 
     async def _unlock(
         self, title: str, fields: list[Field], source_field: str
-    ) -> tuple[dict[str, str], SSHKey] | None:
+    ) -> tuple[dict[str, str], PrivateKey] | None:
         """Ask `fields` until the key named by `source_field` opens with the passphrase."""
         error = ""
         while True:

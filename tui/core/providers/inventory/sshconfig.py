@@ -5,7 +5,7 @@ patterns in sorted order, no match is not an error, at most 16 levels) and retur
 alias that names one host: patterns with `*` or `?` and negations (`!name`) are skipped. An
 Include that matches something unreadable is an error naming the file and line, as it is for ssh.
 
-`resolve_alias` applies the config to one alias (asyncssh's parser, so `Match` works too).
+`resolve_alias` applies the config to one alias (the SSH layer's parser, so `Match` works too).
 """
 
 from __future__ import annotations
@@ -16,11 +16,9 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncssh
-
 from tui.core.errors import ConfigError, SshError
 from tui.core.models import SshTarget
-from tui.core.ssh.resolve import MAX_INCLUDE_DEPTH, parse_proxy_jump
+from tui.core.ssh.resolve import MAX_INCLUDE_DEPTH, parse_proxy_jump, read_host_config
 
 _LINE = re.compile(r"^\s*(\S+?)(?:\s*=\s*|\s+)(.*?)\s*$")
 
@@ -145,34 +143,19 @@ async def resolve_alias(alias: str, config: Path | None) -> ResolvedHost:
         SshConfigError: the config cannot be parsed for this alias.
     """
     try:
-        options = await asyncssh.SSHClientConnectionOptions.construct(
-            config=[str(config)] if config is not None else None,
-            host=alias,
-            client_keys=None,
-            known_hosts=None,
-        )
-    except (OSError, ValueError, RecursionError) as exc:
-        raise SshConfigError(f"cannot apply the SSH config {config} to {alias!r}: {exc}") from exc
-    values = options.config
-    key = _first_path(values.get("IdentityFile", ()))
-    proxy = values.get("ProxyJump")
+        found = await read_host_config(alias, config)
+    except SshError as exc:
+        raise SshConfigError(exc.message) from exc
     try:
-        jump = parse_proxy_jump(proxy) if isinstance(proxy, str) else None
+        jump = parse_proxy_jump(found.proxy_jump) if found.proxy_jump is not None else None
     except SshError as exc:
         raise SshConfigError(f"{config}: Host {alias}: {exc.message}") from None
-    command = values.get("ProxyCommand")
+    command = found.proxy_command
     return ResolvedHost(
-        host=str(options.host),
-        port=int(options.port),
-        user=str(options.username),
-        key_path=key,
+        host=found.host,
+        port=found.port,
+        user=found.user,
+        key_path=found.identity_files[0] if found.identity_files else None,
         jump=jump,
-        proxied=jump is not None or bool(command and str(command).lower() != "none"),
+        proxied=jump is not None or bool(command and command.lower() != "none"),
     )
-
-
-def _first_path(values: object) -> Path | None:
-    """The first of a config's path values (`IdentityFile`), `~` expanded."""
-    if isinstance(values, list | tuple) and values:
-        return Path(str(values[0])).expanduser()
-    return None
