@@ -42,10 +42,8 @@ async def pool(servers: tuple[SshdServer, SshdServer], tmp_path: Path) -> AsyncI
 
 
 def inventory(tmp_path: Path, pool: SshPool, **options: Any) -> InventoryProvider:
-    context = ProviderContext(tmp_path, tmp_path / "known_hosts", ManualClock(), "mine")
-    provider = InventoryProvider.create(options, context)
-    provider.use_pool(pool)
-    return provider
+    context = ProviderContext(tmp_path, tmp_path / "known_hosts", ManualClock(), "mine", pool=pool)
+    return InventoryProvider.create(options, context)
 
 
 async def server_port(pool: SshPool, provider: InventoryProvider, node: Any) -> int:

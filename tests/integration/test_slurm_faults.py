@@ -168,7 +168,7 @@ async def test_controller_down_shows_an_error_and_recovers(
         assert info.value.title == "Slurm controller unavailable"
         assert "Failed while looking for jobs" in info.value.message
         with pytest.raises(ProviderUnavailable):
-            await slurm_provider.cluster_nodes()
+            await slurm_provider.list_nodes(job)  # sinfo needs the controller too
         more = [first]
         async with asyncio.timeout(WAIT):  # the log keeps following while slurmctld is away
             while len(lines_of(more)) < 30:

@@ -38,8 +38,8 @@ async def test_jobs_are_listed_with_states_nodes_and_time_left(
     assert (job.name, job.node_count, job.owner, job.provider) == ("multi", 2, "slurmtest", "hpc")
     assert job.started is not None and job.ended is None
     assert "min left" in job.status_detail and "node" in job.status_detail
-    minutes = slurm_provider.minutes_left(job)
-    assert minutes is not None and 3.5 < minutes <= 5.0
+    left = slurm_provider.time_left(job)
+    assert left is not None and 3.5 * 60 < left.total_seconds() <= 5 * 60
     nodes = await slurm_provider.list_nodes(job)
     assert len(nodes) == 2 and len({n.name for n in nodes}) == 2
     assert nodes[0].role == "batch" and nodes[1].role == "compute"
@@ -48,7 +48,7 @@ async def test_jobs_are_listed_with_states_nodes_and_time_left(
     pending = await job_in(slurm_provider, later)
     assert pending.state is JobState.QUEUED and pending.status_detail == "pending: BeginTime"
     assert await slurm_provider.list_nodes(pending) == []
-    assert slurm_provider.minutes_left(pending) is None
+    assert slurm_provider.time_left(pending) is None
     jobs = await slurm_provider.list_jobs()
     assert all(j.owner == "slurmtest" for j in jobs)
     active = [j.state.is_active for j in jobs]
@@ -133,7 +133,8 @@ async def test_patterned_stdout_and_stderr(
         "echo to stdout; echo to stderr >&2",
     )
     job = await wait_job(slurm_provider, job_id, "completed")
-    assert slurm_provider.log_path(job) == f"{slurm_cluster.workdir}/out-pat-slurmtest-{job_id}.log"
+    # where Slurm put it (%x %u %j expanded), and the provider found it there
+    assert slurm_cluster.file_size(f"out-pat-slurmtest-{job_id}.log") == len(b"to stdout\n")
     assert lines_of(await collect(slurm_provider.stream_log(job))) == ["to stdout"]
     errors = await collect(slurm_provider.stream_log(job, stderr=True))
     assert lines_of(errors) == ["to stderr"] and errors[-1].finished

@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 
+from tui.app.factory import build_provider
 from tui.core.clock import ManualClock
+from tui.core.config.check import check_text
+from tui.core.config.settings import load_settings
 from tui.core.errors import (
     ConfigError,
     ProviderError,
@@ -18,16 +21,17 @@ from tui.core.errors import (
     SshDisconnected,
     SshUnreachable,
 )
-from tui.core.models import JobState, Node, NodeState, SshTarget
+from tui.core.models import Job, JobState, LogBatch, Node, NodeState, SshTarget
 from tui.core.providers.base import Capability, ProviderContext, provider_class
 from tui.core.providers.slurm.provider import SlurmProvider
 from tui.core.providers.slurm.shell import NodeAccessDenied, node_access_error
 from tui.core.providers.slurm.view import format_left
+from tui.core.ssh.session import RunResult
 
 DATA = Path(__file__).parent.parent / "data" / "slurm"
 STARTED = datetime.fromtimestamp(1795554469, UTC)
 
-Reply = tuple[int, str, str]
+Reply = RunResult[str]
 
 
 class CannedPool:
@@ -47,7 +51,7 @@ class CannedPool:
         self.commands.append(command)
         program = command.split()[0].rsplit("/", 1)[-1]
         answer = self.answers[program]
-        return answer() if callable(answer) else answer
+        return RunResult(*(answer() if callable(answer) else answer))
 
     async def close(self) -> None:
         pass
@@ -60,14 +64,21 @@ def canned(squeue: str = "squeue-23.11.json", sinfo: str = "sinfo-23.11.json") -
             "sinfo": (0, (DATA / sinfo).read_text(), ""),
             "id": (0, "alice\n", ""),
             "scancel": (0, "", ""),
+            "if": (78, "", ""),  # the log probe: the output file does not exist (yet)
         }
     )
 
 
+async def first_log_batch(slurm: SlurmProvider, job: Job) -> LogBatch:
+    stream = slurm.stream_log(job)
+    try:
+        return await anext(stream)
+    finally:
+        await stream.aclose()
+
+
 def provider(pool: CannedPool, clock: ManualClock | None = None, **options: Any) -> SlurmProvider:
-    made = SlurmProvider("hpc", host="login.example", clock=clock, **options)
-    made.use_pool(pool)  # type: ignore[arg-type]
-    return made
+    return SlurmProvider("hpc", host="login.example", clock=clock, pool=pool, **options)  # type: ignore[arg-type]
 
 
 def test_registered_with_options_and_capabilities(tmp_path: Path) -> None:
@@ -84,17 +95,30 @@ def test_registered_with_options_and_capabilities(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "options",
+    ("options", "message"),
     [
-        {},
-        {"host": "a", "ssh_alias": "b"},
-        {"host": "a", "port": 0},
-        {"host": "a", "poll_interval": 0},
+        ({}, "give either `host` or `ssh_alias` (not both)"),
+        ({"host": "a", "ssh_alias": "b"}, "give either `host` or `ssh_alias` (not both)"),
+        ({"host": "a", "port": 0}, "`port` must be from 1 to 65535"),
+        ({"host": "a", "poll_interval": 0}, "`poll_interval` must be positive"),
     ],
 )
-def test_bad_options(options: dict[str, Any]) -> None:
-    with pytest.raises(ConfigError, match=r"\[providers\.x\]"):
+def test_bad_options(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
         SlurmProvider("x", **options)
+    assert caught.value.message == message  # the app adds `[providers.x]`, file and line
+
+
+def test_a_bad_slurm_section_is_named_once(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[providers.hpc]\ntype = "slurm"\nhost = "a"\nssh_alias = "b"\n')
+    settings = load_settings(path, state_dir=tmp_path / "state")
+    with pytest.raises(ConfigError) as caught:
+        build_provider(settings, settings.providers[0], ManualClock())
+    expected = "[providers.hpc] give either `host` or `ssh_alias` (not both)"
+    assert str(caught.value) == f"{path}:1: {expected}"
+    [problem] = check_text(path.read_text(), "c.toml", state_dir=tmp_path).problems
+    assert str(problem) == f"c.toml:3: {expected}"  # `config check` points at the key
 
 
 async def test_jobs_are_filtered_to_the_login_user_with_details() -> None:
@@ -108,20 +132,21 @@ async def test_jobs_are_filtered_to_the_login_user_with_details() -> None:
     run = jobs["101"]
     assert run.state is JobState.RUNNING and run.node_count == 3
     assert run.status_detail == "cn[001-002,010] · 10 min left"
-    assert slurm.minutes_left(run) == pytest.approx(10.0)
     assert slurm.time_left(run) == timedelta(minutes=10)
     assert slurm.time_warning(run) is None  # exactly 10 min: no warning yet
     clock.advance(3 * 60 + 20)
     assert slurm.time_warning(run) == "6 min left"
     clock.advance(8 * 60)
-    assert slurm.minutes_left(run) == 0.0 and slurm.time_warning(run) == "0 s left"
+    assert slurm.time_left(run) == timedelta(0) and slurm.time_warning(run) == "0 s left"
     assert jobs["102"].status_detail == "pending: Priority"
-    assert slurm.minutes_left(jobs["102"]) is None
+    assert slurm.time_left(jobs["102"]) is None
     assert jobs["103"].status_detail == "failed · exit 3"
     assert jobs["104"].status_detail == "failed · killed by SIGKILL (9)"
     assert jobs["105"].status_detail == "cancelled" and jobs["105"].ended is not None
-    assert slurm.log_path(jobs["101"]) == "/home/alice/run/cfd-wing-101.out"
-    assert slurm.log_path(jobs["107"]) == "/home/alice/run/sweep-106_1.out"
+    waiting = await first_log_batch(slurm, jobs["101"])
+    assert waiting.notes == ("waiting for /home/alice/run/cfd-wing-101.out to appear",)
+    waiting = await first_log_batch(slurm, jobs["107"])
+    assert waiting.notes == ("waiting for /home/alice/run/sweep-106_1.out to appear",)
     assert slurm.banner() == "Slurm 23.11.4 via login.example"
 
 
@@ -158,8 +183,8 @@ async def test_22_05_nodes_and_node_list_of_a_cancelled_job() -> None:
     nodes = await slurm.list_nodes(jobs["tocancel"])
     assert [(n.name, n.state) for n in nodes] == [("node04", NodeState.STOPPED)]
     assert jobs["bad"].status_detail == "failed · exit 3"
-    assert slurm.log_path(jobs["bad"]) is not None
-    assert str(slurm.log_path(jobs["bad"])).endswith(f"/bad-{jobs['bad'].id}.out")
+    ended = await first_log_batch(slurm, jobs["bad"])
+    assert ended.finished and ended.notes[-1].endswith(f"/bad-{jobs['bad'].id}.out does not exist")
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ from tui.core.config.settings import Settings
 from tui.core.errors import ClusterdeckError, HostKeyChanged, HostKeyUnknown
 from tui.core.identity.cidr import GuardVerdict, PublicAddressGuard
 from tui.core.models import Job, SshTarget
-from tui.core.providers.base import Provider
+from tui.core.providers.base import Capability, Provider, capability_note
 from tui.core.ssh import SshPool, SshShellBackend, TrustChoice
 from tui.core.tunnels import TunnelManager
 from widgets.terminal import messages
@@ -126,6 +126,10 @@ class ClusterdeckApp(App[None]):
     # --- shells -------------------------------------------------------------------------------
 
     async def on_main_screen_shell_requested(self, event: MainScreen.ShellRequested) -> None:
+        no_shell = capability_note(self.provider, Capability.SHELL, event.job)
+        if no_shell is not None:
+            self.notify(no_shell, title="No shell", severity="warning")
+            return
         try:
             target = self.provider.ssh_target(event.node)
         except ClusterdeckError as exc:
@@ -142,9 +146,7 @@ class ClusterdeckApp(App[None]):
             )
         if self.screen is not self.terminals:
             await self.push_screen(self.terminals)
-        backend = self.provider.shell_backend(event.node, self.pool) or SshShellBackend(
-            self.pool, target
-        )
+        backend = self.provider.shell_backend(event.node) or SshShellBackend(self.pool, target)
         await self.terminals.open_tab(label, backend, target, event.job.key)
 
     def on_main_screen_jobs_refreshed(self, event: MainScreen.JobsRefreshed) -> None:

@@ -14,6 +14,7 @@ from tui.core.providers.group import ProviderGroup
 
 if TYPE_CHECKING:
     from tui.app.app import ClusterdeckApp
+    from tui.core.ssh.pool import SshPool
 
 NO_CONFIG_BANNER = (
     "Demo cluster (no config file yet): to add your clusters, see README > Configuration"
@@ -45,9 +46,13 @@ def choose_provider(settings: Settings, only: str | None = None) -> ProviderConf
     )
 
 
-def build_provider(settings: Settings, chosen: ProviderConfig, clock: Clock) -> Provider:
-    """Create one configured provider; its semantic errors point at its config section."""
-    context = ProviderContext(settings.state_dir, settings.known_hosts_path, clock, chosen.name)
+def build_provider(
+    settings: Settings, chosen: ProviderConfig, clock: Clock, pool: SshPool | None = None
+) -> Provider:
+    """Create one configured provider (sharing `pool`); its errors point at its config section."""
+    context = ProviderContext(
+        settings.state_dir, settings.known_hosts_path, clock, chosen.name, pool=pool
+    )
     try:
         return provider_class(chosen.type).create(chosen.options, context)
     except ConfigError as exc:
@@ -70,15 +75,6 @@ def make_app(
 
     clock = clock or SystemClock()
     ensure_state_dir(settings.state_dir)
-    if only is None and len(settings.providers) > 1:
-        members = [(p.name, build_provider(settings, p, clock)) for p in settings.providers]
-        provider: Provider = ProviderGroup(members)
-        chosen = ProviderConfig("all", "several")
-    else:
-        chosen = choose_provider(settings, only)
-        provider = build_provider(settings, chosen, clock)
-    banner = NO_CONFIG_BANNER if settings.config_path is None else None
-    note = f" ({chosen.type})" if banner is None and chosen.type != "several" else ""
     app: ClusterdeckApp | None = None
 
     async def ask_passphrase(key_path: Path) -> str | None:
@@ -97,7 +93,15 @@ def make_app(
         host_key_callback=ask_host_key,
         host_key_alert=host_key_changed,
     )
-    provider.use_pool(pool)
+    if only is None and len(settings.providers) > 1:
+        members = [(p.name, build_provider(settings, p, clock, pool)) for p in settings.providers]
+        provider: Provider = ProviderGroup(members)
+        chosen = ProviderConfig("all", "several")
+    else:
+        chosen = choose_provider(settings, only)
+        provider = build_provider(settings, chosen, clock, pool)
+    banner = NO_CONFIG_BANNER if settings.config_path is None else None
+    note = f" ({chosen.type})" if banner is None and chosen.type != "several" else ""
     tunnels = TunnelManager(
         pool,
         clock=clock,

@@ -1,4 +1,58 @@
-"""The provider interface, and lookup of providers registered as entry points."""
+"""The provider interface (what a source of clusters implements) and entry-point lookup.
+
+Writing a provider
+==================
+A provider is a `Provider` subclass registered in the `clusterdeck.providers` entry-point
+group; `type = "NAME"` in a `[providers.X]` config section picks it::
+
+    [project.entry-points."clusterdeck.providers"]
+    mycloud = "mycloud.provider:MyCloudProvider"
+
+Set-up, in one step. `OPTIONS` lists the keys the section may hold (besides `type`); the config
+loader checks their types, `required` and `choices` and reports unknown keys with file and line
+before anything else runs. `create(options, context)` then builds the provider. It must not do
+I/O (`clusterdeck config check` calls it too): raise `ConfigError` for a semantic problem, with
+a message *without* a `[providers.X]` prefix (the app adds it, with file and line). The
+`ProviderContext` brings the state directory, the app's known_hosts file, the clock, the section
+name and the app's shared `SshPool` (`pool`; None where no app runs, e.g. `config check`: a
+provider that needs SSH then makes its own and closes it in `close()`). Never close
+`context.pool`: the app owns it.
+
+Life cycle. `start()` is awaited once before any other call (connect, start servers); `close()`
+releases what `start()` took and may be called more than once. Every method runs on the event
+loop: blocking work goes to `asyncio.to_thread`.
+
+Data.
+- `list_jobs()`: the jobs to show, active first. `Job.id` is unique within the provider.
+- `list_nodes(job)`: the job's nodes, master first; `[]` while it has none.
+- `ssh_target(node)`: how to reach a node (host, port, user, key, jump host). No I/O.
+- `stream_log(job, offset=0)`: an async iterator of `LogBatch`es of complete lines (no line
+  ends). `batch.offset` is a position of the provider's choosing (bytes, lines...) that the app
+  treats as opaque: after an error it calls `stream_log(job, offset=<last batch's offset>)`, and
+  the new stream must continue right after the last line of that batch, with no gap and no
+  duplicate. The last batch has `finished=True` once the job has ended and everything was
+  delivered; a stream that ends without it means nothing more will come. `notes` are remarks
+  about the stream (e.g. "waiting for the file"), not log lines.
+
+Optional abilities: `shell_backend(node, command=None)` returns a special terminal backend for
+the node (None: the app opens a plain SSH shell on `ssh_target(node)` through the pool),
+`stop_job(job)` stops a job once (never retried), `job_details(job)` gives label -> text facts
+(a label containing "CIDR" holds the job's access rule), `time_warning(job)` a short warning
+near the time limit, `banner()` a line for the status bar.
+
+Capabilities say what the app may offer (`capabilities`, a frozenset of `Capability`):
+`JOBS` jobs are listed; `LOGS` `stream_log` gives the job's log (without it the log pane says
+"no logs for this provider" and `stream_log` is not called); `SHELL` Enter opens a shell on a
+node (without it the app tells the user the provider offers no shell); `TUNNELS` port forwards
+through its nodes; `STOP_JOB` `stop_job` works.
+
+Errors. Raise from the `tui.core.errors` tree, each with a message a user can act on:
+`ProviderUnavailable` (cannot reach the service), `ProviderAuthError` (credentials refused),
+`ProviderError` (anything else); `SshError`s from the pool pass through as they are. The app
+shows them, marks the pane and retries on its next poll; anything else is reported as an
+unexpected error. `CompositeProvider` (several providers shown as one) adds `members` and
+`problems()`; the app checks for it with `isinstance`.
+"""
 
 from __future__ import annotations
 
@@ -36,17 +90,19 @@ class Option:
 
 @dataclass(frozen=True)
 class ProviderContext:
-    """What every provider may use: where to keep state, whose host keys to trust, the clock."""
+    """What every provider may use: state, trusted host keys, the clock, the shared SSH pool."""
 
     state_dir: Path
     known_hosts_path: Path
     clock: Clock
     name: str = ""
     """The provider's name: its `[providers.NAME]` section (shown in the jobs pane)."""
+    pool: SshPool | None = None
+    """The app's SSH pool (its passphrase prompt and host-key trust); None outside the app."""
 
 
 class Capability(StrEnum):
-    """What a provider can do, so the UI offers only what works."""
+    """What a provider can do, so the UI offers only what works (see the module docstring)."""
 
     JOBS = "jobs"
     LOGS = "logs"
@@ -98,12 +154,7 @@ class Provider(ABC):
 
     # --- optional abilities (a provider overrides what it supports) ---------------------------
 
-    def use_pool(self, pool: SshPool) -> None:  # noqa: B027 - optional hook
-        """Share the app's SSH pool (for providers that run commands over SSH)."""
-
-    def shell_backend(
-        self, node: Node, pool: SshPool | None = None, *, command: str | None = None
-    ) -> SshShellBackend | None:
+    def shell_backend(self, node: Node, *, command: str | None = None) -> SshShellBackend | None:
         """A provider-specific shell for `node`, or None for a plain SSH shell to its target."""
         return None
 
@@ -115,10 +166,6 @@ class Provider(ABC):
         """Extra facts about `job` for its detail view (e.g. access CIDR, SSH key)."""
         return {}
 
-    def problems(self) -> dict[str, ClusterdeckError]:
-        """Parts of this provider that are failing (a group's members), by name."""
-        return {}
-
     def time_warning(self, job: Job) -> str | None:
         """A short warning when `job` is about to hit its time limit, else None."""
         return None
@@ -126,6 +173,40 @@ class Provider(ABC):
     def banner(self) -> str | None:
         """A one-line message for the status bar (for example, that this is the demo)."""
         return None
+
+
+class CompositeProvider(Provider):
+    """Several providers shown as one; each job's `provider` names the member it came from."""
+
+    @property
+    @abstractmethod
+    def members(self) -> Mapping[str, Provider]:
+        """The member providers by name."""
+
+    @abstractmethod
+    def problems(self) -> dict[str, ClusterdeckError]:
+        """Members that are failing (start or last listing), with the error, by name."""
+
+
+def capability_note(
+    provider: Provider, capability: Capability, job: Job | None = None
+) -> str | None:
+    """Why `provider` cannot do `capability`, for the user; None when it can.
+
+    For a composite, `job` picks the member that is asked (its `Job.provider`).
+    """
+    name = provider.name
+    if isinstance(provider, CompositeProvider) and job is not None:
+        member = provider.members.get(job.provider)
+        if member is not None:
+            provider, name = member, job.provider
+    if capability in provider.capabilities:
+        return None
+    if capability is Capability.SHELL:
+        return f"The {name} provider offers no shell on its nodes."
+    if capability is Capability.LOGS:
+        return "no logs for this provider"
+    return f"The {name} provider cannot do that ({capability.value})."
 
 
 def provider_class(kind: str) -> type[Provider]:

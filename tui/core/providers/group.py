@@ -3,26 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from tui.core.errors import ClusterdeckError, ProviderError, as_user_error
 from tui.core.models import Job, LogBatch, Node, SshTarget
-from tui.core.providers.base import Capability, Provider
+from tui.core.providers.base import Capability, CompositeProvider, Provider
 
 if TYPE_CHECKING:
-    from tui.core.ssh.pool import SshPool
     from tui.core.ssh.shell import SshShellBackend
 
 
-class ProviderGroup(Provider):
+class ProviderGroup(CompositeProvider):
     """Members keep working when one fails; `problems()` says which failed and why."""
 
     name = "all"
 
     def __init__(self, members: Sequence[tuple[str, Provider]]) -> None:
-        self.members = dict(members)
+        self._members = dict(members)
         self.capabilities = frozenset().union(*(p.capabilities for p in self.members.values()))
         self._problems: dict[str, ClusterdeckError] = {}
         self._started: set[str] = set()
@@ -52,9 +51,10 @@ class ProviderGroup(Provider):
     async def close(self) -> None:
         await asyncio.gather(*(p.close() for p in self.members.values()), return_exceptions=True)
 
-    def use_pool(self, pool: SshPool) -> None:
-        for provider in self.members.values():
-            provider.use_pool(pool)
+    @property
+    def members(self) -> Mapping[str, Provider]:
+        """The member providers by section name, in config order."""
+        return self._members
 
     def banner(self) -> str:
         return f"{len(self.members)} providers: {', '.join(self.members)}"
@@ -96,10 +96,8 @@ class ProviderGroup(Provider):
     def ssh_target(self, node: Node) -> SshTarget:
         return self._owner(node).ssh_target(node)
 
-    def shell_backend(
-        self, node: Node, pool: SshPool | None = None, *, command: str | None = None
-    ) -> SshShellBackend | None:
-        return self._owner(node).shell_backend(node, pool, command=command)
+    def shell_backend(self, node: Node, *, command: str | None = None) -> SshShellBackend | None:
+        return self._owner(node).shell_backend(node, command=command)
 
     async def stop_job(self, job: Job) -> None:
         name, provider = self._member(job)

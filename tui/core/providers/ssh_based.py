@@ -9,30 +9,24 @@ from tui.core.ssh.pool import SshPool
 
 
 class SshBasedProvider(Provider):
-    """Uses the app's SSH pool when given one (`use_pool`), else opens and closes its own."""
+    """Runs commands through the app's SSH pool, or through its own when given none.
 
-    _pool: SshPool | None = None
-    _own_pool: bool = True
-    _known_hosts: Path | None = None
+    Args:
+        pool: The shared pool (`ProviderContext.pool`); it is left to its owner on `close()`.
+        known_hosts_path: The app's known_hosts file, trusted by a pool of the provider's own.
+    """
 
-    @property
-    def pool(self) -> SshPool:
-        """The SSH pool in use (the provider's own unless `use_pool()` gave one)."""
-        if self._pool is None:
+    def __init__(self, pool: SshPool | None, known_hosts_path: Path | None) -> None:
+        self._own_pool = pool is None
+        if pool is None:
             paths = [Path.home() / ".ssh" / "known_hosts"]
-            if self._known_hosts is not None:
-                paths.append(self._known_hosts)
-            self._pool = SshPool(known_hosts_paths=paths)
-            self._own_pool = True
-        return self._pool
-
-    def use_pool(self, pool: SshPool) -> None:
-        """Share the app's pool (its passphrase prompt and host-key trust); before `start()`."""
-        self._pool = pool
-        self._own_pool = False
+            if known_hosts_path is not None:
+                paths.append(known_hosts_path)
+            pool = SshPool(known_hosts_paths=paths)
+        self.pool = pool
+        """Where SSH connections come from."""
 
     async def close(self) -> None:
         """Close the provider's own SSH pool (a shared pool is left to its owner)."""
-        if self._own_pool and self._pool is not None:
-            await self._pool.close()
-            self._pool = None
+        if self._own_pool:
+            await self.pool.close()

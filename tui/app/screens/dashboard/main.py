@@ -19,7 +19,7 @@ from tui.app.screens.rows import job_row, node_row
 from tui.core.clock import Clock
 from tui.core.errors import ClusterdeckError, as_user_error
 from tui.core.models import Job, JobState, Node
-from tui.core.providers.base import Provider
+from tui.core.providers.base import Capability, CompositeProvider, Provider, capability_note
 from tui.core.tunnels import TunnelManager
 from tui.core.tunnels.detect import DetectedService, ServiceDetector
 from widgets.log.view import LogView
@@ -86,7 +86,7 @@ class MainScreen(JobActionsScreen):
     def compose(self) -> ComposeResult:
         yield Static(self._banner_text(), id="banner")
         with Horizontal(id="top"):
-            yield JobTable(id="jobs", show_group=bool(getattr(self.provider, "members", None)))
+            yield JobTable(id="jobs", show_group=isinstance(self.provider, CompositeProvider))
             yield NodeTable(id="nodes")
         with Vertical(id="log-pane"):
             yield LogView(max_lines=self.log_max_lines, id="log")
@@ -129,7 +129,7 @@ class MainScreen(JobActionsScreen):
         self.jobs = {job.key: job for job in jobs}
         now = self.clock.now()
         rows = [job_row(job, now) for job in jobs]
-        problems = self.provider.problems()
+        problems = self.provider.problems() if isinstance(self.provider, CompositeProvider) else {}
         for name, problem in problems.items():
             rows.append(
                 JobRow(
@@ -234,6 +234,12 @@ class MainScreen(JobActionsScreen):
         self._log_ended = False
         self._clear_failure(pane)
         self._set_log_title()
+        no_logs = capability_note(self.provider, Capability.LOGS, job)
+        if no_logs is not None:
+            log.write_lines([no_logs])
+            self._log_ended = True
+            self._set_log_title()
+            return
         offset = 0
         backoff = 1.0
         while not self._log_ended:

@@ -96,6 +96,7 @@ class InventoryProvider(SshBasedProvider):
             )
         if not 0.1 <= probe_timeout <= 10:
             raise InventoryError("`probe_timeout` must be from 0.1 to 10", ("probe_timeout",))
+        super().__init__(pool, known_hosts_path)
         self.name = name
         self.clusters = clusters
         self.ssh_config = ssh_config
@@ -103,9 +104,6 @@ class InventoryProvider(SshBasedProvider):
         self.log_command = log_command
         self.probe = probe
         self.probe_timeout = float(probe_timeout)
-        self._pool = pool
-        self._own_pool = pool is None
-        self._known_hosts = known_hosts_path
         self._clock: Clock = clock or SystemClock()
         self._hosts: tuple[ClusterSpec, ...] = self._read_ssh_config()
         self._resolved: dict[str, ResolvedHost] = {}
@@ -157,11 +155,10 @@ class InventoryProvider(SshBasedProvider):
             log_command=log_command,
             probe=bool(options.get("probe", True)),
             probe_timeout=float(options.get("probe_timeout", 1.0)),
+            pool=context.pool,
             known_hosts_path=context.known_hosts_path,
             clock=context.clock,
         )
-
-    # --- SSH pool ----------------------------------------------------------------------------
 
     def banner(self) -> str:
         count = len(self.clusters)

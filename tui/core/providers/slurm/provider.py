@@ -28,7 +28,7 @@ from tui.core.errors import (
 from tui.core.models import Job, LogBatch, Node, SshTarget
 from tui.core.providers.base import Capability, Option, ProviderContext
 from tui.core.providers.slurm.log import LogSource, follow, output_path
-from tui.core.providers.slurm.parse import SlurmJob, SlurmNode, parse_sinfo, parse_squeue
+from tui.core.providers.slurm.parse import SlurmJob, parse_sinfo, parse_squeue
 from tui.core.providers.slurm.shell import NodeShellBackend
 from tui.core.providers.slurm.view import format_left, sort_key, time_left, to_job, to_node
 from tui.core.providers.ssh_based import SshBasedProvider
@@ -87,12 +87,13 @@ class SlurmProvider(SshBasedProvider):
         clock: Clock | None = None,
     ) -> None:
         if bool(host) == bool(ssh_alias):
-            raise ConfigError(f"[providers.{name}]: give either `host` or `ssh_alias` (not both)")
+            raise ConfigError("give either `host` or `ssh_alias` (not both)")
         for key_name, value in (("port", port), ("node_port", node_port)):
             if not 1 <= value <= 65535:
-                raise ConfigError(f"[providers.{name}]: `{key_name}` must be from 1 to 65535")
+                raise ConfigError(f"`{key_name}` must be from 1 to 65535")
         if poll_interval <= 0:
-            raise ConfigError(f"[providers.{name}]: `poll_interval` must be positive")
+            raise ConfigError("`poll_interval` must be positive")
+        super().__init__(pool, known_hosts_path)
         self.name = name
         self.user = user
         self.all_users = all_users
@@ -103,9 +104,6 @@ class SlurmProvider(SshBasedProvider):
         self.login = SshTarget(
             host=str(host or ssh_alias), port=port, user=user, key_path=self.key_path
         )
-        self._known_hosts = known_hosts_path
-        self._pool = pool
-        self._own_pool = pool is None
         self._clock: Clock = clock or SystemClock()
         self._records: dict[str, SlurmJob] = {}
         self._fetched_at: float | None = None
@@ -119,7 +117,8 @@ class SlurmProvider(SshBasedProvider):
         """Build from a `[providers.NAME]` section with `type = "slurm"`."""
         known = {k: options[k] for k in cls.OPTIONS if k in options}
         return cls(
-            getattr(context, "name", "") or "slurm",
+            context.name or "slurm",
+            pool=context.pool,
             known_hosts_path=context.known_hosts_path,
             clock=context.clock,
             **known,
@@ -151,11 +150,6 @@ class SlurmProvider(SshBasedProvider):
             to_node(record, name, known.get(name), port=self.node_port, user=user) for name in names
         ]
 
-    async def cluster_nodes(self) -> list[SlurmNode]:
-        """Every node `sinfo --json` reports (for a cluster overview)."""
-        out, _ = await self._command("sinfo", "--json")
-        return list(parse_sinfo(out).nodes)
-
     def ssh_target(self, node: Node) -> SshTarget:
         """The node at its NodeAddr, through the login host as a jump host."""
         return SshTarget(
@@ -166,11 +160,9 @@ class SlurmProvider(SshBasedProvider):
             jump=self.login,
         )
 
-    def shell_backend(
-        self, node: Node, pool: SshPool | None = None, *, command: str | None = None
-    ) -> NodeShellBackend:
+    def shell_backend(self, node: Node, *, command: str | None = None) -> NodeShellBackend:
         """A terminal backend for `node` whose refusal errors say why (pam_slurm_adopt)."""
-        return NodeShellBackend(pool or self.pool, self.ssh_target(node), node, command=command)
+        return NodeShellBackend(self.pool, self.ssh_target(node), node, command=command)
 
     # --- time left and cancel ----------------------------------------------------------------
 
@@ -178,11 +170,6 @@ class SlurmProvider(SshBasedProvider):
         """Time until the running job hits its time limit; None if unlimited or not running."""
         record = self._records.get(job.id)
         return None if record is None else time_left(record, self._clock.now())
-
-    def minutes_left(self, job: Job) -> float | None:
-        """`time_left` in minutes, for the "less than 10 minutes left" warning."""
-        left = self.time_left(job)
-        return None if left is None else left.total_seconds() / 60
 
     def time_warning(self, job: Job) -> str | None:
         """`"7 min left"` when the running job has less than `WARN_MINUTES` left, else None."""
@@ -205,11 +192,6 @@ class SlurmProvider(SshBasedProvider):
             raise ProviderError(f"scancel {job.id}: {err.strip()}", title="Cancel failed")
 
     # --- logs --------------------------------------------------------------------------------
-
-    def log_path(self, job: Job, *, stderr: bool = False) -> str | None:
-        """The expanded StdOut (or StdErr) path of a job seen in the last poll."""
-        record = self._records.get(job.id)
-        return None if record is None else output_path(record, stderr=stderr)
 
     async def stream_log(
         self, job: Job, *, offset: int = 0, stderr: bool = False
