@@ -50,17 +50,13 @@ class LogFollower:
 
     Args:
         api: The Rescale client.
-        provider: The provider's name (for messages).
         clock: Waits between polls.
         interval: Seconds between polls of a live log.
         lines: The usual tail window; it widens up to 16x to settle an overlap.
     """
 
-    def __init__(
-        self, api: RescaleApi, *, provider: str, clock: Clock, interval: float, lines: int
-    ) -> None:
+    def __init__(self, api: RescaleApi, *, clock: Clock, interval: float, lines: int) -> None:
         self._api = api
-        self._provider = provider
         self._clock = clock
         self._interval = interval
         self._lines = lines

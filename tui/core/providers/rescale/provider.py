@@ -219,7 +219,6 @@ class RescaleProvider(Provider):
         )
         self._logs = LogFollower(
             self._api,
-            provider=self.name,
             clock=self._clock,
             interval=self.tail_interval,
             lines=self.tail_lines,

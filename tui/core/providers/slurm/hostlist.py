@@ -1,4 +1,4 @@
-"""Slurm hostlists: `node[01-04,07],gpu[1-2]` <-> the node names they stand for."""
+"""Slurm hostlists: `node[01-04,07],gpu[1-2]` -> the node names they stand for."""
 
 from __future__ import annotations
 
@@ -99,40 +99,3 @@ def expand_hostlist(text: str | None) -> list[str]:
         if len(names) > MAX_HOSTS:
             raise HostlistError(f"hostlist {text!r} stands for more than {MAX_HOSTS} hosts")
     return list(dict.fromkeys(names))
-
-
-_TRAILING_NUMBER = re.compile(r"^(.*?)(\d+)$")
-
-
-def compress_hostlist(names: list[str]) -> str:
-    """A short hostlist for `names` (the inverse of `expand_hostlist` for simple names)."""
-    groups: dict[tuple[str, int], list[int]] = {}
-    order: list[tuple[str, int] | str] = []
-    for name in dict.fromkeys(names):
-        match = _TRAILING_NUMBER.match(name)
-        if match is None:
-            order.append(name)
-            continue
-        digits = match.group(2)
-        key = (match.group(1), len(digits) if digits.startswith("0") else 0)
-        if key not in groups:
-            groups[key] = []
-            order.append(key)
-        groups[key].append(int(digits))
-    out: list[str] = []
-    for item in order:
-        if isinstance(item, str):
-            out.append(item)
-            continue
-        prefix, width = item
-        numbers = sorted(set(groups[item]))
-        if len(numbers) == 1:
-            out.append(f"{prefix}{str(numbers[0]).zfill(width)}")
-            continue
-        runs: list[str] = []
-        for _, run in itertools.groupby(enumerate(numbers), key=lambda p: p[1] - p[0]):
-            values = [n for _, n in run]
-            low, high = str(values[0]).zfill(width), str(values[-1]).zfill(width)
-            runs.append(low if low == high else f"{low}-{high}")
-        out.append(f"{prefix}[{','.join(runs)}]")
-    return ",".join(out)
