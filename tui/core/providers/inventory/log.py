@@ -28,6 +28,8 @@ ANCHOR = 3
 """How many of the last lines shown must reappear, in order, to count as "already shown"."""
 REPLAY_QUIET = 0.5
 """Seconds without output after which a re-run's replay is taken to be complete."""
+REPLAY_START = 5.0
+"""Seconds a re-run may take to print anything at all (it may be starting on a busy node)."""
 MARK = "── "
 """Prefix of the lines clusterdeck adds to a command's output."""
 
@@ -73,7 +75,8 @@ async def run_log_command(
     replay: list[str] | None = [] if count > 0 else None
     async with proc:
         while True:
-            data = await _read(proc, quiet=replay is not None)
+            quiet = None if replay is None else REPLAY_QUIET if replay else REPLAY_START
+            data = await _read(proc, quiet=quiet)
             ended = data == b""
             if ended:
                 status = await _exit_status(proc)  # raises if the connection dropped
@@ -98,12 +101,12 @@ async def run_log_command(
                 return
 
 
-async def _read(proc: RemoteProcess, *, quiet: bool) -> bytes | None:
-    """The next output (b"" at the end); None after `REPLAY_QUIET` s of silence if `quiet`."""
-    if not quiet:
+async def _read(proc: RemoteProcess, *, quiet: float | None) -> bytes | None:
+    """The next output (b"" at the end); None after `quiet` s of silence (None: wait)."""
+    if quiet is None:
         return await proc.read(READ_CHUNK)
     try:
-        async with asyncio.timeout(REPLAY_QUIET):
+        async with asyncio.timeout(quiet):
             return await proc.read(READ_CHUNK)
     except TimeoutError:
         return None
