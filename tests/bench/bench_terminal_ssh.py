@@ -313,7 +313,7 @@ class Bench:
 
     async def asyncssh_cat(self) -> Sample:
         """A bare asyncssh PTY session whose output is counted and dropped."""
-        conn = await self.pool.connect(self.server.target())
+        conn = (await self.pool.connect(self.server.target()))._conn  # bare asyncssh
         self.meter.start()
         session = DrainSession()
         chan, _ = await conn.create_session(
@@ -388,7 +388,7 @@ class Bench:
 
     async def raw_latency(self, keys: int, *, flood: bool) -> Latency:
         """Key-to-echo over a bare asyncssh shell (ms), and the flood's MB/s if one ran."""
-        conn = await self.pool.connect(self.server.target())
+        conn = (await self.pool.connect(self.server.target()))._conn  # bare asyncssh
         echo = EchoSession()
         chan, _ = await conn.create_session(
             lambda: echo, term_type=TERM, term_size=(COLS, HALF_ROWS), encoding=None
@@ -579,8 +579,7 @@ async def run(server: SshdServer, base: Path, args: argparse.Namespace) -> None:
     size = await asyncio.to_thread(make_text_file, data, args.mb)
     pool = SshPool(known_hosts_paths=[known_hosts], use_agent=False, ssh_config_paths=[])
     try:
-        conn = await pool.connect(server.target())
-        cipher = conn.get_extra_info("recv_cipher")
+        cipher = (await pool.connect(server.target())).cipher
         bench = Bench(server, pool, known_hosts, data, size)
         print(f"asyncssh cipher: {cipher}; OpenSSH: its defaults\n", flush=True)
         if args.runs:
