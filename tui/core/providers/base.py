@@ -23,7 +23,8 @@ releases what `start()` took and may be called more than once. Every method runs
 loop: blocking work goes to `asyncio.to_thread`.
 
 Data.
-- `list_jobs()`: the jobs to show, active first. `Job.id` is unique within the provider.
+- `list_jobs()`: the jobs to show, active first. `Job.id` is unique within the provider and
+  `Job.provider` is its `name` (a group puts the section name there).
 - `list_nodes(job)`: the job's nodes, master first; `[]` while it has none.
 - `ssh_target(node)`: how to reach a node (host, port, user, key, jump host). No I/O.
 - `stream_log(job, offset=0)`: an async iterator of `LogBatch`es of complete lines (no line
