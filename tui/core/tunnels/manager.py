@@ -12,7 +12,7 @@ from tui.core.clock import Clock, SystemClock
 from tui.core.errors import StateDirError, TunnelError
 from tui.core.models import Job, SshTarget
 from tui.core.tunnels.detect import DetectedService
-from tui.core.tunnels.model import TunnelSpec, TunnelState, validate
+from tui.core.tunnels.model import TunnelSpec, TunnelState, self_loop, validate
 from tui.core.tunnels.runtime import Backoff, ConnectionSource, EventKind, Tunnel, TunnelEvent
 from tui.core.tunnels.store import Saved, TargetResolver, load, save
 
@@ -248,11 +248,16 @@ class TunnelManager:
         tunnel.connect_wait = self.connect_wait
         if bind_port is not None:
             tunnel.local_port = bind_port
+        if loop := self_loop(spec, spec.target, tunnel.local_port):
+            raise TunnelError(loop, title="Tunnel loops onto itself")
         try:
             await tunnel.start(self._pool, self._resolve, self._backoff)
         except TunnelError:
             if not keep_failed or (bind_port is not None and bind_port != spec.local_port):
                 raise
+        if loop := self_loop(spec, spec.target, tunnel.local_port):  # port 0 took this one
+            await tunnel.stop(TunnelState.FAILED, loop)
+            raise TunnelError(loop, title="Tunnel loops onto itself")
         self._next_id += 1
         self._tunnels[tunnel.id] = tunnel
         if spec.job_key is not None:
