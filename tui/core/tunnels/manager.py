@@ -248,14 +248,13 @@ class TunnelManager:
         tunnel.connect_wait = self.connect_wait
         if bind_port is not None:
             tunnel.local_port = bind_port
-        if loop := self_loop(spec, spec.target, tunnel.local_port):
-            raise TunnelError(loop, title="Tunnel loops onto itself")
         try:
             await tunnel.start(self._pool, self._resolve, self._backoff)
         except TunnelError:
             if not keep_failed or (bind_port is not None and bind_port != spec.local_port):
                 raise
-        if loop := self_loop(spec, spec.target, tunnel.local_port):  # port 0 took this one
+        loop = self_loop(spec, spec.target, tunnel.local_port) if tunnel.state.is_open else None
+        if loop:  # checked once bound: a port taken by the service itself is no loop
             await tunnel.stop(TunnelState.FAILED, loop)
             raise TunnelError(loop, title="Tunnel loops onto itself")
         self._next_id += 1
