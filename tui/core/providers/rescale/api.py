@@ -3,8 +3,9 @@
 Every path is relative to `{base}/api/v2/` and ends with a slash (except file tails). Only GETs
 are retried: on 5xx, on 429 (waiting `Retry-After`, capped) and on network errors, with
 exponential backoff. POSTs (stopping a job) are sent exactly once. A 429 whose `Retry-After` is
-longer than the cap, or one that outlasts the retries, starts a cool-down during which requests
-fail at once without reaching Rescale, so a rate-limit storm is not made worse.
+longer than the cap, or one that outlasts the retries, starts a cool-down (at most
+`max_cooldown`) during which requests fail at once without reaching Rescale, so a rate-limit
+storm is not made worse. Bodies are capped in size and nesting (see `limits`).
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,7 +22,15 @@ import httpx
 from tui import __version__
 from tui.core.clock import Clock
 from tui.core.errors import ProviderAuthError, ProviderError, ProviderUnavailable
+from tui.core.printable import printable
 from tui.core.providers.rescale.credentials import ApiKey
+from tui.core.providers.rescale.limits import (
+    MAX_COOLDOWN,
+    MAX_RESPONSE_BYTES,
+    decode_json,
+    parse_retry_after,
+    send_capped,
+)
 
 REGIONS: Mapping[str, str] = {
     "platform": "https://platform.rescale.com",
@@ -71,21 +78,24 @@ class RetryPolicy:
     max_backoff: float = 30.0
     max_retry_after: float = 60.0
     """A longer `Retry-After` is not waited for in the call: it fails and cools down instead."""
+    max_cooldown: float = MAX_COOLDOWN
+    """The longest cool-down any `Retry-After` can start."""
+    max_response_bytes: int = MAX_RESPONSE_BYTES
+    """Larger answers are abandoned (`ResponseTooLarge`)."""
 
 
 def _detail(response: httpx.Response) -> str:
     """The `detail` of a DRF error body, or field messages, or a short raw excerpt."""
     try:
-        body = response.json()
+        body = decode_json(response)
     except ValueError:
-        text = response.text.strip().replace("\n", " ")
-        return text[:120]
+        return printable(response.text.strip(), 120)
     if isinstance(body, dict):
         if isinstance(body.get("detail"), str):
-            return str(body["detail"])
+            return printable(body["detail"], 300)
         parts = [f"{k}: {v}" for k, v in body.items()]
-        return "; ".join(parts)[:300]
-    return str(body)[:120]
+        return printable("; ".join(parts), 300)
+    return printable(str(body), 120)
 
 
 class RescaleApi:
@@ -218,7 +228,10 @@ class RescaleApi:
             wait: float | None = None
             try:
                 async with self._limit:
-                    response = await self._client.request(method, path, params=params)
+                    request = self._client.build_request(method, path, params=params)
+                    response = await send_capped(
+                        self._client, request, limit=policy.max_response_bytes
+                    )
             except httpx.TimeoutException:
                 error: ProviderError = ProviderUnavailable(
                     f"Rescale ({self.base_url}) did not answer {_short(path)} within "
@@ -290,12 +303,12 @@ class RescaleApi:
             message = f"Rescale has no {where} (404: {detail or 'not found'})"
             return RescaleNotFound(message, path=path), False, None
         if code == 429:
-            after = self._retry_after(response)
+            asked = parse_retry_after(response.headers.get("retry-after", ""), self._clock.now())
+            wait = None if asked is None else min(asked, self._policy.max_cooldown)
             message = (
                 f"Rescale rate-limited {where} (429: {detail or 'too many requests'}); "
-                f"retry in {after if after is not None else 'a few'} s"
+                + _wait_text(asked, wait)
             )
-            wait = after
             return RescaleRateLimited(message, retry_after=wait or 0.0), True, wait
         if code >= 500:
             message = (
@@ -304,7 +317,7 @@ class RescaleApi:
             )
             return ProviderUnavailable(message), True, None
         if 300 <= code < 400:
-            target = response.headers.get("location", "?")
+            target = printable(response.headers.get("location", "?"), 200)
             message = (
                 f"Rescale redirected {where} to {target}; check `base_url`/`region` "
                 f"(now {self.base_url})"
@@ -312,33 +325,26 @@ class RescaleApi:
             return ProviderError(message), False, None
         return ProviderError(f"Rescale refused {where} ({code}: {detail})"), False, None
 
-    def _retry_after(self, response: httpx.Response) -> float | None:
-        raw = response.headers.get("retry-after", "").strip()
-        if not raw:
-            return None
-        try:
-            return max(0.0, float(raw))
-        except ValueError:
-            pass
-        try:
-            when = parsedate_to_datetime(raw)
-        except (TypeError, ValueError):
-            return None
-        now: datetime = self._clock.now()
-        if when.tzinfo is None:
-            return None
-        return max(0.0, (when - now).total_seconds())
-
     def _json(self, response: httpx.Response, path: str) -> Any:
         try:
-            return response.json()
-        except ValueError:
-            kind = response.headers.get("content-type", "no content type")
+            return decode_json(response)
+        except ValueError as exc:
+            kind = printable(response.headers.get("content-type", "no content type"), 80)
+            what = "a malformed response" if "deeply" in str(exc) else "malformed JSON"
             raise ProviderError(
-                f"Rescale sent malformed JSON for {_short(path)} ({kind}, "
-                f"{len(response.content)} bytes); if this persists, check that "
+                f"Rescale sent {what} for {_short(path)} ({exc}; {kind}, "
+                f"{len(response.content):,} bytes); if this persists, check that "
                 f"`base_url`/`region` point at the Rescale API (now {self.base_url})"
             ) from None
+
+
+def _wait_text(asked: float | None, wait: float | None) -> str:
+    """What a 429's message says about the wait."""
+    if asked is None or wait is None:
+        return "no usable Retry-After: backing off"
+    if asked > wait:
+        return f"waiting {wait:.0f} s (Rescale asked for {asked:.6g} s; {wait:.0f} s is the cap)"
+    return f"retry in {wait:g} s"
 
 
 def _short(path: str) -> str:
