@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tui.core.config.check import check_text
+from tui.core.config.readfile import read_config_text
 from tui.core.config.settings import (
     CONFIG_ENV,
     Settings,
@@ -19,6 +20,7 @@ from tui.core.config.settings import (
     default_state_dir,
 )
 from tui.core.config.template import STARTER_CONFIG
+from tui.core.errors import ConfigError
 
 
 def config_file(option: Path | None) -> Path:
@@ -106,9 +108,12 @@ def demo_key_path(state_dir: Path) -> Path:
 def run_check(path: Path) -> int:
     """Check `path`, print the result; 0 when fine, 2 when there are problems."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_config_text(path)
     except FileNotFoundError:
         print(f"{path}: no config file here; create one with `clusterdeck init`", file=sys.stderr)
+        return 2
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
         return 2
     except (OSError, UnicodeDecodeError) as exc:
         print(

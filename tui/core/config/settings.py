@@ -13,6 +13,7 @@ from typing import Any, Literal
 import platformdirs
 
 from tui.core.config.providers import ProviderConfig, explain_toml_error, parse_providers
+from tui.core.config.readfile import read_config_text
 from tui.core.errors import ConfigError, StateDirError
 
 APP_NAME = "clusterdeck"
@@ -167,7 +168,7 @@ def load_settings(path: Path, *, state_dir: Path | None = None) -> Settings:
     """Read and validate the config file at `path`. Raises `ConfigError` with file and line."""
     where = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_config_text(path)
     except FileNotFoundError:
         raise ConfigError(
             "config file not found; create it (see the README's configuration section) "
