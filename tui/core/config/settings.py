@@ -139,6 +139,22 @@ _SCHEMA: dict[str, dict[str, _Check] | None] = {
 }
 
 _KEYS_VALUE = re.compile(r"^[\w+\-,. ]+$")
+_KEY_NAME = re.compile(r"^(?:[\w\-.]+\+)*(?:[\w\-.]+|\+)$")
+"""One key: `q`, `f6`, `ctrl+o`, `ctrl+shift+w`, `shift++` (modifiers joined by `+`)."""
+
+
+def _key_list_problem(value: Any) -> str | None:
+    """What is wrong with a `[keys]` value ("key" or "key1,key2"), or None."""
+    usage = 'must be a key name such as "ctrl+o" or a comma-separated list of them'
+    if not isinstance(value, str) or not _KEYS_VALUE.match(value):
+        return f"{usage} (got {value!r})"
+    names = [name.strip() for name in value.split(",")]
+    if "" in names:
+        return f"{usage}, with no empty names between the commas (got {value!r})"
+    bad = [name for name in names if not _KEY_NAME.match(name)]
+    if bad:
+        return f"{usage}; {bad[0]!r} is not a key name (got {value!r})"
+    return None
 
 
 class _Locator:
@@ -217,13 +233,9 @@ def parse_settings(text: str, where: str, *, state_dir: Path | None = None) -> S
             continue
         for key, item in value.items():
             if checks is None:
-                if not isinstance(item, str) or not _KEYS_VALUE.match(item):
-                    raise fail(
-                        f'[keys] {key} must be a key name such as "ctrl+o" or '
-                        "a comma-separated list of them",
-                        table,
-                        key,
-                    )
+                problem = _key_list_problem(item)
+                if problem:
+                    raise fail(f"[keys] {key} {problem}", table, key)
                 continue
             if key not in checks:
                 known = ", ".join(sorted(checks))
