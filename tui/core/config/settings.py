@@ -15,6 +15,7 @@ import platformdirs
 from tui.core.config.providers import ProviderConfig, explain_toml_error, parse_providers
 from tui.core.config.readfile import read_config_text
 from tui.core.errors import ConfigError, StateDirError
+from tui.core.files import make_private_dir
 
 APP_NAME = "clusterdeck"
 CONFIG_ENV = "CLUSTERDECK_CONFIG"
@@ -70,11 +71,15 @@ class Settings:
 
 
 def ensure_state_dir(path: Path) -> Path:
-    """Create the state dir (0700) and prove it is writable, or raise `StateDirError`."""
+    """Create the state dir (0700, as any missing parent) and prove it is writable.
+
+    Raises:
+        StateDirError: it cannot be created or written.
+    """
     try:
-        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_dir(path)
         probe = path / ".write-test"
-        probe.write_text("ok")
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
         probe.unlink()
     except OSError as exc:
         raise StateDirError(
