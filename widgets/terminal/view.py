@@ -33,9 +33,29 @@ class TerminalView(Widget, can_focus=True):
 
     ALLOW_SELECT = False
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("shift+pageup", "scroll_back", "Back", show=False, id="terminal-scroll-back"),
-        Binding("shift+pagedown", "scroll_fwd", "Fwd", show=False, id="terminal-scroll-forward"),
-        Binding("r,enter", "reconnect", "Reconnect", id="terminal-reconnect"),
+        Binding(
+            "shift+pageup",
+            "scroll_back",
+            "Back",
+            show=False,
+            id="terminal-scroll-back",
+            tooltip="Scroll back",
+        ),
+        Binding(
+            "shift+pagedown",
+            "scroll_fwd",
+            "Fwd",
+            show=False,
+            id="terminal-scroll-forward",
+            tooltip="Scroll forward",
+        ),
+        Binding(
+            "r,enter",
+            "reconnect",
+            "Reconnect",
+            id="terminal-reconnect",
+            tooltip="Reconnect an ended shell",
+        ),
     ]
     """
     | Key(s) | Id | Description |
