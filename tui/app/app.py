@@ -14,7 +14,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from tui.app.bindings import APP_KEYS, all_keys, terminal_passthrough
+from tui.app.bindings import APP_KEYS, all_keys, known_binding_ids, terminal_passthrough
 from tui.app.screens.clipboard.flow import ClipboardFlow
 from tui.app.screens.clipboard.screen import ClipboardScreen
 from tui.app.screens.dashboard.main import MainScreen
@@ -296,43 +296,6 @@ class ClusterdeckApp(App[None]):
         yield SystemCommand(
             "Clipboard bridge", "Both clipboards and the last transfers", self.action_clipboard
         )
-
-
-def known_binding_ids() -> set[str]:
-    """Every binding id a `[keys]` entry may remap: the documented keys and each screen's own."""
-    from textual.widgets import DataTable
-
-    from tui.app.screens.clipboard.screen import ClipboardScreen, PasteConfirmDialog
-    from tui.app.screens.dialogs.access_rule import AccessRuleDialog
-    from tui.app.screens.dialogs.confirm import ConfirmDialog, DetailsDialog
-    from tui.app.screens.dialogs.hostkey import ChangedHostKeyAlert, HostKeyDialog
-    from widgets.log.view import LogView
-    from widgets.terminal.view import TerminalView
-
-    ids = {spec.id for spec in all_keys()} | {"quit-ctrl-c"}
-    owners: list[type] = [
-        AccessRuleDialog,
-        ClipboardScreen,
-        PasteConfirmDialog,
-        ConfirmDialog,
-        DetailsDialog,
-        HelpScreen,
-        HostKeyDialog,
-        ChangedHostKeyAlert,
-        KeysScreen,
-        PassphraseDialog,
-        TunnelScreen,
-        TerminalScreen,
-        LogView,
-        TerminalView,
-        DataTable,
-    ]
-    for owner in owners:
-        for binding in getattr(owner, "BINDINGS", []):
-            binding_id = getattr(binding, "id", None)
-            if binding_id:
-                ids.add(binding_id)
-    return ids
 
 
 def system_ssh_command(target: SshTarget, *, known_hosts: Path) -> list[str]:

@@ -257,12 +257,12 @@ class MainScreen(JobActionsScreen):
 
     # --- events -------------------------------------------------------------------------------
 
-    @on(JobTable.JobHighlighted)
-    def _job_highlighted(self, event: JobTable.JobHighlighted) -> None:
+    @on(JobTable.RowHighlighted, "#jobs")
+    def _job_highlighted(self, event: JobTable.RowHighlighted) -> None:
         self._select(event.key)
 
-    @on(JobTable.JobSelected)
-    def _job_selected(self, event: JobTable.JobSelected) -> None:
+    @on(JobTable.RowChosen, "#jobs")
+    def _job_selected(self, event: JobTable.RowChosen) -> None:
         self._select(event.key)
         self._open_shell_on_master()
 
@@ -282,8 +282,8 @@ class MainScreen(JobActionsScreen):
             return
         self.post_message(self.ShellRequested(job, nodes[0]))
 
-    @on(NodeTable.OpenShellRequested)
-    def _node_selected(self, event: NodeTable.OpenShellRequested) -> None:
+    @on(NodeTable.RowChosen, "#nodes")
+    def _node_selected(self, event: NodeTable.RowChosen) -> None:
         node = self.nodes.get(event.key)
         if node is not None and self.selected is not None:
             self.post_message(self.ShellRequested(self.selected, node))
