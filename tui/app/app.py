@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import shlex
 import subprocess
 from collections.abc import Iterable
@@ -18,6 +17,7 @@ from tui.app.bindings import APP_KEYS, all_keys, known_binding_ids, terminal_pas
 from tui.app.screens.clipboard.flow import ClipboardFlow
 from tui.app.screens.clipboard.screen import ClipboardScreen
 from tui.app.screens.dashboard.main import MainScreen
+from tui.app.screens.dialogs.ask import ask
 from tui.app.screens.dialogs.help import HelpScreen
 from tui.app.screens.dialogs.hostkey import alert_changed, ask_trust
 from tui.app.screens.dialogs.passphrase import PassphraseDialog
@@ -229,9 +229,7 @@ class ClusterdeckApp(App[None]):
 
     async def ask_passphrase(self, key_path: Path) -> str | None:
         """Ask for `key_path`'s passphrase in a masked dialog (the SSH pool's callback)."""
-        answer: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
-        self.push_screen(PassphraseDialog(key_path), callback=answer.set_result)
-        return await answer
+        return await ask(self, PassphraseDialog(key_path))
 
     def action_toggle_terminals(self) -> None:
         if self.screen is self.terminals:
