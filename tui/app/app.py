@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from tui.app.bindings import APP_KEYS, all_keys, known_binding_ids, terminal_passthrough
-from tui.app.screens.clipboard.flow import ClipboardFlow
+from tui.app.clipboard import TerminalTabs, paste_confirmer
 from tui.app.screens.clipboard.screen import ClipboardScreen
 from tui.app.screens.dashboard.main import MainScreen
 from tui.app.screens.dialogs.ask import ask
@@ -25,6 +25,8 @@ from tui.app.screens.shells.terminals import TerminalScreen
 from tui.app.screens.sshkeys.screen import KeysScreen
 from tui.app.screens.tunnels.screen import TunnelNotifier, TunnelScreen
 from tui.core.clipboard.bridge import ClipboardBridge
+from tui.core.clipboard.flow import ClipboardFlow
+from tui.core.clipboard.protocols import SftpFiles
 from tui.core.clock import Clock
 from tui.core.config.settings import Settings
 from tui.core.errors import ClusterdeckError, HostKeyChanged, HostKeyUnknown
@@ -65,9 +67,6 @@ class ClusterdeckApp(App[None]):
         self.pool = pool
         self.bridge = bridge
         self.tunnels = tunnels
-        self.clipboard_flow = ClipboardFlow(
-            self, bridge, remote_file=settings.clipboard_remote_file
-        )
         self.clock = clock
         self.provider_type = provider_type
         self._active_jobs: set[str] | None = None
@@ -90,6 +89,17 @@ class ClusterdeckApp(App[None]):
         )
         self.terminals = TerminalScreen(
             passthrough_keys=terminal_passthrough(dict(settings.keymap))
+        )
+        self.shell_tabs = TerminalTabs(self, self.terminals)
+        self.clipboard_flow = ClipboardFlow(
+            bridge,
+            remote_file=settings.clipboard_remote_file,
+            notify=self.notify,
+            shells=self.shell_tabs,
+            highlighted_node=lambda: self.main_screen.highlighted_node,
+            node_target=provider.ssh_target,
+            files=SftpFiles(pool),
+            confirm_paste=paste_confirmer(self),
         )
 
     def on_mount(self) -> None:
@@ -263,22 +273,29 @@ class ClusterdeckApp(App[None]):
             )
 
     def on_clipboard_screen_action_requested(self, event: ClipboardScreen.ActionRequested) -> None:
-        self.run_worker(
-            self.clipboard_flow.on_bridge_action(event), group="clipboard", exit_on_error=False
-        )
+        self.run_worker(self._bridge_action(event), group="clipboard", exit_on_error=False)
+
+    async def _bridge_action(self, event: ClipboardScreen.ActionRequested) -> None:
+        await self.clipboard_flow.run_bridge_action(event.action, event.remote_path)
+        if isinstance(self.screen, ClipboardScreen):
+            self.screen.refresh_view()
 
     def on_terminal_view_paste_requested(self, event: messages.PasteRequested) -> None:
         self.run_worker(
-            self.clipboard_flow.paste_into(event.terminal_view, event.text),
+            self.clipboard_flow.paste_into(
+                self.shell_tabs.shell_of(event.terminal_view), event.text
+            ),
             group="clipboard",
             exit_on_error=False,
         )
 
     def on_terminal_view_clipboard_written(self, event: messages.ClipboardWritten) -> None:
-        self.clipboard_flow.received(event.terminal_view, event.text, "OSC 52")
+        shell = self.shell_tabs.shell_of(event.terminal_view)
+        self.clipboard_flow.received(shell, event.text, "OSC 52")
 
     def on_terminal_view_copy_requested(self, event: messages.CopyRequested) -> None:
-        self.clipboard_flow.received(event.terminal_view, event.text, "selection")
+        shell = self.shell_tabs.shell_of(event.terminal_view)
+        self.clipboard_flow.received(shell, event.text, "selection")
 
     # --- help and commands --------------------------------------------------------------------
 
