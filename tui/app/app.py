@@ -35,6 +35,7 @@ from tui.core.models import Job, SshTarget
 from tui.core.providers.base import Provider
 from tui.core.ssh import SshPool, SshShellBackend, TrustChoice
 from tui.core.tunnels import TunnelManager
+from tui.core.watch import JobWatcher, TimeWarnings, WatchEvent
 from widgets.terminal import messages
 
 
@@ -56,6 +57,7 @@ class ClusterdeckApp(App[None]):
         pool: SshPool,
         bridge: ClipboardBridge,
         tunnels: TunnelManager,
+        watcher: JobWatcher,
         clock: Clock,
         banner: str | None = None,
         banner_note: str = "",
@@ -67,9 +69,10 @@ class ClusterdeckApp(App[None]):
         self.pool = pool
         self.bridge = bridge
         self.tunnels = tunnels
+        self.watcher = watcher
+        """Polls the provider and follows the selected job; the dashboard shows what it reports."""
         self.clock = clock
         self.provider_type = provider_type
-        self._active_jobs: set[str] | None = None
         self.access_guard = (
             PublicAddressGuard(settings.address_url) if settings.address_url else None
         )
@@ -79,13 +82,12 @@ class ClusterdeckApp(App[None]):
         self.time_warnings: dict[str, str] = {}
         """Job key -> "6 min left" for jobs near their time limit (shown on shells, tunnels)."""
         self.main_screen = MainScreen(
-            provider,
-            clock,
+            watcher,
             banner=banner,
             banner_note=banner_note,
-            tunnels=tunnels,
-            poll_interval=settings.poll_interval,
             log_max_lines=settings.log_max_lines,
+            access_guard=self.access_guard,
+            copy_text=bridge.write_local,
         )
         self.terminals = TerminalScreen(
             passthrough_keys=terminal_passthrough(dict(settings.keymap))
@@ -101,6 +103,7 @@ class ClusterdeckApp(App[None]):
             files=SftpFiles(pool),
             confirm_paste=paste_confirmer(self),
         )
+        watcher.subscribe(self._watched)
 
     def on_mount(self) -> None:
         if self.settings.keymap:
@@ -129,6 +132,7 @@ class ClusterdeckApp(App[None]):
         self.push_screen(self.main_screen)
 
     async def on_unmount(self) -> None:
+        await self.watcher.close()
         await self.tunnels.close()
         await self.pool.close()
         await self.provider.close()
@@ -157,17 +161,12 @@ class ClusterdeckApp(App[None]):
         )
         await self.terminals.open_tab(label, backend, target, event.job.key)
 
-    def on_main_screen_jobs_refreshed(self, event: MainScreen.JobsRefreshed) -> None:
-        self.time_warnings = event.warnings
-        if self.terminals.is_mounted:
-            self.terminals.set_time_warnings(event.warnings)
-        active = {key for key, job in event.jobs.items() if not job.state.is_finished}
-        if self._active_jobs is None:
-            self.pool.retain_job_trust(active)  # jobs that ended while the app was closed
-        else:
-            for key in self._active_jobs - active:
-                self.pool.forget_job_trust(key)  # host keys trusted for that job only
-        self._active_jobs = active
+    def _watched(self, event: WatchEvent) -> None:
+        """The shells (and the tunnel screen) show the watcher's time-limit warnings."""
+        if isinstance(event, TimeWarnings):
+            self.time_warnings = dict(event.warnings)
+            if self.terminals.is_mounted:
+                self.terminals.set_time_warnings(self.time_warnings)
 
     async def _guard_access(self, job: Job) -> None:
         """Warn before a connection times out when this workstation is outside the job's rule."""
