@@ -37,9 +37,9 @@ class JobsUpdated:
     """A fresh job list, with the failing parts of the provider (a group's members) by name."""
 
     jobs: tuple[Job, ...]
-    problems: Mapping[str, ClusterdeckError] = field(default_factory=dict)
-    now: datetime | None = None
+    now: datetime
     """The clock's time of the listing, for ages ("running 5m")."""
+    problems: Mapping[str, ClusterdeckError] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -166,7 +166,7 @@ class JobWatcher:
             if name not in self._reported:
                 self._emit(ProviderProblem(name, problem))
         self._reported = set(problems)
-        self._emit(JobsUpdated(tuple(jobs), problems, self.clock.now()))
+        self._emit(JobsUpdated(tuple(jobs), self.clock.now(), problems))
         self._warn_about_time(jobs)
         ended = self._drop_trust_of_ended(jobs)
         await self._follow_jobs_with_tunnels(jobs)

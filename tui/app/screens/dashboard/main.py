@@ -184,8 +184,7 @@ class MainScreen(JobActionsScreen):
     def _show_jobs(self, event: JobsUpdated) -> None:
         jobs_table = self.query_one(JobTable)
         jobs_table.loading = False
-        now = event.now or self.watcher.clock.now()
-        rows = [job_row(job, now) for job in event.jobs]
+        rows = [job_row(job, event.now) for job in event.jobs]
         for name, problem in event.problems.items():
             rows.append(
                 JobRow(
