@@ -67,6 +67,7 @@ def make_app(
     from tui.core.ssh import SshPool, TrustChoice
     from tui.core.tunnels import TunnelManager
     from tui.core.tunnels.store import provider_resolver
+    from tui.core.watch import JobWatcher
 
     clock = clock or SystemClock()
     ensure_state_dir(settings.state_dir)
@@ -109,12 +110,16 @@ def make_app(
         osc52_writer=lambda text: app.osc52_copy(text) if app is not None else None,
         clock=clock,
     )
+    watcher = JobWatcher(
+        provider, clock=clock, tunnels=tunnels, trust=pool, poll_interval=settings.poll_interval
+    )
     app = ClusterdeckApp(
         settings=settings,
         provider=provider,
         pool=pool,
         bridge=bridge,
         tunnels=tunnels,
+        watcher=watcher,
         clock=clock,
         banner=banner,
         banner_note=f"{note} · clipboard: {bridge.short_description}",
