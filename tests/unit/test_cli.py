@@ -242,3 +242,18 @@ def test_the_error_mapping() -> None:
         assert err.getvalue() == message
     with pytest.raises(ValueError, match="a bug"):
         run_reporting(lambda: raising(ValueError("a bug")))
+
+
+def test_an_array_of_providers_at_start_up_gets_its_line_and_the_right_form(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('[ui]\ntheme = "gruvbox"\n\n[[providers]]\nname = "uni"\ntype = "slurm"\n')
+    result = run("--config", str(config))
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"clusterdeck: {config}:4: [[providers]] is a list of tables, not how providers are "
+        'written: give each provider its own section [providers.NAME] with `type = "..."`; '
+        "here [providers.uni] (the name goes in the header, not in a `name` key) and below it "
+        'type = "slurm"\n'
+    )

@@ -152,3 +152,24 @@ def test_config_needs_a_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
         main(["config"])
     assert caught.value.code == 2
     assert "{check,path}" in capsys.readouterr().err
+
+
+def test_check_names_the_line_of_an_array_of_providers(
+    isolated_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = isolated_home / "aot.toml"
+    path.write_text(
+        '[demo]\nseed = 2\n\n[[providers]]\ntype = "slurm"\nhost = "login"\n\n'
+        '[[providers]]\nname = "b"\ntype = "demo"\n'
+    )
+    assert main(["config", "check", "--config", str(path)]) == 2
+    form = (
+        "[[providers]] is a list of tables, not how providers are written: give each provider "
+        'its own section [providers.NAME] with `type = "..."`; '
+    )
+    assert capsys.readouterr().out.splitlines() == [
+        f'{path}:4: {form}for example [providers.uni] and below it type = "slurm"',
+        f"{path}:8: {form}here [providers.b] (the name goes in the header, not in a `name` key) "
+        'and below it type = "demo"',
+        f"2 problems in {path}",
+    ]
