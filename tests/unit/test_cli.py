@@ -104,7 +104,7 @@ def test_choose_provider_prefers_the_named_then_the_first_then_the_demo(tmp_path
 
 # --- subcommands -------------------------------------------------------------------------------
 
-COMMANDS = ("init", "config", "tunnel", "serve")
+COMMANDS = ("init", "config", "tunnel", "serve", "rescale")
 
 
 def test_help_lists_every_command_and_each_has_its_own_help() -> None:
@@ -119,6 +119,8 @@ def test_help_lists_every_command_and_each_has_its_own_help() -> None:
         (["config", "path"], ["--config PATH"]),
         (["tunnel"], ["--job JOB", "-L [BIND:]PORT:HOST:HOSTPORT", "-D [BIND:]PORT"]),
         (["serve"], ["--host HOST", "--port PORT", "--demo"]),
+        (["rescale"], ["check"]),
+        (["rescale", "check"], ["--config PATH", "--provider NAME"]),
     ]:
         result = main_output([*command, "--help"])
         assert result.startswith(f"usage: clusterdeck {' '.join(command)} "), command
@@ -138,7 +140,7 @@ def main_output(argv: list[str]) -> str:
 def test_the_console_script_is_the_same_command() -> None:
     script = Path(sys.executable).with_name("clusterdeck")
     assert script.is_file(), "pip install -e . puts the console script next to python"
-    for args in (["--help"], ["--version"], ["serve", "--help"]):
+    for args in (["--help"], ["--version"], ["rescale", "--help"]):
         direct = subprocess.run(
             [str(script), *args], capture_output=True, text=True, timeout=60, check=False
         )
@@ -169,8 +171,9 @@ BAD_CONFIG = "[ui]\nlog_max_lines = 'lots'\n"
         [],
         ["serve", "--port", "0"],
         ["tunnel", "--job", "j", "-L", "0:localhost:1"],
+        ["rescale", "check"],
     ],
-    ids=["dashboard", "serve", "tunnel"],
+    ids=["dashboard", "serve", "tunnel", "rescale check"],
 )
 def test_every_command_reports_a_config_error_alike(tmp_path: Path, command: list[str]) -> None:
     config = tmp_path / "bad.toml"

@@ -52,6 +52,7 @@ def python(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
         ["config", "check", "--config", "good.toml"],
         ["tunnel", "--help"],
         ["serve", "--help"],
+        ["rescale", "check", "--help"],
     ],
     ids=" ".join,
 )

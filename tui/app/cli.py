@@ -18,6 +18,7 @@ from tui.app.commands.arguments import (
     SERVE_DESCRIPTION,
     TUNNEL_DESCRIPTION,
     add_config_option,
+    add_provider_option,
     add_serve_options,
     add_tunnel_options,
 )
@@ -112,6 +113,23 @@ def build_parser() -> argparse.ArgumentParser:
     add_serve_options(serve)
     serve.set_defaults(run=_serve)
 
+    rescale = commands.add_parser(
+        "rescale",
+        help="check: whose API key, which platform, how many jobs",
+        description="Rescale tools.",
+    )
+    rescale_commands = rescale.add_subparsers(title="commands", metavar="{check}", required=True)
+    rescale_check = rescale_commands.add_parser(
+        "check",
+        help="check the Rescale API key and platform",
+        description="Show who the Rescale API key belongs to, the platform and how many jobs "
+        "it sees, or exactly what is wrong. Exit 0 OK, 1 a problem, 2 a config error. "
+        "Without a rescale provider in the config, Rescale's defaults are used "
+        "(RESCALE_API_KEY, ~/.config/rescale/apiconfig, region platform).",
+    )
+    add_config_option(rescale_check)
+    add_provider_option(rescale_check, "check only the provider configured as [providers.NAME]")
+    rescale_check.set_defaults(run=_rescale_check)
     return parser
 
 
@@ -190,3 +208,9 @@ def _serve(args: argparse.Namespace) -> int:
     from tui.app.commands.serve import run_serve
 
     return run_serve(args, resolve_settings(args))
+
+
+def _rescale_check(args: argparse.Namespace) -> int:
+    from tui.app.commands.rescale import run_rescale_check
+
+    return run_rescale_check(resolve_settings(args), only=args.provider)
