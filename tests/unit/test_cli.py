@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tui import __version__
-from tui.app.cli import main
+from tui.app.cli import build_parser, main
 from tui.app.commands.exits import run_reporting
 from tui.core.errors import ConfigError, ProviderError
 
@@ -260,3 +260,28 @@ def test_an_array_of_providers_at_start_up_gets_its_line_and_the_right_form(
         "here [providers.uni] (the name goes in the header, not in a `name` key) and below it "
         'type = "slurm"\n'
     )
+
+
+README_COMMANDS = {
+    "clusterdeck serve [--host 127.0.0.1] [--port 8000] [--config PATH] [--provider NAME] "
+    "[--demo]": "_serve",
+    "clusterdeck tunnel --job J --node N -L 8888:localhost:8888": "_tunnel",
+    "clusterdeck init [--config PATH]": "_init",
+    "clusterdeck config check [--config PATH]": "_config_check",
+    "clusterdeck config path [--config PATH]": "_config_path",
+    "clusterdeck [--config PATH] [--provider NAME] [--demo]": "_dashboard",
+    "clusterdeck rescale check [--config PATH] [--provider NAME]": "_rescale_check",
+}
+
+
+def test_the_readme_command_lines_parse() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    prose = " ".join(readme.split())
+    for line, command in README_COMMANDS.items():
+        assert line in prose or line in readme, line
+        argv = line.replace("[", "").replace("]", "").split()[1:]
+        args = build_parser().parse_args(argv)
+        assert args.run.__name__ == command, line
+        assert args.config == Path("PATH") if "--config" in argv else args.config is None
+    dynamic = build_parser().parse_args(["tunnel", "--job", "J", "--node", "N", "-D", "1080"])
+    assert dynamic.dynamic == ["1080"] and dynamic.provider is None
