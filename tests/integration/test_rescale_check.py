@@ -223,7 +223,7 @@ def test_control_characters_from_the_server_are_shown_escaped(
     assert status == 1
     assert lines[3] == (
         r"  problem:   Not allowed on Rescale: Rescale refused /api/v2/users/me/ "
-        r"(403: no\x1b[31m way\x0afake: line)"
+        r"(403: no\x1b[31m way fake: line)"
     )
 
 

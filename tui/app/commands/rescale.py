@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import sys
 from dataclasses import dataclass, replace
 from typing import TextIO
@@ -20,6 +19,7 @@ from tui.core.clock import SystemClock
 from tui.core.config.providers import ProviderConfig
 from tui.core.config.settings import Settings
 from tui.core.errors import ConfigError, ProviderAuthError, ProviderError
+from tui.core.printable import printable
 from tui.core.providers.rescale.api import RescaleKeyRejected, RescaleUnreachable
 from tui.core.providers.rescale.credentials import (
     ENV_VAR,
@@ -32,17 +32,6 @@ from tui.core.providers.rescale.credentials import (
 from tui.core.providers.rescale.provider import RescaleProvider
 
 DEFAULT_NAME = "rescale"
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-
-
-def visible(text: str) -> str:
-    """`text` with control characters (C0, DEL, C1, bidi overrides) shown as `\\x1b` escapes."""
-
-    def escape(match: re.Match[str]) -> str:
-        code = ord(match.group())
-        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-    return _UNSAFE.sub(escape, text)
 
 
 def rescale_providers(settings: Settings, only: str | None) -> list[ProviderConfig]:
@@ -78,7 +67,7 @@ def run_rescale_check(
     for chosen in rescale_providers(settings, only):
         lines, fine = asyncio.run(check_provider(settings, chosen, configured=configured))
         for line in lines:
-            print(visible(line), file=out)
+            print(printable(line), file=out)
         status = max(status, 0 if fine else 1)
     print("rescale check: OK" if status == 0 else "rescale check: problem found", file=out)
     return status
