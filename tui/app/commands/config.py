@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from tui.core.config.check import check_text
@@ -27,6 +28,20 @@ def config_file(option: Path | None) -> Path:
         return option
     env = os.environ.get(CONFIG_ENV)
     return Path(env) if env else default_config_path()
+
+
+def run_config_command(argv: Sequence[str]) -> int:
+    """`clusterdeck config ARGV` (check or path), as `tui.app.cli.main` runs it."""
+    from tui.app.cli import main
+
+    return main(["config", *argv])
+
+
+def run_init_command(argv: Sequence[str]) -> int:
+    """`clusterdeck init ARGV`, as `tui.app.cli.main` runs it."""
+    from tui.app.cli import main
+
+    return main(["init", *argv])
 
 
 # --- clusterdeck init --------------------------------------------------------------------------
