@@ -58,6 +58,14 @@ def build_provider(settings: Settings, chosen: ProviderConfig, clock: Clock) -> 
         ) from None
 
 
+def check_providers(settings: Settings, *, only: str | None = None) -> None:
+    """Raise what `make_app` would raise for `settings` (state dir, providers), building no app."""
+    ensure_state_dir(settings.state_dir)
+    shown = settings.providers if only is None and len(settings.providers) > 1 else None
+    for chosen in shown or (choose_provider(settings, only),):
+        build_provider(settings, chosen, SystemClock())
+
+
 def make_app(
     settings: Settings, *, clock: Clock | None = None, only: str | None = None
 ) -> ClusterdeckApp:

@@ -12,7 +12,12 @@ from typing import Any, Literal
 
 import platformdirs
 
-from tui.core.config.providers import ProviderConfig, explain_toml_error, parse_providers
+from tui.core.config.providers import (
+    ProviderConfig,
+    explain_toml_error,
+    parse_providers,
+    providers_array_message,
+)
 from tui.core.config.readfile import read_config_text
 from tui.core.errors import ConfigError, StateDirError
 from tui.core.files import make_private_dir
@@ -172,6 +177,11 @@ class _Locator:
         pattern = re.compile(rf"^\s*\[\s*{re.escape(name)}\s*\]")
         return next((i + 1 for i, ln in enumerate(self.lines) if pattern.match(ln)), None)
 
+    def array(self, name: str) -> int | None:
+        """The line of the first `[[name]]` header."""
+        pattern = re.compile(rf"^\s*\[\[\s*{re.escape(name)}\s*\]\]")
+        return next((i + 1 for i, ln in enumerate(self.lines) if pattern.match(ln)), None)
+
     def key(self, table: str | None, key: str) -> int | None:
         current: str | None = None
         header = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]")
@@ -227,6 +237,13 @@ def parse_settings(text: str, where: str, *, state_dir: Path | None = None) -> S
         if table not in _SCHEMA:
             known = ", ".join(f"[{name}]" for name in _SCHEMA)
             raise fail(f"unknown section [{table}]; known sections are {known}", table)
+        if isinstance(value, list):
+            message = (
+                providers_array_message(value)
+                if table == "providers"
+                else f"[[{table}]] must be a single section [{table}]"
+            )
+            raise ConfigError(message, path=where, line=locate.array(table))
         if not isinstance(value, dict):
             raise ConfigError(
                 f"{table!r} must be a section like [{table}]",

@@ -68,6 +68,23 @@ class RescaleRateLimited(ProviderUnavailable):
         self.retry_after = retry_after
 
 
+class RescaleKeyRejected(ProviderAuthError):
+    """Rescale answered 401: the API key is wrong, expired or for another platform."""
+
+    def __init__(self, message: str, *, detail: str, key_source: str) -> None:
+        super().__init__(message)
+        self.detail = detail
+        self.key_source = key_source
+
+
+class RescaleUnreachable(ProviderUnavailable):
+    """No answer from Rescale (network error or timeout); `url` is the URL tried."""
+
+    def __init__(self, message: str, *, url: str) -> None:
+        super().__init__(message)
+        self.url = url
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How GETs are retried."""
@@ -233,13 +250,14 @@ class RescaleApi:
                         self._client, request, limit=policy.max_response_bytes
                     )
             except httpx.TimeoutException:
-                error: ProviderError = ProviderUnavailable(
+                error: ProviderError = RescaleUnreachable(
                     f"Rescale ({self.base_url}) did not answer {_short(path)} within "
                     f"{self._timeout:g} s; it may be slow or unreachable (raise `timeout` if "
-                    "this persists)"
+                    "this persists)",
+                    url=self._url(path),
                 )
             except httpx.TransportError as exc:
-                error = self._network_error(exc)
+                error = self._network_error(exc, path)
             else:
                 log.debug("%s %s -> %s", method, _short(path), response.status_code)
                 if response.status_code < 300:
@@ -270,13 +288,18 @@ class RescaleApi:
                 retry_after=left,
             )
 
-    def _network_error(self, exc: httpx.TransportError) -> ProviderUnavailable:
+    def _network_error(self, exc: httpx.TransportError, path: str) -> RescaleUnreachable:
         host = urlsplit(self.base_url).netloc
         reason = str(exc) or type(exc).__name__
-        return ProviderUnavailable(
+        return RescaleUnreachable(
             f"cannot reach Rescale at {host} ({reason}); check the network connection, and "
-            f"that `region`/`base_url` name your Rescale platform (now {self.base_url})"
+            f"that `region`/`base_url` name your Rescale platform (now {self.base_url})",
+            url=self._url(path),
         )
+
+    def _url(self, path: str) -> str:
+        """The URL requested for `path` (a `next` link is absolute already)."""
+        return path if urlsplit(path).scheme else self.base_url + _short(path)
 
     def _http_error(
         self, response: httpx.Response, path: str
@@ -287,11 +310,13 @@ class RescaleApi:
         where = _short(path)
         if code == 401:
             return (
-                ProviderAuthError(
+                RescaleKeyRejected(
                     f"Rescale ({self.base_url}) rejected the API key read from "
                     f"{self.key_source} (401: {detail or 'unauthorized'}). {self._key_hint}. "
                     "Make a new key in Rescale under Settings > API, and check that `region` "
-                    "is the platform your account lives on"
+                    "is the platform your account lives on",
+                    detail=detail,
+                    key_source=self.key_source,
                 ),
                 False,
                 None,
