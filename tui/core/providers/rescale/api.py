@@ -218,8 +218,11 @@ class RescaleApi:
             wait: float | None = None
             try:
                 async with self._limit:
-                    response = await self._client.request(method, path, params=params)
-            except httpx.TimeoutException:
+                    # httpx's timeouts bound each read, not the whole answer: a server that
+                    # trickles an endless body would hold the request (and the poll) forever.
+                    async with asyncio.timeout(self._timeout):
+                        response = await self._client.request(method, path, params=params)
+            except (httpx.TimeoutException, TimeoutError):
                 error: ProviderError = ProviderUnavailable(
                     f"Rescale ({self.base_url}) did not answer {_short(path)} within "
                     f"{self._timeout:g} s; it may be slow or unreachable (raise `timeout` if "
