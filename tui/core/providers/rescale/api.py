@@ -335,7 +335,7 @@ class RescaleApi:
     def _json(self, response: httpx.Response, path: str) -> Any:
         try:
             return response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # nesting too deep for the parser is malformed too
             kind = response.headers.get("content-type", "no content type")
             raise ProviderError(
                 f"Rescale sent malformed JSON for {_short(path)} ({kind}, "
