@@ -79,6 +79,10 @@ def connect_error(
     return SshError(f"cannot connect to {where}: {exc}")
 
 
+CHANNEL_CONNECTION_CLOSED = "SSH connection closed"
+"""asyncssh's reason for a channel open that failed because its connection closed meanwhile."""
+
+
 def lost_reason(exc: BaseException | None) -> str:
     """Why an established connection or channel ended, in words."""
     if exc is None:
@@ -103,6 +107,9 @@ def command_error(target: SshTarget, exc: BaseException) -> ClusterdeckError:
     if isinstance(exc, ClusterdeckError):
         return exc
     if isinstance(exc, asyncssh.ChannelOpenError):
+        if exc.reason == CHANNEL_CONNECTION_CLOSED:
+            # not refused: the connection went away while the channel was being opened
+            return SshDisconnected(f"{target}: connection lost while opening a session")
         return SshError(f"{target} refused to open a session: {exc.reason}")
     if isinstance(exc, asyncssh.DisconnectError | asyncssh.ConnectionLost | OSError):
         return disconnected_error(target, exc)

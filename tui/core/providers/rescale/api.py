@@ -246,10 +246,13 @@ class RescaleApi:
             try:
                 async with self._limit:
                     request = self._client.build_request(method, path, params=params)
-                    response = await send_capped(
-                        self._client, request, limit=policy.max_response_bytes
-                    )
-            except httpx.TimeoutException:
+                    # httpx's timeouts bound each read, not the whole answer: a server that
+                    # trickles an endless body would hold the request (and the poll) forever.
+                    async with asyncio.timeout(self._timeout):
+                        response = await send_capped(
+                            self._client, request, limit=policy.max_response_bytes
+                        )
+            except (httpx.TimeoutException, TimeoutError):
                 error: ProviderError = RescaleUnreachable(
                     f"Rescale ({self.base_url}) did not answer {_short(path)} within "
                     f"{self._timeout:g} s; it may be slow or unreachable (raise `timeout` if "
