@@ -79,6 +79,9 @@ async def test_access_rule_dialog_validates_and_copies(app_factory: AppFactory) 
         )
         field = app.screen.query_one(Input)
         verdict = app.screen.query_one("#access-verdict", Static)
+        box = app.screen.query_one(".dialog-box").region
+        assert abs(box.x - (120 - box.right)) <= 1, f"not centred across: {box}"
+        assert abs(box.y - (36 - box.bottom)) <= 1, f"not centred down: {box}"
         for bad, words in (("10.0.0.0/33", "10.0.0.0/33"), ("abc", "abc")):
             field.value = bad
             await wait_until(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import TabbedContent
 
@@ -217,3 +218,32 @@ async def test_passphrase_dialog_is_masked_and_returns_the_text(running_app: Run
     await pilot.press("escape")
     await wait_until(cancelled.done, pause=pilot.pause, what="cancel")
     assert cancelled.result() is None
+
+
+async def test_a_job_near_its_time_limit_warns_once_and_marks_its_shell_tabs(
+    running_app: Running, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, pilot = running_app
+    await open_shell(app, pilot)
+    # The demo has no time limits; give cfd-wing one, as Slurm reports it.
+    monkeypatch.setattr(
+        app.provider, "time_warning", lambda job: "6 min left" if job.name == "cfd-wing" else None
+    )
+    await app.main_screen.refresh_now()
+    await app.main_screen.refresh_now()
+    tab = app.terminals.query_one(TabbedContent).get_tab("shell-1")
+    await wait_until(
+        lambda: str(tab.label).endswith("@master-0 ⚠ 6 min left"),
+        pause=pilot.pause,
+        what="the warning on the tab",
+    )
+    assert app.time_warnings == {"demo:4207": "6 min left"}
+
+    def notes() -> list[str]:
+        return [n.message for n in app._notifications if n.title == "Time limit"]
+
+    await wait_until(notes, pause=pilot.pause, what="the time-limit notice")
+    await pilot.pause()
+    assert notes() == [
+        "cfd-wing: 6 min left of its time limit. Its shells and tunnels close when it ends."
+    ]

@@ -246,3 +246,16 @@ async def test_notifier_reports_failures_once(harness: Harness) -> None:
     message, options = said[0]
     assert message.startswith("node unreachable: connection refused by 127.0.0.1:1")
     assert options == {"title": "Tunnel port 80", "severity": "error"}
+
+
+async def test_the_dialog_always_opens_on_its_first_field(harness: Harness) -> None:
+    h = harness
+    await h.push()
+    for _ in range(5):
+        dialog = await open_dialog(h)
+        await h.pilot.pause()
+        assert dialog.focused is not None and dialog.focused.id == "tunnel-preset"
+        await h.pilot.press("escape")
+        await wait_until(
+            lambda: isinstance(h.app.screen, TunnelScreen), pause=h.pilot.pause, what="closed"
+        )

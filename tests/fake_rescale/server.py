@@ -25,13 +25,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from tests.fake_rescale.faults import StreamedBody
 from tests.fake_rescale.state import HAPPY_PATH, FakeJob, Fault, SeenRequest, World, iso
 
 API_KEY = "fake-key-0123456789abcdef"
 DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 1000
 
-Answer = tuple[int, dict[str, str], bytes]
+Answer = tuple[int, dict[str, str], bytes | StreamedBody]
 
 
 def _json(status: int, body: Any, headers: dict[str, str] | None = None) -> Answer:
@@ -216,12 +217,13 @@ class FakeRescale:
         *,
         times: int = 1,
         headers: dict[str, str] | None = None,
-        body: bytes | str | dict[str, Any] | None = None,
+        body: bytes | str | dict[str, Any] | StreamedBody | None = None,
         delay: float = 0.0,
     ) -> None:
         """Answer the next `times` requests whose API path (after /api/v2/) matches `path`.
 
-        `status` None answers as usual, only after `delay` seconds (a slow server).
+        `status` None answers as usual, only after `delay` seconds (a slow server). A
+        `StreamedBody` (see `faults`) is generated while it is sent.
         """
         raw = (
             json.dumps(body).encode()
@@ -394,6 +396,9 @@ class _Handler(BaseHTTPRequestHandler):
         (status, extra, body), delay = fake.answer(method, self.path, headers)
         if delay:
             time.sleep(delay)
+        if isinstance(body, StreamedBody):
+            body.send(self, status, extra)
+            return
         with contextlib.suppress(OSError):
             self.send_response(status)
             for key, value in extra.items():

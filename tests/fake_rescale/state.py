@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tests.fake_rescale.faults import StreamedBody
+
 HAPPY_PATH = ("Pending", "Queued", "Started", "Validated", "Executing")
 EPOCH = datetime(2026, 3, 1, 8, 0, 0, tzinfo=UTC)
 
@@ -140,7 +142,7 @@ class Fault:
     status: int | None
     times: int
     headers: dict[str, str]
-    body: bytes | None
+    body: bytes | StreamedBody | None
     delay: float
 
 

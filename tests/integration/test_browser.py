@@ -38,7 +38,7 @@ from tests.integration.browser import (
     isolated_env,
     wait_for,
 )
-from tui.app.bindings import KeySpec, all_keys
+from tui.app.bindings import KeyHelp, all_keys
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -214,7 +214,7 @@ SCREENS: dict[tuple[str, ...], str | None] = {
 }
 
 
-def binding_for(names: tuple[str, ...]) -> KeySpec | None:
+def binding_for(names: tuple[str, ...]) -> KeyHelp | None:
     for spec in all_keys():
         if spec.id in names or spec.action.removeprefix("app.") in names:
             return spec

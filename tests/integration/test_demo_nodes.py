@@ -231,3 +231,54 @@ async def test_close_ends_live_shells(demo: DemoProvider) -> None:
         await conn.wait_closed()
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # hung up and reaped, not left behind
+
+
+def state_modes(state: Path) -> dict[str, int]:
+    """`relative path -> permission bits` of everything under `state` (folders end with /)."""
+    modes = {"./": state.stat().st_mode & 0o777}
+    for folder, dirs, files in os.walk(state):
+        for name in dirs:
+            path = Path(folder, name)
+            modes[f"{path.relative_to(state)}/"] = path.stat().st_mode & 0o777
+        for name in files:
+            path = Path(folder, name)
+            modes[str(path.relative_to(state))] = path.lstat().st_mode & 0o777
+    return modes
+
+
+async def start_and_list(state: Path) -> tuple[Job, list[Node]]:
+    provider = DemoProvider(state_dir=state, known_hosts_path=state / "known_hosts")
+    await provider.start()
+    try:
+        return await running(provider)
+    finally:
+        await provider.close()
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o002])
+async def test_the_state_dir_tree_is_private_after_a_demo_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, umask: int
+) -> None:
+    """Every folder in the state dir is 0700 and every file 0600, also after an old layout."""
+    from tui.core.config.settings import ensure_state_dir
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    state = tmp_path / "state" / "clusterdeck"  # its parent is missing too
+    old = os.umask(umask)
+    try:
+        ensure_state_dir(state)
+        job, nodes = await start_and_list(state)
+        assert len(nodes) > 1 and (state / "demo" / "nodes" / job.id / nodes[0].name).is_dir()
+        first = state_modes(state)
+        assert {"known_hosts", "demo/id_ed25519", "demo/id_ed25519.pub"} <= set(first)
+        # What earlier versions left: 0755 folders below demo/ and a 0644 public key.
+        for path in (state / "demo" / "nodes" / job.id, state / "demo" / "nodes"):
+            path.chmod(0o755)
+        (state / "demo" / "id_ed25519.pub").chmod(0o644)
+        await start_and_list(state)
+        again = state_modes(state)
+    finally:
+        os.umask(old)
+    for modes in (first, again):
+        lax = {k: oct(v) for k, v in modes.items() if v != (0o700 if k.endswith("/") else 0o600)}
+        assert lax == {}, "state entries that are not private"

@@ -8,6 +8,7 @@ malformed JSON, network down and stale data; and the key never leaking.
 from __future__ import annotations
 
 import logging
+import tracemalloc
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.fake_rescale import API_KEY, FakeRescale, http_date, running_fake
+from tests.fake_rescale.faults import MB, huge_page, nested_json
 from tests.fake_rescale.helpers import RecordingClock, make_provider
 from tui.core.errors import ProviderAuthError, ProviderError, ProviderUnavailable
 from tui.core.providers.rescale.api import RescaleRateLimited, RetryPolicy
@@ -163,7 +165,8 @@ async def test_a_retry_after_beyond_the_cap_is_not_waited_for(
     fake.fail("GET", JOBS, 429, headers={"Retry-After": "3600"})
     with pytest.raises(RescaleRateLimited) as caught:
         await provider.list_jobs()
-    assert caught.value.retry_after == 3600 and "3600" in str(caught.value)
+    assert caught.value.retry_after == 300  # the cap on any cool-down
+    assert "asked for 3600 s" in str(caught.value) and "waiting 300 s" in str(caught.value)
     assert fake.seen("GET", JOBS) == 1 and sleeps(provider) == []
 
 
@@ -262,3 +265,111 @@ async def test_unreachable_before_any_data_is_not_called_stale(api_key: str) -> 
         await provider.list_jobs()
     await provider.close()
     assert "stale" not in str(caught.value) and "region" in str(caught.value)
+
+
+# --- hostile answers: huge bodies, deep nesting, absurd Retry-After, control characters ---------
+
+
+async def test_a_huge_answer_is_abandoned_at_the_cap_with_bounded_memory(
+    fake: FakeRescale, provider: RescaleProvider
+) -> None:
+    fake.fail("GET", JOBS, 200, body=huge_page(50 * MB))  # chunked: no length to refuse early
+    tracemalloc.start()
+    try:
+        with pytest.raises(ProviderError) as caught:
+            await provider.list_jobs()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    message = str(caught.value)
+    assert "larger than 16 MB" in message and f"GET {fake.base_url}/api/v2/jobs/ " in message
+    assert peak < 40 * MB, f"peak {peak / MB:.0f} MB while refusing a 50 MB answer"
+    fake.add_job("after")
+    assert [j.name for j in await provider.list_jobs()] == ["after"]  # the client still works
+
+
+async def test_a_huge_declared_length_is_refused_before_reading(
+    fake: FakeRescale, provider: RescaleProvider
+) -> None:
+    fake.fail("GET", JOBS, 200, body=huge_page(50 * MB, declare_length=True))
+    with pytest.raises(ProviderError, match=r"larger than 16 MB \(it declares 52,"):
+        await provider.list_jobs()
+    assert fake.seen("GET", JOBS) == 1  # not retried
+
+
+@pytest.mark.parametrize("status", [200, 500])
+async def test_json_nested_100000_deep_is_a_malformed_response(
+    fake: FakeRescale, provider: RescaleProvider, status: int
+) -> None:
+    fake.fail("GET", JOBS, status, times=10, body=nested_json(100_000))
+    with pytest.raises(ProviderError) as caught:
+        await provider.list_jobs()
+    if status == 200:
+        assert "malformed response for /api/v2/jobs/" in str(caught.value)
+        assert "nested too deeply" in str(caught.value)
+    else:  # the error body is shown as an excerpt instead
+        assert "server error for /api/v2/jobs/ (500: [[[[" in str(caught.value)
+
+
+class SteppingClock(RecordingClock):
+    """The recording clock whose monotonic time can be moved forward by hand."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.offset = 0.0
+
+    def monotonic(self) -> float:
+        return super().monotonic() + self.offset
+
+
+@pytest.mark.parametrize(
+    ("header", "asked"),
+    [
+        ("999999", "999999"),
+        ("1e308", "1e+308"),
+        (http_date(datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)), "2.5"),
+    ],
+)
+async def test_an_absurd_retry_after_cools_down_for_at_most_300_s(
+    fake: FakeRescale, api_key: str, header: str, asked: str
+) -> None:
+    fake.add_job("a")
+    clock = SteppingClock()
+    provider = make_provider(fake, clock=clock)
+    await provider.start()
+    fake.fail("GET", JOBS, 429, headers={"Retry-After": header})
+    with pytest.raises(RescaleRateLimited) as caught:
+        await provider.list_jobs()
+    assert caught.value.retry_after == 300
+    assert f"asked for {asked}" in str(caught.value) and "waiting 300 s" in str(caught.value)
+    with pytest.raises(RescaleRateLimited, match=r"not asking again for (300|299) s"):
+        await provider.list_jobs()
+    clock.offset += 301
+    assert [j.name for j in await provider.list_jobs()] == ["a"]
+    await provider.close()
+    assert fake.seen("GET", JOBS) == 2 and clock.sleeps == []
+
+
+@pytest.mark.parametrize("header", ["inf", "-inf", "nan", "-5", "soon", "Mon, 32 Foo 9999"])
+async def test_an_invalid_retry_after_backs_off_normally(
+    fake: FakeRescale, provider: RescaleProvider, header: str
+) -> None:
+    fake.add_job("a")
+    fake.fail("GET", JOBS, 429, headers={"Retry-After": header})
+    assert [j.name for j in await provider.list_jobs()] == ["a"]
+    assert sleeps(provider)[:1] == [0.01]  # the first backoff step, not 0 and not forever
+    fake.fail("GET", JOBS, 429, times=10, headers={"Retry-After": header})
+    provider.invalidate()
+    with pytest.raises(RescaleRateLimited, match="no usable Retry-After"):
+        await provider.list_jobs()
+
+
+async def test_error_bodies_never_carry_control_characters_raw(
+    fake: FakeRescale, provider: RescaleProvider
+) -> None:
+    fake.fail("GET", JOBS, 403, body={"detail": "no\x1b[2J\x1b]0;owned\x07 \u202egnp.exe\r\nx"})
+    with pytest.raises(ProviderError) as caught:
+        await provider.list_jobs()
+    message = str(caught.value)
+    assert "no\\x1b[2J\\x1b]0;owned\\x07 \\u202egnp.exe x" in message
+    assert not any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 or c == "\u202e" for c in message)

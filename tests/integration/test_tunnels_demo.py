@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
+import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tui.core.errors import TunnelError
 from tui.core.models import Job, JobState, Node
 from tui.core.providers.demo.provider import PAGE_TITLE, DemoProvider
 from tui.core.ssh.pool import SshPool
@@ -22,6 +24,7 @@ from tui.core.tunnels import (
     detect_service,
     provider_resolver,
 )
+from tui.core.tunnels.model import self_loop
 
 WAIT = 20.0
 
@@ -166,3 +169,33 @@ async def test_saved_tunnels_come_back_for_running_jobs(
     async with httpx.AsyncClient(timeout=WAIT) as client:
         assert PAGE_TITLE in (await client.get(tunnel.url)).text
     await second.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_a_forward_onto_its_own_listener_is_refused_with_the_reason(
+    manager: TunnelManager, demo: DemoProvider
+) -> None:
+    """The demo's nodes are this machine: local P -> localhost:P would loop until fds run out."""
+    job, master, _ = await running_job(demo)
+    port = _free_port()
+    with pytest.raises(TunnelError, match="would connect to itself") as caught:
+        await manager.open(spec_for(demo, job, master, port, local_port=port))
+    assert caught.value.title == "Tunnel loops onto itself"
+    assert f"local port {port}" in caught.value.message
+    assert manager.tunnels == []
+    with socket.socket() as sock:  # nothing was left listening on the port
+        sock.bind(("127.0.0.1", port))
+
+
+async def test_the_same_ports_through_a_jump_host_are_not_a_loop(demo: DemoProvider) -> None:
+    """Behind a jump host, localhost is the node's own loopback, not this machine's."""
+    job, master, port = await running_job(demo)
+    target = demo.ssh_target(master)
+    spec = spec_for(demo, job, master, port, target=dataclasses.replace(target, jump=target))
+    assert self_loop(spec, spec.target, port) is None
+    assert self_loop(dataclasses.replace(spec, target=target), target, port) is not None

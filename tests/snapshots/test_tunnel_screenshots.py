@@ -151,6 +151,8 @@ async def test_tunnel_add_dialog(app_factory: AppFactory, snap: Snap) -> None:
             dialog = app.screen
             for field in dialog.query(Input):
                 field.cursor_blink = False
+            dialog.query_one("#tunnel-local-port", Input).focus()  # focus opens on Service
+            await pilot.pause()
             await pilot.press("enter")
             await wait_until(
                 lambda: dialog.query_one("#tunnel-error").has_class("-shown"),

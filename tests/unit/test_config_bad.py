@@ -52,7 +52,7 @@ BAD: list[tuple[str, int, str, bool]] = [
     ),
     ('[ui]\n# speed\npoll_interval = "fast"\n', 3, "[ui] poll_interval must be a number", True),
     (
-        INVENTORY + 'probe = "yes"\n',
+        INVENTORY + 'probe = "yes"\nssh_config = true\n',  # else "has no clusters" as well
         3,
         "[providers.lab] probe must be true or false (see if each node's SSH server answers",
         True,

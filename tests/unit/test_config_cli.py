@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tui.app.commands.config import demo_key_path, run_config_command, run_init_command
+from tui.app.cli import main
+from tui.app.commands.config import demo_key_path
 from tui.core.clock import ManualClock
 from tui.core.config.settings import _SCHEMA, default_config_path, load_settings
 from tui.core.config.template import STARTER_CONFIG
@@ -25,7 +26,7 @@ def uncomment(text: str) -> str:
 def test_init_writes_a_starter_config_that_loads(
     isolated_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run_init_command([]) == 0
+    assert main(["init"]) == 0
     path = default_config_path()
     assert path.is_relative_to(isolated_home) and path.read_text() == STARTER_CONFIG
     out = capsys.readouterr().out
@@ -37,7 +38,7 @@ def test_init_writes_a_starter_config_that_loads(
 def test_init_refuses_to_overwrite(isolated_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = isolated_home / "mine.toml"
     path.write_text("[demo]\nseed = 9\n")
-    assert run_init_command(["--config", str(path)]) == 1
+    assert main(["init", "--config", str(path)]) == 1
     err = capsys.readouterr().err
     assert f"clusterdeck init: {path} already exists; not overwriting it." in err
     assert path.read_text() == "[demo]\nseed = 9\n"
@@ -48,7 +49,7 @@ def test_init_honours_the_environment_variable(
 ) -> None:
     target = isolated_home / "elsewhere" / "cd.toml"
     monkeypatch.setenv("CLUSTERDECK_CONFIG", str(target))
-    assert run_init_command([]) == 0
+    assert main(["init"]) == 0
     assert target.read_text() == STARTER_CONFIG
 
 
@@ -82,16 +83,16 @@ def test_the_template_documents_every_key() -> None:
 
 
 def test_check_a_good_config(isolated_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run_init_command([]) == 0
+    assert main(["init"]) == 0
     capsys.readouterr()
-    assert run_config_command(["check"]) == 0
+    assert main(["config", "check"]) == 0
     assert capsys.readouterr().out == "config OK: 0 providers; demo on\n"
     path = isolated_home / "two.toml"
     path.write_text(
         '[providers.lab]\ntype = "inventory"\nclusters = [{ name = "c", nodes = ["h"] }]\n\n'
         '[providers.play]\ntype = "demo"\n\n[demo]\nenabled = false\n'
     )
-    assert run_config_command(["check", "--config", str(path)]) == 0
+    assert main(["config", "check", "--config", str(path)]) == 0
     assert capsys.readouterr().out == (
         "config OK: 2 providers: lab (inventory), play (demo); demo off\n"
     )
@@ -106,7 +107,7 @@ def test_check_prints_every_problem(
         'clusters = [{ name = "c", nodes = [{ host = "h", port = 0 }] }]\n'
         '\n[providers.x]\ntype = "nope"\n'
     )
-    assert run_config_command(["check", "--config", str(path)]) == 2
+    assert main(["config", "check", "--config", str(path)]) == 2
     assert capsys.readouterr().out.splitlines() == [
         f"{path}:2: [ui] poll_interval must be a number from 0.2 to 3600 (got 'fast')",
         f'{path}:6: [providers.lab] cluster "c", node "h": `port` must be a whole number '
@@ -120,7 +121,7 @@ def test_check_prints_every_problem(
 def test_check_without_a_config_file(
     isolated_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run_config_command(["check"]) == 2
+    assert main(["config", "check"]) == 2
     err = capsys.readouterr().err
     assert "no config file here; create one with `clusterdeck init`" in err
 
@@ -128,7 +129,7 @@ def test_check_without_a_config_file(
 def test_path_says_where_files_live(
     isolated_home: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    assert run_config_command(["path"]) == 0
+    assert main(["config", "path"]) == 0
     out = capsys.readouterr().out
     state = isolated_home / ".local" / "state" / "clusterdeck"
     assert (
@@ -142,12 +143,33 @@ def test_path_says_where_files_live(
     assert demo_key_path(state) == demo.key_path
     mine = tmp_path / "mine.toml"
     mine.write_text("")
-    assert run_config_command(["path", "--config", str(mine)]) == 0
+    assert main(["config", "path", "--config", str(mine)]) == 0
     assert f"config file:  {mine} (from --config)\n" in capsys.readouterr().out
 
 
 def test_config_needs_a_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as caught:
-        run_config_command([])
+        main(["config"])
     assert caught.value.code == 2
     assert "{check,path}" in capsys.readouterr().err
+
+
+def test_check_names_the_line_of_an_array_of_providers(
+    isolated_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = isolated_home / "aot.toml"
+    path.write_text(
+        '[demo]\nseed = 2\n\n[[providers]]\ntype = "slurm"\nhost = "login"\n\n'
+        '[[providers]]\nname = "b"\ntype = "demo"\n'
+    )
+    assert main(["config", "check", "--config", str(path)]) == 2
+    form = (
+        "[[providers]] is a list of tables, not how providers are written: give each provider "
+        'its own section [providers.NAME] with `type = "..."`; '
+    )
+    assert capsys.readouterr().out.splitlines() == [
+        f'{path}:4: {form}for example [providers.uni] and below it type = "slurm"',
+        f"{path}:8: {form}here [providers.b] (the name goes in the header, not in a `name` key) "
+        'and below it type = "demo"',
+        f"2 problems in {path}",
+    ]

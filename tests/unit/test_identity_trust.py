@@ -11,7 +11,7 @@ from tui.core.errors import SshError
 from tui.core.models import SshTarget
 from tui.core.ssh.hostkeys import entries_for, entry_at, fingerprint
 from tui.core.ssh.resolve import check_includes, resolve_target
-from tui.core.ssh.trust import add_job_host, forget_job, retain_jobs
+from tui.core.ssh.trust import add_job_host, forget_job, retain_jobs, trusted_jobs
 
 
 @pytest.fixture(scope="module")
@@ -28,11 +28,7 @@ def test_job_trust_is_a_known_hosts_file_tagged_per_job(
     add_job_host(path, "10.0.0.4", 22, keys[2], "job-99")
     assert path.stat().st_mode & 0o777 == 0o600
     assert path.read_text().splitlines()[0].endswith(" clusterdeck-job=job%204711")
-    assert [line.rsplit(" ", 1)[1] for line in path.read_text().splitlines()] == [
-        "clusterdeck-job=job%204711",
-        "clusterdeck-job=job%204711",
-        "clusterdeck-job=job-99",
-    ]
+    assert trusted_jobs(path) == {"job%204711", "job-99"}
     found = entries_for([path], "10.0.0.5", 2222)
     assert [fingerprint(e.key) for e in found] == [fingerprint(keys[1])]
     with path.open("a") as out:

@@ -99,7 +99,7 @@ def test_registered_with_options_and_capabilities(tmp_path: Path) -> None:
     [
         ({}, "give either `host` or `ssh_alias` (not both)"),
         ({"host": "a", "ssh_alias": "b"}, "give either `host` or `ssh_alias` (not both)"),
-        ({"host": "a", "port": 0}, "`port` must be from 1 to 65535"),
+        ({"host": "a", "port": 0}, "`port` must be from 1 to 65535 (got 0)"),
         ({"host": "a", "poll_interval": 0}, "`poll_interval` must be positive"),
     ],
 )

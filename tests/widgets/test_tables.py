@@ -1,34 +1,57 @@
-"""JobTable and NodeTable in tiny host apps: rows by key, cursor kept, messages up."""
+"""The keyed tables in tiny host apps: rows by key, cursor kept, tones, messages up."""
 
 from __future__ import annotations
 
+import pytest
 from textual import on
 from textual.app import App, ComposeResult
-from textual.message import Message
 
 from widgets.tables.job import JobRow, JobTable
+from widgets.tables.keyed import TONES, KeyedTable
 from widgets.tables.node import NodeRow, NodeTable
+from widgets.tables.sshkey import KeyRow, KeyTable
+from widgets.tables.tunnel import TunnelRow, TunnelTable
+
+Seen = list[tuple[str, KeyedTable.RowHighlighted | KeyedTable.RowChosen]]
 
 
 class Host(App[None]):
+    """A jobs and a nodes table; handlers routed by `#id` record what reached them."""
+
     def __init__(self) -> None:
         super().__init__()
-        self.seen: list[Message] = []
+        self.seen: Seen = []
 
     def compose(self) -> ComposeResult:
-        yield JobTable()
-        yield NodeTable()
+        yield JobTable(id="jobs")
+        yield NodeTable(id="nodes")
 
-    @on(JobTable.JobHighlighted)
-    @on(JobTable.JobSelected)
-    @on(NodeTable.NodeHighlighted)
-    @on(NodeTable.OpenShellRequested)
-    def record(self, event: Message) -> None:
-        self.seen.append(event)
+    @on(JobTable.RowHighlighted, "#jobs")
+    def job_highlighted(self, event: JobTable.RowHighlighted) -> None:
+        self.seen.append(("job highlighted", event))
+
+    @on(JobTable.RowChosen, "#jobs")
+    def job_chosen(self, event: JobTable.RowChosen) -> None:
+        self.seen.append(("job chosen", event))
+
+    @on(NodeTable.RowHighlighted, "#nodes")
+    def node_highlighted(self, event: NodeTable.RowHighlighted) -> None:
+        self.seen.append(("node highlighted", event))
+
+    @on(NodeTable.RowChosen, "#nodes")
+    def node_chosen(self, event: NodeTable.RowChosen) -> None:
+        self.seen.append(("node chosen", event))
+
+    def keys_seen(self, what: str) -> list[str]:
+        return [event.key for name, event in self.seen if name == what]
 
 
 def jobs(*names: str, state: str = "running") -> list[JobRow]:
     return [JobRow(key=f"k-{n}", name=n, state=state, tone="active") for n in names]
+
+
+def node(key: str, state: str = "running", tone: str = "active") -> NodeRow:
+    return NodeRow(key, key, "worker", "127.0.0.1:2222", state, tone)
 
 
 async def test_rows_update_in_place_and_cursor_survives() -> None:
@@ -67,7 +90,47 @@ async def test_state_cell_is_coloured_by_tone() -> None:
         assert failed.style.color is not None and failed.style.bold
 
 
-async def test_j_k_browse_and_messages_go_up() -> None:
+async def test_each_tone_is_its_component_class_and_unknown_tones_are_muted() -> None:
+    app = Host()
+    async with app.run_test(size=(80, 20)):
+        table = app.query_one(JobTable)
+        table.update_jobs([JobRow(t, t, t, t) for t in (*TONES, "no-such-tone")])
+        styles = {t: table.get_cell(t, "state").style for t in (*TONES, "no-such-tone")}
+        for tone in TONES:
+            component = table.get_component_rich_style(f"keyed-table--{tone}", partial=True)
+            assert styles[tone] == component == table.tone_style(tone)
+        assert len({styles[tone] for tone in TONES}) == len(TONES)
+        assert styles["no-such-tone"] == styles["muted"]
+
+
+async def test_subclasses_keep_their_own_emphasis_on_the_shared_tones() -> None:
+    class Tables(App[None]):
+        def compose(self) -> ComposeResult:
+            yield JobTable()
+            yield NodeTable()
+            yield TunnelTable()
+            yield KeyTable()
+
+    async with Tables().run_test(size=(80, 40)) as pilot:
+        job, nodes, tunnels, keys = (
+            pilot.app.query_one(kind) for kind in (JobTable, NodeTable, TunnelTable, KeyTable)
+        )
+        assert job.tone_style("active").bold and tunnels.tone_style("active").bold
+        assert not nodes.tone_style("active").bold
+        assert nodes.tone_style("active").color == job.tone_style("active").color
+        keys.update_keys(
+            [KeyRow("k", "id_rsa", fingerprint="unreadable", broken=True, permissions_safe=False)]
+        )
+        permissions, fingerprint = (
+            keys.get_cell("k", "permissions"),
+            keys.get_cell("k", "fingerprint"),
+        )
+        assert permissions.style.bold and permissions.style.color == job.tone_style("waiting").color
+        assert not fingerprint.style.bold
+        assert fingerprint.style.color == job.tone_style("error").color
+
+
+async def test_j_k_browse_and_messages_carry_key_and_control() -> None:
     app = Host()
     async with app.run_test(size=(80, 20)) as pilot:
         table = app.query_one(JobTable)
@@ -78,10 +141,49 @@ async def test_j_k_browse_and_messages_go_up() -> None:
         assert table.cursor_key == "k-b"
         await pilot.press("k", "enter")
         await pilot.pause()
-        highlighted = [m.key for m in app.seen if isinstance(m, JobTable.JobHighlighted)]
-        selected = [m.key for m in app.seen if isinstance(m, JobTable.JobSelected)]
-        assert highlighted[-1] == "k-a"
-        assert selected == ["k-a"]
+        assert app.keys_seen("job highlighted")[-1] == "k-a"
+        assert app.keys_seen("job chosen") == ["k-a"]
+        for _, event in app.seen:
+            assert event.control is table and event.table is table
+
+
+async def test_id_selectors_route_each_table_to_its_own_handler() -> None:
+    app = Host()
+    async with app.run_test(size=(100, 20)) as pilot:
+        job_table, node_table = app.query_one(JobTable), app.query_one(NodeTable)
+        job_table.update_jobs(jobs("a", "b"))
+        node_table.update_nodes([node("n1"), node("n2")])
+        node_table.focus()
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert app.keys_seen("node chosen") == ["n2"]
+        assert "n2" in app.keys_seen("node highlighted")
+        assert app.keys_seen("job chosen") == []
+        assert not {"n1", "n2"} & set(app.keys_seen("job highlighted"))
+        job_table.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.keys_seen("job chosen") == ["k-a"]
+        assert app.keys_seen("node chosen") == ["n2"]
+
+
+async def test_the_default_handler_name_is_the_keyed_table_one() -> None:
+    chosen: list[str] = []
+
+    class Named(App[None]):
+        def compose(self) -> ComposeResult:
+            yield TunnelTable()
+
+        def on_keyed_table_row_chosen(self, event: KeyedTable.RowChosen) -> None:
+            chosen.append(event.key)
+
+    async with Named().run_test(size=(100, 10)) as pilot:
+        table = pilot.app.query_one(TunnelTable)
+        table.update_tunnels([TunnelRow("t1", "jupyter", "n1", "127.0.0.1:8888", "x:1", "ok")])
+        table.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert chosen == ["t1"]
 
 
 async def test_enter_on_a_node_requests_a_shell() -> None:
@@ -106,8 +208,7 @@ async def test_enter_on_a_node_requests_a_shell() -> None:
         table.focus()
         await pilot.press("down", "enter")
         await pilot.pause()
-        requests = [m.key for m in app.seen if isinstance(m, NodeTable.OpenShellRequested)]
-        assert requests == ["worker-1"]
+        assert app.keys_seen("node chosen") == ["worker-1"]
         assert str(table.get_cell("master-0", "load")) == "31.2"
         assert str(table.get_cell("master-0", "address")) == "127.0.0.1:2222"
 
@@ -122,3 +223,9 @@ async def test_a_longer_value_widens_its_column() -> None:
         await pilot.pause()
         row = table.render_line(1).text  # row 0 is the header
         assert "RUNNING" in row and "node[01-02] · 29 min" in row
+
+
+@pytest.mark.parametrize("kind", [JobTable, NodeTable, TunnelTable, KeyTable])
+def test_every_table_posts_the_base_messages(kind: type[KeyedTable]) -> None:
+    assert kind.RowHighlighted is KeyedTable.RowHighlighted
+    assert kind.RowChosen is KeyedTable.RowChosen

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import shlex
 import subprocess
 from collections.abc import Iterable
@@ -14,10 +13,11 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from tui.app.bindings import APP_KEYS, all_keys, terminal_passthrough
-from tui.app.screens.clipboard.flow import ClipboardFlow
+from tui.app.bindings import APP_KEYS, all_keys, known_binding_ids, terminal_passthrough
+from tui.app.clipboard import TerminalTabs, paste_confirmer
 from tui.app.screens.clipboard.screen import ClipboardScreen
 from tui.app.screens.dashboard.main import MainScreen
+from tui.app.screens.dialogs.ask import ask
 from tui.app.screens.dialogs.help import HelpScreen
 from tui.app.screens.dialogs.hostkey import alert_changed, ask_trust
 from tui.app.screens.dialogs.passphrase import PassphraseDialog
@@ -25,6 +25,8 @@ from tui.app.screens.shells.terminals import TerminalScreen
 from tui.app.screens.sshkeys.screen import KeysScreen
 from tui.app.screens.tunnels.screen import TunnelNotifier, TunnelScreen
 from tui.core.clipboard.bridge import ClipboardBridge
+from tui.core.clipboard.flow import ClipboardFlow
+from tui.core.clipboard.protocols import SftpFiles
 from tui.core.clock import Clock
 from tui.core.config.settings import Settings
 from tui.core.errors import ClusterdeckError, HostKeyChanged, HostKeyUnknown
@@ -33,6 +35,7 @@ from tui.core.models import Job, SshTarget
 from tui.core.providers.base import Capability, Provider, capability_note
 from tui.core.ssh import SshPool, SshShellBackend, TrustChoice
 from tui.core.tunnels import TunnelManager
+from tui.core.watch import JobWatcher, TimeWarnings, WatchEvent
 from widgets.terminal import messages
 
 
@@ -54,6 +57,7 @@ class ClusterdeckApp(App[None]):
         pool: SshPool,
         bridge: ClipboardBridge,
         tunnels: TunnelManager,
+        watcher: JobWatcher,
         clock: Clock,
         banner: str | None = None,
         banner_note: str = "",
@@ -65,12 +69,10 @@ class ClusterdeckApp(App[None]):
         self.pool = pool
         self.bridge = bridge
         self.tunnels = tunnels
-        self.clipboard_flow = ClipboardFlow(
-            self, bridge, remote_file=settings.clipboard_remote_file
-        )
+        self.watcher = watcher
+        """Polls the provider and follows the selected job; the dashboard shows what it reports."""
         self.clock = clock
         self.provider_type = provider_type
-        self._active_jobs: set[str] | None = None
         self.access_guard = (
             PublicAddressGuard(settings.address_url) if settings.address_url else None
         )
@@ -80,17 +82,28 @@ class ClusterdeckApp(App[None]):
         self.time_warnings: dict[str, str] = {}
         """Job key -> "6 min left" for jobs near their time limit (shown on shells, tunnels)."""
         self.main_screen = MainScreen(
-            provider,
-            clock,
+            watcher,
             banner=banner,
             banner_note=banner_note,
-            tunnels=tunnels,
-            poll_interval=settings.poll_interval,
             log_max_lines=settings.log_max_lines,
+            access_guard=self.access_guard,
+            copy_text=bridge.write_local,
         )
         self.terminals = TerminalScreen(
             passthrough_keys=terminal_passthrough(dict(settings.keymap))
         )
+        self.shell_tabs = TerminalTabs(self, self.terminals)
+        self.clipboard_flow = ClipboardFlow(
+            bridge,
+            remote_file=settings.clipboard_remote_file,
+            notify=self.notify,
+            shells=self.shell_tabs,
+            highlighted_node=lambda: self.main_screen.highlighted_node,
+            node_target=provider.ssh_target,
+            files=SftpFiles(pool),
+            confirm_paste=paste_confirmer(self),
+        )
+        watcher.subscribe(self._watched)
 
     def on_mount(self) -> None:
         if self.settings.keymap:
@@ -119,6 +132,7 @@ class ClusterdeckApp(App[None]):
         self.push_screen(self.main_screen)
 
     async def on_unmount(self) -> None:
+        await self.watcher.close()
         await self.tunnels.close()
         await self.pool.close()
         await self.provider.close()
@@ -149,17 +163,12 @@ class ClusterdeckApp(App[None]):
         backend = self.provider.shell_backend(event.node) or SshShellBackend(self.pool, target)
         await self.terminals.open_tab(label, backend, target, event.job.key)
 
-    def on_main_screen_jobs_refreshed(self, event: MainScreen.JobsRefreshed) -> None:
-        self.time_warnings = event.warnings
-        if self.terminals.is_mounted:
-            self.terminals.set_time_warnings(event.warnings)
-        active = {key for key, job in event.jobs.items() if not job.state.is_finished}
-        if self._active_jobs is None:
-            self.pool.retain_job_trust(active)  # jobs that ended while the app was closed
-        else:
-            for key in self._active_jobs - active:
-                self.pool.forget_job_trust(key)  # host keys trusted for that job only
-        self._active_jobs = active
+    def _watched(self, event: WatchEvent) -> None:
+        """The shells (and the tunnel screen) show the watcher's time-limit warnings."""
+        if isinstance(event, TimeWarnings):
+            self.time_warnings = dict(event.warnings)
+            if self.terminals.is_mounted:
+                self.terminals.set_time_warnings(self.time_warnings)
 
     async def _guard_access(self, job: Job) -> None:
         """Warn before a connection times out when this workstation is outside the job's rule."""
@@ -231,9 +240,7 @@ class ClusterdeckApp(App[None]):
 
     async def ask_passphrase(self, key_path: Path) -> str | None:
         """Ask for `key_path`'s passphrase in a masked dialog (the SSH pool's callback)."""
-        answer: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
-        self.push_screen(PassphraseDialog(key_path), callback=answer.set_result)
-        return await answer
+        return await ask(self, PassphraseDialog(key_path))
 
     def action_toggle_terminals(self) -> None:
         if self.screen is self.terminals:
@@ -267,22 +274,29 @@ class ClusterdeckApp(App[None]):
             )
 
     def on_clipboard_screen_action_requested(self, event: ClipboardScreen.ActionRequested) -> None:
-        self.run_worker(
-            self.clipboard_flow.on_bridge_action(event), group="clipboard", exit_on_error=False
-        )
+        self.run_worker(self._bridge_action(event), group="clipboard", exit_on_error=False)
+
+    async def _bridge_action(self, event: ClipboardScreen.ActionRequested) -> None:
+        await self.clipboard_flow.run_bridge_action(event.action, event.remote_path)
+        if isinstance(self.screen, ClipboardScreen):
+            self.screen.refresh_view()
 
     def on_terminal_view_paste_requested(self, event: messages.PasteRequested) -> None:
         self.run_worker(
-            self.clipboard_flow.paste_into(event.terminal_view, event.text),
+            self.clipboard_flow.paste_into(
+                self.shell_tabs.shell_of(event.terminal_view), event.text
+            ),
             group="clipboard",
             exit_on_error=False,
         )
 
     def on_terminal_view_clipboard_written(self, event: messages.ClipboardWritten) -> None:
-        self.clipboard_flow.received(event.terminal_view, event.text, "OSC 52")
+        shell = self.shell_tabs.shell_of(event.terminal_view)
+        self.clipboard_flow.received(shell, event.text, "OSC 52")
 
     def on_terminal_view_copy_requested(self, event: messages.CopyRequested) -> None:
-        self.clipboard_flow.received(event.terminal_view, event.text, "selection")
+        shell = self.shell_tabs.shell_of(event.terminal_view)
+        self.clipboard_flow.received(shell, event.text, "selection")
 
     # --- help and commands --------------------------------------------------------------------
 
@@ -298,43 +312,6 @@ class ClusterdeckApp(App[None]):
         yield SystemCommand(
             "Clipboard bridge", "Both clipboards and the last transfers", self.action_clipboard
         )
-
-
-def known_binding_ids() -> set[str]:
-    """Every binding id a `[keys]` entry may remap: the documented keys and each screen's own."""
-    from textual.widgets import DataTable
-
-    from tui.app.screens.clipboard.screen import ClipboardScreen, PasteConfirmDialog
-    from tui.app.screens.dialogs.access_rule import AccessRuleDialog
-    from tui.app.screens.dialogs.confirm import ConfirmDialog, DetailsDialog
-    from tui.app.screens.dialogs.hostkey import ChangedHostKeyAlert, HostKeyDialog
-    from widgets.log.view import LogView
-    from widgets.terminal.view import TerminalView
-
-    ids = {spec.id for spec in all_keys()} | {"quit-ctrl-c"}
-    owners: list[type] = [
-        AccessRuleDialog,
-        ClipboardScreen,
-        PasteConfirmDialog,
-        ConfirmDialog,
-        DetailsDialog,
-        HelpScreen,
-        HostKeyDialog,
-        ChangedHostKeyAlert,
-        KeysScreen,
-        PassphraseDialog,
-        TunnelScreen,
-        TerminalScreen,
-        LogView,
-        TerminalView,
-        DataTable,
-    ]
-    for owner in owners:
-        for binding in getattr(owner, "BINDINGS", []):
-            binding_id = getattr(binding, "id", None)
-            if binding_id:
-                ids.add(binding_id)
-    return ids
 
 
 def system_ssh_command(target: SshTarget, *, known_hosts: Path) -> list[str]:

@@ -1,82 +1,99 @@
-"""Every key the user can press, with its binding id: one table for the bindings, help and docs."""
+"""Every key the user can press: the app's own bindings, and the keys table read off BINDINGS.
+
+The app and its screens build their `BINDINGS` from the `KeySpec`s below. The help screen, the
+README's Keys table and the check of `[keys]` ids all walk the real `BINDINGS` of the app's
+classes, so a key is written down once. `python -m tui.app.bindings --markdown` prints the
+README table.
+"""
 
 from __future__ import annotations
 
+import argparse
+import importlib
+import pkgutil
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+
+from textual.binding import Binding
+from textual.dom import DOMNode
 
 
 @dataclass(frozen=True)
 class KeySpec:
-    """One binding: `id` is what `[keys]` in the config remaps."""
+    """One of the app's bindings, before it becomes a `Binding`: `id` is what `[keys]` remaps."""
 
     id: str
     keys: str
     action: str
     description: str
-    where: str
     show: bool = True
 
 
 APP_KEYS = (
-    KeySpec("quit", "q", "quit", "Quit", "anywhere"),
-    KeySpec("help", "question_mark", "help", "Help", "anywhere"),
-    KeySpec("command-palette", "ctrl+p", "command_palette", "Commands", "anywhere", show=False),
+    KeySpec("quit", "q", "quit", "Quit"),
+    KeySpec("help", "question_mark", "help", "Help"),
+    KeySpec("command-palette", "ctrl+p", "command_palette", "Commands", show=False),
     KeySpec(
         "toggle-terminals",
         "ctrl+right_square_bracket",
         "toggle_terminals",
         "Shells / dashboard",
-        "anywhere",
     ),
-    KeySpec("push-clipboard", "alt+v,ctrl+shift+v", "push_clipboard", "Push clipboard", "anywhere"),
+    KeySpec("push-clipboard", "alt+v,ctrl+shift+v", "push_clipboard", "Push clipboard"),
 )
 
 DASHBOARD_KEYS = (
-    KeySpec("focus-log", "l", "focus_log", "Log", "dashboard"),
-    KeySpec("log-search", "slash", "search_log", "Search log", "dashboard"),
-    KeySpec("refresh", "r", "refresh", "Refresh", "dashboard", show=False),
-    KeySpec("external-ssh", "x", "external_ssh", "System ssh", "dashboard", show=False),
-    KeySpec("clipboard", "c", "app.clipboard", "Clipboard", "dashboard"),
-    KeySpec("job-details", "i", "job_details", "Details", "dashboard", show=False),
-    KeySpec("keys", "K", "app.keys", "SSH keys", "dashboard"),
-    KeySpec("access-rule", "a", "access_rule", "Access rule", "dashboard", show=False),
-    KeySpec("tunnels", "t", "app.tunnels", "Tunnels", "dashboard"),
-    KeySpec("tunnel-detected", "T", "tunnel_detected", "Tunnel it", "dashboard", show=False),
-    KeySpec("stop-job", "s", "stop_job", "Stop job", "dashboard"),
+    KeySpec("focus-log", "l", "focus_log", "Log"),
+    KeySpec("log-search", "slash", "search_log", "Search log"),
+    KeySpec("refresh", "r", "refresh", "Refresh", show=False),
+    KeySpec("external-ssh", "x", "external_ssh", "System ssh", show=False),
+    KeySpec("clipboard", "c", "app.clipboard", "Clipboard"),
+    KeySpec("job-details", "i", "job_details", "Details", show=False),
+    KeySpec("keys", "K", "app.keys", "SSH keys"),
+    KeySpec("access-rule", "a", "access_rule", "Access rule", show=False),
+    KeySpec("tunnels", "t", "app.tunnels", "Tunnels"),
+    KeySpec("tunnel-detected", "T", "tunnel_detected", "Tunnel it", show=False),
+    KeySpec("stop-job", "s", "stop_job", "Stop job"),
 )
 
 TERMINAL_KEYS = (
-    KeySpec("next-tab", "ctrl+pagedown", "next_tab", "Next tab", "shells"),
-    KeySpec("previous-tab", "ctrl+pageup", "previous_tab", "Previous tab", "shells"),
-    KeySpec("close-tab", "ctrl+shift+w,ctrl+w", "close_tab", "Close tab", "shells"),
+    KeySpec("next-tab", "ctrl+pagedown", "next_tab", "Next tab"),
+    KeySpec("previous-tab", "ctrl+pageup", "previous_tab", "Previous tab"),
+    KeySpec("close-tab", "ctrl+shift+w,ctrl+w", "close_tab", "Close tab"),
 )
 """Chords on the shell screen: the terminal passes these keys to the app, not to the remote.
 (`ctrl+w` reaches the app only once the shell has ended; while it runs it goes to the shell.)"""
 
 TUNNEL_KEYS = (
-    KeySpec("tunnel-add", "a", "add", "Add", "tunnels"),
-    KeySpec("tunnel-remove", "d,delete", "remove", "Remove", "tunnels"),
-    KeySpec("tunnel-restart", "r", "restart", "Restart", "tunnels"),
-    KeySpec("tunnel-copy-url", "c", "copy_url", "Copy URL", "tunnels"),
-    KeySpec("tunnel-open-browser", "o", "open_browser", "Open in browser", "tunnels"),
-    KeySpec("tunnel-back", "escape,t", "back", "Dashboard", "tunnels"),
+    KeySpec("tunnel-add", "a", "add", "Add"),
+    KeySpec("tunnel-remove", "d,delete", "remove", "Remove"),
+    KeySpec("tunnel-restart", "r", "restart", "Restart"),
+    KeySpec("tunnel-copy-url", "c", "copy_url", "Copy URL"),
+    KeySpec("tunnel-open-browser", "o", "open_browser", "Open in browser"),
+    KeySpec("tunnel-back", "escape,t", "back", "Dashboard"),
 )
 """The tunnel screen's keys, with their binding ids (for the help screen and `[keys]`)."""
 
-# Keys handled inside widgets; listed for the help screen and the README.
-WIDGET_KEYS = (
-    KeySpec("browse", "up,down,j,k", "", "Move the cursor in a table", "tables"),
-    KeySpec("open-shell", "enter", "", "Open a shell on the node (on a job: its master)", "tables"),
-    KeySpec("cycle-panes", "tab,shift+tab", "", "Next / previous pane", "dashboard"),
-    KeySpec("log-follow", "f", "", "Follow the log on / off", "log"),
-    KeySpec("log-end", "end", "", "Jump to the end and follow", "log"),
-    KeySpec("log-search-next", "n", "", "Next search match", "log"),
-    KeySpec("log-search-prev", "N", "", "Previous search match", "log"),
-    KeySpec("log-wrap", "w", "", "Wrap long lines on / off", "log"),
-    KeySpec("terminal-scroll-back", "shift+pageup", "", "Scroll back", "shells"),
-    KeySpec("terminal-scroll-forward", "shift+pagedown", "", "Scroll forward", "shells"),
-    KeySpec("terminal-reconnect", "r,enter", "", "Reconnect an ended shell", "shells"),
+
+@dataclass(frozen=True)
+class KeyHelp:
+    """One row of the keys table: a binding's keys, where they work, what they do, its id."""
+
+    id: str
+    keys: str
+    """Textual key names, comma-separated (as in `Binding.key`)."""
+    description: str
+    where: str
+    action: str = ""
+
+
+TEXTUAL_KEYS = (
+    KeyHelp("browse", "up,down,j,k", "Move the cursor in a table", "tables"),
+    KeyHelp("open-shell", "enter", "Open a shell on the node (on a job: its master)", "tables"),
+    KeyHelp("cycle-panes", "tab,shift+tab", "Next / previous pane", "dashboard"),
 )
+"""Keys of Textual's own DataTable and Screen bindings (and the tables' j/k), which have no
+binding id: documented under these names, which `[keys]` accepts but cannot remap."""
 
 
 def display_keys(keys: str) -> str:
@@ -85,9 +102,79 @@ def display_keys(keys: str) -> str:
     return " ".join(names.get(k.strip(), k.strip()) for k in keys.split(","))
 
 
-def all_keys() -> tuple[KeySpec, ...]:
-    """Every documented key, in help order."""
-    return DASHBOARD_KEYS + WIDGET_KEYS + TERMINAL_KEYS + TUNNEL_KEYS + APP_KEYS
+def binding_owners() -> list[type[DOMNode]]:
+    """The app, screen and widget classes of clusterdeck that declare their own `BINDINGS`."""
+    importlib.import_module("tui.app.app")
+    for package in ("tui.app.screens", "widgets"):
+        module = importlib.import_module(package)
+        for info in pkgutil.walk_packages(module.__path__, f"{package}."):
+            importlib.import_module(info.name)
+    owners: list[type[DOMNode]] = []
+    seen: set[type[DOMNode]] = set()
+    pending: list[type[DOMNode]] = [DOMNode]
+    while pending:
+        for cls in pending.pop().__subclasses__():
+            if cls not in seen:
+                seen.add(cls)
+                pending.append(cls)
+                if cls.__module__.startswith(("tui.", "widgets.")) and "BINDINGS" in vars(cls):
+                    owners.append(cls)
+    return sorted(owners, key=lambda cls: (cls.__module__, cls.__qualname__))
+
+
+def _own_bindings(owner: type[DOMNode]) -> Iterator[tuple[str, Binding]]:
+    """The bindings with an id that `owner` declares itself (not inherited), with their ids."""
+    for binding in vars(owner).get("BINDINGS", []):
+        if isinstance(binding, Binding) and binding.id:
+            yield binding.id, binding
+
+
+def _rows(owner: type[DOMNode], where: str) -> list[KeyHelp]:
+    """One row per action of `owner`: a second binding for an action (ctrl+c for quit) is an
+    alias and is not listed."""
+    rows: dict[str, KeyHelp] = {}
+    for binding_id, binding in _own_bindings(owner):
+        description = binding.tooltip or binding.description
+        row = KeyHelp(binding_id, binding.key, description, where, binding.action)
+        rows.setdefault(binding.action, row)
+    return list(rows.values())
+
+
+def all_keys() -> tuple[KeyHelp, ...]:
+    """The keys table, in help order, read off the `BINDINGS` of the classes it documents."""
+    from tui.app.app import ClusterdeckApp
+    from tui.app.screens.dashboard.main import MainScreen
+    from tui.app.screens.shells.terminals import TerminalScreen
+    from tui.app.screens.tunnels.screen import TunnelScreen
+    from widgets.log.view import LogView
+    from widgets.terminal.view import TerminalView
+
+    return (
+        *_rows(MainScreen, "dashboard"),
+        *TEXTUAL_KEYS,
+        *_rows(LogView, "log"),
+        *_rows(TerminalView, "shells"),
+        *_rows(TerminalScreen, "shells"),
+        *_rows(TunnelScreen, "tunnels"),
+        *_rows(ClusterdeckApp, "anywhere"),
+    )
+
+
+def known_binding_ids() -> set[str]:
+    """Every binding id a `[keys]` entry may name: each class's own and the documented names."""
+    ids = {row.id for row in TEXTUAL_KEYS}
+    for owner in binding_owners():
+        ids.update(binding_id for binding_id, _ in _own_bindings(owner))
+    return ids
+
+
+def markdown_table(rows: Sequence[KeyHelp]) -> str:
+    """The README's Keys table for `rows`."""
+    lines = ["| Key | Where | Does | Binding id |", "| --- | --- | --- | --- |"]
+    for row in rows:
+        keys = " ".join(f"`{key}`" for key in display_keys(row.keys).split(" "))
+        lines.append(f"| {keys} | {row.where} | {row.description} | `{row.id}` |")
+    return "\n".join(lines) + "\n"
 
 
 _TERMINAL_CHORD_IDS = {
@@ -110,3 +197,21 @@ def terminal_passthrough(keymap: dict[str, str]) -> frozenset[str]:
             keys.update(key.strip() for key in keys_text.split(","))
     keys.discard("ctrl+w")  # only once the shell has ended; see TERMINAL_KEYS
     return frozenset(keys)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the keys table (`--markdown`: as in the README)."""
+    parser = argparse.ArgumentParser(prog="python -m tui.app.bindings", description=main.__doc__)
+    parser.add_argument("--markdown", action="store_true", help="print the README's Keys table")
+    args = parser.parse_args(argv)
+    rows = all_keys()
+    if args.markdown:
+        print(markdown_table(rows), end="")
+    else:
+        for row in rows:
+            print(f"{display_keys(row.keys):24} {row.where:10} {row.description:50} {row.id}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,4 +1,8 @@
-"""The `clusterdeck` command line: parses arguments and runs the dashboard or a subcommand."""
+"""The `clusterdeck` command line: the dashboard, or one of the subcommands.
+
+Every command's errors go through `exits.run_reporting`, so the exit statuses are the same
+everywhere: 0 fine, 1 a problem, 2 a bad config or command line, 130 Ctrl+C.
+"""
 
 from __future__ import annotations
 
@@ -10,45 +14,38 @@ from dataclasses import replace
 from pathlib import Path
 
 from tui import __version__
-from tui.app.factory import build_provider, choose_provider, make_app
-from tui.core.clock import SystemClock
+from tui.app.commands.arguments import (
+    SERVE_DESCRIPTION,
+    TUNNEL_DESCRIPTION,
+    add_config_option,
+    add_provider_option,
+    add_serve_options,
+    add_tunnel_options,
+)
+from tui.app.commands.exits import run_reporting
 from tui.core.config.settings import (
     CONFIG_ENV,
     Settings,
     default_config_path,
     default_state_dir,
-    ensure_state_dir,
     load_settings,
 )
-from tui.core.errors import ClusterdeckError, ConfigError
-from tui.core.providers.base import Provider
+from tui.core.errors import TunnelError
 
-
-def _tunnel_command(argv: list[str]) -> int:
-    """`clusterdeck tunnel ...`: the tunnel manager without the UI."""
-    from tui.app.commands.tunnel import run_tunnel_command
-
-    try:
-        settings = resolve_settings(build_parser().parse_args([]))
-    except ConfigError as exc:
-        print(f"clusterdeck: {exc.message}", file=sys.stderr)
-        return 2
-    clock = SystemClock()
-
-    def provider_factory(only: str | None) -> Provider:
-        ensure_state_dir(settings.state_dir)
-        return build_provider(settings, choose_provider(settings, only), clock)
-
-    return run_tunnel_command(argv, settings=settings, provider_factory=provider_factory)
+DESCRIPTION = (
+    "A terminal dashboard for HPC jobs: jobs, nodes, live logs and SSH. Without a COMMAND it "
+    "starts the dashboard."
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (also used by the README's option table test)."""
+    """The whole command line: the dashboard's options and every subcommand."""
     parser = argparse.ArgumentParser(
         prog="clusterdeck",
-        description="A terminal dashboard for HPC jobs: jobs, nodes, live logs and SSH.",
+        description=DESCRIPTION,
         epilog=f"Config file: {default_config_path()} (or --config / ${CONFIG_ENV}). "
-        "With no config file the embedded demo cluster is shown.",
+        "With no config file the embedded demo cluster is shown. "
+        "`clusterdeck COMMAND --help` describes a command.",
     )
     parser.add_argument("--version", action="version", version=f"clusterdeck {__version__}")
     parser.add_argument(
@@ -67,6 +64,72 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="show the embedded demo cluster, ignoring the config's providers",
     )
+    parser.set_defaults(run=_dashboard)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    init = commands.add_parser(
+        "init",
+        help="write a commented starter config (never overwrites one)",
+        description="Write a commented starter config (the demo on, other providers as "
+        "examples). An existing file is never overwritten (exit 1).",
+    )
+    add_config_option(init, "where to write it")
+    init.set_defaults(run=_init)
+
+    config = commands.add_parser(
+        "config",
+        help="check: every problem in the config file; path: where files live",
+        description="Config file tools.",
+    )
+    config_commands = config.add_subparsers(title="commands", metavar="{check,path}", required=True)
+    check = config_commands.add_parser(
+        "check",
+        help="validate the config; print every problem",
+        description="Print every problem in the config file as file:line: what, how to fix "
+        "(exit 2), building each provider as the app would; or `config OK: ...` (exit 0).",
+    )
+    add_config_option(check, "the file to check")
+    check.set_defaults(run=_config_check)
+    where = config_commands.add_parser(
+        "path",
+        help="print where the config and state files live",
+        description="Print where the config file, state dir, known_hosts and demo key live.",
+    )
+    add_config_option(where, "the config file to use")
+    where.set_defaults(run=_config_path)
+
+    tunnel = commands.add_parser(
+        "tunnel",
+        help="forward local ports to a job's node, without the dashboard",
+        description=TUNNEL_DESCRIPTION,
+    )
+    add_tunnel_options(tunnel)
+    add_config_option(tunnel)
+    tunnel.set_defaults(run=_tunnel, usage_error=tunnel.error)
+
+    serve = commands.add_parser(
+        "serve", help="serve the dashboard to a web browser", description=SERVE_DESCRIPTION
+    )
+    add_serve_options(serve)
+    serve.set_defaults(run=_serve)
+
+    rescale = commands.add_parser(
+        "rescale",
+        help="check: whose API key, which platform, how many jobs",
+        description="Rescale tools.",
+    )
+    rescale_commands = rescale.add_subparsers(title="commands", metavar="{check}", required=True)
+    rescale_check = rescale_commands.add_parser(
+        "check",
+        help="check the Rescale API key and platform",
+        description="Show who the Rescale API key belongs to, the platform and how many jobs "
+        "it sees, or exactly what is wrong. Exit 0 OK, 1 a problem, 2 a config error. "
+        "Without a rescale provider in the config, Rescale's defaults are used "
+        "(RESCALE_API_KEY, ~/.config/rescale/apiconfig, region platform).",
+    )
+    add_config_option(rescale_check)
+    add_provider_option(rescale_check, "check only the provider configured as [providers.NAME]")
+    rescale_check.set_defaults(run=_rescale_check)
     return parser
 
 
@@ -86,31 +149,68 @@ def resolve_settings(args: argparse.Namespace) -> Settings:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; returns the process exit status."""
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["serve"]:
-        from tui.app.commands.serve import run_serve_command
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else list(argv))
+    status: int = run_reporting(lambda: args.run(args))
+    return status
 
-        return run_serve_command(argv[1:])
-    if argv[:1] == ["tunnel"]:
-        return _tunnel_command(argv[1:])
-    if argv[:1] in (["init"], ["config"]):
-        from tui.app.commands.config import run_config_command, run_init_command
 
-        return (run_init_command if argv[0] == "init" else run_config_command)(argv[1:])
-    args = build_parser().parse_args(argv)
-    try:
-        settings = resolve_settings(args)
-        app = make_app(settings, only="demo" if args.demo else args.provider)
-    except ConfigError as exc:
-        print(f"clusterdeck: {exc.message}", file=sys.stderr)
-        return 2
-    except ClusterdeckError as exc:
-        print(f"clusterdeck: {exc.title}: {exc.message}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    try:
-        app.run()
-    except KeyboardInterrupt:
-        return 130
+# --- the commands ----------------------------------------------------------------------------
+
+
+def _dashboard(args: argparse.Namespace) -> int:
+    from tui.app.factory import make_app
+
+    app = make_app(resolve_settings(args), only="demo" if args.demo else args.provider)
+    app.run()
     return app.return_code or 0
+
+
+def _init(args: argparse.Namespace) -> int:
+    from tui.app.commands.config import config_file, init_config
+
+    return init_config(config_file(args.config))
+
+
+def _config_check(args: argparse.Namespace) -> int:
+    from tui.app.commands.config import config_file, run_check
+
+    return run_check(config_file(args.config))
+
+
+def _config_path(args: argparse.Namespace) -> int:
+    from tui.app.commands.config import config_file, print_paths
+
+    return print_paths(config_file(args.config))
+
+
+def _tunnel(args: argparse.Namespace) -> int:
+    from tui.app.commands.tunnel import run_tunnel, tunnel_options
+    from tui.app.factory import build_provider, choose_provider
+    from tui.core.clock import SystemClock
+    from tui.core.config.settings import ensure_state_dir
+    from tui.core.providers.base import Provider
+
+    try:
+        options = tunnel_options(args)
+    except TunnelError as exc:
+        args.usage_error(exc.message)  # exits 2, like argparse's own errors
+    settings = resolve_settings(args)
+    clock = SystemClock()
+
+    def provider_factory(only: str | None) -> Provider:
+        ensure_state_dir(settings.state_dir)
+        return build_provider(settings, choose_provider(settings, only), clock)
+
+    return run_tunnel(options, settings=settings, provider_factory=provider_factory)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from tui.app.commands.serve import run_serve
+
+    return run_serve(args, resolve_settings(args))
+
+
+def _rescale_check(args: argparse.Namespace) -> int:
+    from tui.app.commands.rescale import run_rescale_check
+
+    return run_rescale_check(resolve_settings(args), only=args.provider)

@@ -63,6 +63,14 @@ def build_provider(
         ) from None
 
 
+def check_providers(settings: Settings, *, only: str | None = None) -> None:
+    """Raise what `make_app` would raise for `settings` (state dir, providers), building no app."""
+    ensure_state_dir(settings.state_dir)
+    shown = settings.providers if only is None and len(settings.providers) > 1 else None
+    for chosen in shown or (choose_provider(settings, only),):
+        build_provider(settings, chosen, SystemClock())
+
+
 def make_app(
     settings: Settings, *, clock: Clock | None = None, only: str | None = None
 ) -> ClusterdeckApp:
@@ -72,6 +80,7 @@ def make_app(
     from tui.core.ssh import SshPool, TrustChoice
     from tui.core.tunnels import TunnelManager
     from tui.core.tunnels.store import provider_resolver
+    from tui.core.watch import JobWatcher
 
     clock = clock or SystemClock()
     ensure_state_dir(settings.state_dir)
@@ -113,12 +122,16 @@ def make_app(
         osc52_writer=lambda text: app.osc52_copy(text) if app is not None else None,
         clock=clock,
     )
+    watcher = JobWatcher(
+        provider, clock=clock, tunnels=tunnels, trust=pool, poll_interval=settings.poll_interval
+    )
     app = ClusterdeckApp(
         settings=settings,
         provider=provider,
         pool=pool,
         bridge=bridge,
         tunnels=tunnels,
+        watcher=watcher,
         clock=clock,
         banner=banner,
         banner_note=f"{note} · clipboard: {bridge.short_description}",

@@ -27,11 +27,25 @@ class LogView(ScrollView, can_focus=True):
 
     ALLOW_SELECT = False
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f", "toggle_follow", "Follow", id="log-follow"),
-        Binding("end", "resume_follow", "Tail", id="log-end"),
-        Binding("n", "search_next", "Next match", id="log-search-next", show=False),
-        Binding("N", "search_next(True)", "Prev match", id="log-search-prev", show=False),
-        Binding("w", "toggle_wrap", "Wrap", id="log-wrap"),
+        Binding("f", "toggle_follow", "Follow", id="log-follow", tooltip="Follow the log on / off"),
+        Binding("end", "resume_follow", "Tail", id="log-end", tooltip="Jump to the end and follow"),
+        Binding(
+            "n",
+            "search_next",
+            "Next match",
+            id="log-search-next",
+            show=False,
+            tooltip="Next search match",
+        ),
+        Binding(
+            "N",
+            "search_next(True)",
+            "Prev match",
+            id="log-search-prev",
+            show=False,
+            tooltip="Previous search match",
+        ),
+        Binding("w", "toggle_wrap", "Wrap", id="log-wrap", tooltip="Wrap long lines on / off"),
     ]
     """
     | Key(s) | Id | Description |

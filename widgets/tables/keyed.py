@@ -5,20 +5,43 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from rich.style import Style
 from rich.text import Text
+from textual import on
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowDoesNotExist
 
 Cell = str | Text
 
+TONES = ("active", "ok", "waiting", "error", "muted")
+"""Row tones; each styles cells through the component class `keyed-table--<tone>`."""
+
+
+class KeyedRowMessage(Message):
+    """Base of the row messages: the row's `key` and the table that posted it."""
+
+    def __init__(self, table: KeyedTable, key: str) -> None:
+        super().__init__()
+        self.table = table
+        """The table that posted the message."""
+        self.key = key
+        """The key of the row."""
+
+    @property
+    def control(self) -> KeyedTable:
+        """Alias of `table` (for `@on(..., "#id")` selectors)."""
+        return self.table
+
 
 class KeyedTable(DataTable[Cell]):
     """Base for tables whose rows carry a stable key (job id, node name).
 
-    Subclasses call `sync_rows` with the full, ordered list of rows. Unchanged rows are left
-    alone, changed cells are updated in place, and when rows come or go the table is rebuilt
-    with the cursor kept on the same key.
+    Subclasses add their columns and call `sync_rows` with the full, ordered list of rows.
+    Unchanged rows are left alone, changed cells are updated in place, and when rows come or
+    go the table is rebuilt with the cursor kept on the same key. Posts `RowHighlighted` and
+    `RowChosen` (every subclass posts the same two: tell tables apart with `#id` selectors).
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -26,13 +49,35 @@ class KeyedTable(DataTable[Cell]):
         Binding("k", "cursor_up", "Up", show=False),
     ]
 
+    COMPONENT_CLASSES: ClassVar[set[str]] = {f"keyed-table--{tone}" for tone in TONES}
+    """
+    | Class | Description |
+    | :- | :- |
+    | `keyed-table--active` | Running, or in use. |
+    | `keyed-table--ok` | Completed, or ready. |
+    | `keyed-table--waiting` | Queued, starting, reconnecting, or a warning. |
+    | `keyed-table--error` | Failed, down or broken. |
+    | `keyed-table--muted` | Stopped, closed or unknown. |
+    """
+
     DEFAULT_CSS = """
     KeyedTable {
         height: 1fr;
         background: $surface;
         &:focus { background-tint: $foreground 3%; }
+        & > .keyed-table--active { color: $success; text-style: bold; }
+        & > .keyed-table--ok { color: $primary; }
+        & > .keyed-table--waiting { color: $warning; }
+        & > .keyed-table--error { color: $error; text-style: bold; }
+        & > .keyed-table--muted { color: $text-muted; }
     }
     """
+
+    class RowHighlighted(KeyedRowMessage):
+        """The cursor moved to a row."""
+
+    class RowChosen(KeyedRowMessage):
+        """Enter was pressed on a row, or the highlighted row was clicked."""
 
     def __init__(
         self, *, name: str | None = None, id: str | None = None, classes: str | None = None
@@ -52,6 +97,11 @@ class KeyedTable(DataTable[Cell]):
     def row_keys(self) -> list[str]:
         """Keys of the rows in display order."""
         return list(self._order)
+
+    def tone_style(self, tone: str) -> Style:
+        """The style of `tone`'s component class (an unknown tone is `muted`)."""
+        name = tone if tone in TONES else "muted"
+        return self.get_component_rich_style(f"keyed-table--{name}", partial=True)
 
     def select_key(self, key: str) -> bool:
         """Move the cursor to `key`. Returns False when no such row exists."""
@@ -97,3 +147,17 @@ class KeyedTable(DataTable[Cell]):
         except (AttributeError, RowDoesNotExist):
             return None
         return value if isinstance(value, str) else None
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        key = self.key_at(event.row_key)
+        if key is not None:
+            self.post_message(self.RowHighlighted(self, key))
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        key = self.key_at(event.row_key)
+        if key is not None:
+            self.post_message(self.RowChosen(self, key))

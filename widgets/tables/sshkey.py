@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
 
 from rich.text import Text
-from textual import on
-from textual.message import Message
-from textual.widgets import DataTable
 
 from widgets.tables.keyed import KeyedTable
 
@@ -42,36 +38,17 @@ def _clip(text: str, width: int) -> str:
 
 
 class KeyTable(KeyedTable):
-    """SSH keys. Enter posts `ShowRequested` for the key under the cursor."""
+    """SSH keys: unsafe permissions in the `waiting` tone, broken keys in the `error` tone.
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"key-table--unsafe", "key-table--broken"}
-    """
-    | Class | Description |
-    | :- | :- |
-    | `key-table--unsafe` | Permissions OpenSSH would refuse. |
-    | `key-table--broken` | A key file that cannot be used (its problem is shown). |
+    Posts `RowHighlighted`, and `RowChosen` on enter (show the key).
     """
 
     DEFAULT_CSS = """
     KeyTable {
-        & > .key-table--unsafe { color: $warning; text-style: bold; }
-        & > .key-table--broken { color: $error; }
+        & > .keyed-table--waiting { text-style: bold; }
+        & > .keyed-table--error { text-style: none; }
     }
     """
-
-    class KeyHighlighted(Message):
-        """The cursor moved to a key."""
-
-        def __init__(self, key: str) -> None:
-            super().__init__()
-            self.key = key
-
-    class ShowRequested(Message):
-        """Enter was pressed on a key."""
-
-        def __init__(self, key: str) -> None:
-            super().__init__()
-            self.key = key
 
     def on_mount(self) -> None:
         self.add_column("Key", key="name")
@@ -86,8 +63,7 @@ class KeyTable(KeyedTable):
         self.sync_rows([(row.key, self._cells_for(row)) for row in rows])
 
     def _cells_for(self, row: KeyRow) -> tuple[Text, ...]:
-        unsafe = self.get_component_rich_style("key-table--unsafe", partial=True)
-        broken = self.get_component_rich_style("key-table--broken", partial=True)
+        unsafe, broken = self.tone_style("waiting"), self.tone_style("error")
         return (
             Text(_clip(row.name, NAME_WIDTH)),
             Text(row.kind),
@@ -96,17 +72,3 @@ class KeyTable(KeyedTable):
             Text(row.passphrase),
             Text(row.permissions, style="" if row.permissions_safe else unsafe),
         )
-
-    @on(DataTable.RowHighlighted)
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        event.stop()
-        key = self.key_at(event.row_key)
-        if key is not None:
-            self.post_message(self.KeyHighlighted(key))
-
-    @on(DataTable.RowSelected)
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        key = self.key_at(event.row_key)
-        if key is not None:
-            self.post_message(self.ShowRequested(key))

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 from rich.text import Text
-from textual import on
-from textual.message import Message
-from textual.widgets import DataTable
 
 from widgets.tables.keyed import Cell, KeyedTable
 
-TONES = ("active", "ok", "waiting", "error", "muted")
 STATE_WIDTH = 24
 """Longest state text shown in the table (the screen shows the full reason elsewhere)."""
 
@@ -31,7 +27,7 @@ class TunnelRow:
     """`localhost:8888` as seen from the node, or `SOCKS`."""
     state: str
     tone: str = "muted"
-    """One of `TONES`: picks the colour of the state cell."""
+    """One of `widgets.tables.keyed.TONES`: picks the colour of the state cell."""
     open_connections: int = 0
     total_connections: int = 0
     bytes_up: int = 0
@@ -65,42 +61,7 @@ def human_age(seconds: float) -> str:
 
 
 class TunnelTable(KeyedTable):
-    """Tunnels and their live state. Posts `TunnelHighlighted` and `TunnelSelected`."""
-
-    COMPONENT_CLASSES: ClassVar[set[str]] = {f"tunnel-table--{tone}" for tone in TONES}
-    """
-    | Class | Description |
-    | :- | :- |
-    | `tunnel-table--active` | A tunnel with connections open. |
-    | `tunnel-table--ok` | A listening tunnel. |
-    | `tunnel-table--waiting` | Starting or reconnecting. |
-    | `tunnel-table--error` | A failed tunnel. |
-    | `tunnel-table--muted` | A closed tunnel. |
-    """
-
-    DEFAULT_CSS = """
-    TunnelTable {
-        & > .tunnel-table--active { color: $success; text-style: bold; }
-        & > .tunnel-table--ok { color: $primary; }
-        & > .tunnel-table--waiting { color: $warning; }
-        & > .tunnel-table--error { color: $error; text-style: bold; }
-        & > .tunnel-table--muted { color: $text-muted; }
-    }
-    """
-
-    class TunnelHighlighted(Message):
-        """The cursor moved to a tunnel."""
-
-        def __init__(self, key: str) -> None:
-            super().__init__()
-            self.key = key
-
-    class TunnelSelected(Message):
-        """Enter was pressed on a tunnel."""
-
-        def __init__(self, key: str) -> None:
-            super().__init__()
-            self.key = key
+    """Tunnels and their live state by tone. Posts `RowHighlighted` and `RowChosen`."""
 
     def on_mount(self) -> None:
         self.add_column("Name", key="name")
@@ -122,8 +83,7 @@ class TunnelTable(KeyedTable):
         self.sync_rows([(row.key, self._cells_for(row)) for row in rows])
 
     def _cells_for(self, row: TunnelRow) -> tuple[Text, ...]:
-        tone = row.tone if row.tone in TONES else "muted"
-        style = self.get_component_rich_style(f"tunnel-table--{tone}", partial=True)
+        style = self.tone_style(row.tone)
         state = row.state if len(row.state) <= STATE_WIDTH else row.state[: STATE_WIDTH - 1] + "…"
         conns = f"{row.open_connections} / {row.total_connections}"
         if row.errors:
@@ -138,17 +98,3 @@ class TunnelTable(KeyedTable):
             Text(traffic),
             Text(human_age(row.age_seconds), style="dim"),
         )
-
-    @on(DataTable.RowHighlighted)
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        event.stop()
-        key = self.key_at(event.row_key)
-        if key is not None:
-            self.post_message(self.TunnelHighlighted(key))
-
-    @on(DataTable.RowSelected)
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
-        event.stop()
-        key = self.key_at(event.row_key)
-        if key is not None:
-            self.post_message(self.TunnelSelected(key))

@@ -14,7 +14,6 @@ from widgets.terminal.scanner import (
     CursorQuery,
     ModeScanner,
     Reply,
-    TitleSet,
     cursor_report,
 )
 
@@ -36,8 +35,6 @@ class FeedResult:
 
     replies: bytes = b""
     """Answers to write back to the remote, in order."""
-    title: str | None = None
-    """The last title set, if any was."""
     clipboard: list[str] = field(default_factory=list)
     """Texts written by OSC 52."""
     bell: bool = False
@@ -91,8 +88,6 @@ class TerminalModel:
                 replies += cursor_report(x, y, private=event.private)
             elif isinstance(event, Reply):
                 replies += event.data
-            elif isinstance(event, TitleSet):
-                result.title = event.title
             elif isinstance(event, ClipboardSet):
                 result.clipboard.append(event.text)
             elif isinstance(event, BellRung):

@@ -23,7 +23,7 @@ WHEEL_LINES = 3
 
 
 class PointerHost(Protocol):
-    """What `PointerHandler` needs from the view."""
+    """What `PointerHandler` needs from the view (a `TerminalView`'s `ViewHost`)."""
 
     @property
     def model(self) -> TerminalModel: ...

@@ -3,7 +3,8 @@
 pyavt draws the screen but ignores what a terminal must track or answer itself: bracketed paste
 (2004), mouse tracking (9/1000/1002/1003) and its SGR encoding (1006), application cursor keys
 (DECCKM, 1), focus reports (1004), the alternate screen (47/1047/1049), OSC 0/2 titles, OSC 52
-clipboard writes, device status / attribute queries and DECRQM mode queries.
+clipboard writes (strictly decoded, see `osc52`), device status / attribute queries and DECRQM
+mode queries.
 
 Plain text costs one `memchr`; otherwise a skipping regex runs over text and over the sequences
 that cannot matter (SGR, cursor moves...) inside the regex engine, and a token regex parses what
@@ -13,10 +14,10 @@ and events do not depend on how the stream was split (a property test checks thi
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from dataclasses import dataclass
+
+from widgets.terminal.osc52 import decode_clipboard_write
 
 MAX_CLIPBOARD_BYTES = 1 << 20
 """Default cap on one decoded OSC 52 payload; larger writes are dropped whole."""
@@ -233,14 +234,9 @@ class ModeScanner:
             events.append(TitleSet(end, title))
         elif command == b"52":
             _selection, _, payload = rest.partition(b";")
-            if payload in (b"", b"?"):
-                return  # clearing and (unsafe) clipboard reads are not supported
-            try:
-                raw = base64.b64decode(payload)
-            except (binascii.Error, ValueError):
-                return
-            if len(raw) <= self.clipboard_limit:
-                events.append(ClipboardSet(end, raw.decode("utf-8", "replace")))
+            text = decode_clipboard_write(payload, self.clipboard_limit)  # queries: never
+            if text is not None:
+                events.append(ClipboardSet(end, text))
 
     def _csi(self, match: re.Match[bytes], end: int, events: list[ScanEvent]) -> None:
         plain = match["plain"]

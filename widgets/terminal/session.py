@@ -32,7 +32,7 @@ State = Literal["idle", "starting", "running", "exited"]
 
 
 class SessionListener(Protocol):
-    """What the session reports to (the view)."""
+    """What the session reports to (a `TerminalView`'s `ViewHost`)."""
 
     def session_output(self, result: FeedResult) -> None:
         """A slice was fed (replies are already written)."""

@@ -12,12 +12,12 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from widgets.terminal import messages
-from widgets.terminal.backend import ExitInfo, TerminalBackend
+from widgets.terminal.backend import TerminalBackend
+from widgets.terminal.host import ViewHost
 from widgets.terminal.keyboard import DEFAULT_PASSTHROUGH_KEYS, encode_key, encode_paste
-from widgets.terminal.model import EmulatorFactory, FeedResult, TerminalModel, avt_emulator
-from widgets.terminal.mouse import PointerHandler
-from widgets.terminal.screen import Overlays, ScreenView, row_regions
-from widgets.terminal.session import State, TerminalSession, status_line
+from widgets.terminal.model import EmulatorFactory, TerminalModel, avt_emulator
+from widgets.terminal.screen import Overlays
+from widgets.terminal.session import State
 
 
 class TerminalView(Widget, can_focus=True):
@@ -33,9 +33,29 @@ class TerminalView(Widget, can_focus=True):
 
     ALLOW_SELECT = False
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("shift+pageup", "scroll_back", "Back", show=False, id="terminal-scroll-back"),
-        Binding("shift+pagedown", "scroll_fwd", "Fwd", show=False, id="terminal-scroll-forward"),
-        Binding("r,enter", "reconnect", "Reconnect", id="terminal-reconnect"),
+        Binding(
+            "shift+pageup",
+            "scroll_back",
+            "Back",
+            show=False,
+            id="terminal-scroll-back",
+            tooltip="Scroll back",
+        ),
+        Binding(
+            "shift+pagedown",
+            "scroll_fwd",
+            "Fwd",
+            show=False,
+            id="terminal-scroll-forward",
+            tooltip="Scroll forward",
+        ),
+        Binding(
+            "r,enter",
+            "reconnect",
+            "Reconnect",
+            id="terminal-reconnect",
+            tooltip="Reconnect an ended shell",
+        ),
     ]
     """
     | Key(s) | Id | Description |
@@ -106,12 +126,10 @@ class TerminalView(Widget, can_focus=True):
         self.guard_paste = guard_paste
         self._factory = emulator_factory
         self._model: TerminalModel | None = None
-        self._session = TerminalSession(backend, self)
-        self._pointer = PointerHandler(self)
-        self._screen = ScreenView()
-        self._status: str | None = None
-        self._posted_title = ""
-        self._bell = False
+        self._host = ViewHost(self, backend)
+        self._session = self._host.session
+        self._pointer = self._host.pointer
+        self._screen = self._host.screen
 
     # -- state for the app and tests ---------------------------------------------------------
 
@@ -168,7 +186,7 @@ class TerminalView(Widget, can_focus=True):
     @property
     def status_text(self) -> str | None:
         """The exit or failure line shown on the bottom row, if any."""
-        return self._status
+        return self._host.status
 
     def screen_text(self) -> list[str]:
         """The visible rows (honouring the scrollback position) as plain text."""
@@ -196,7 +214,7 @@ class TerminalView(Widget, can_focus=True):
         if self.state in ("starting", "running"):
             return
         self._session.state = "starting"
-        self._set_status(None)
+        self._host.set_status(None)
         self.model.resize(*self._terminal_size())
         self.run_worker(
             self._session.run(self.model),
@@ -214,56 +232,17 @@ class TerminalView(Widget, can_focus=True):
         self._screen.scrolled = 0
         self.start()
 
-    def session_output(self, result: FeedResult) -> None:
-        for text in result.clipboard:
-            self.post_message(self.ClipboardWritten(self, text))
-        self._bell = self._bell or result.bell
-
-    def session_started(self) -> None:
-        self._set_status(None)
-        self.refresh_bindings()  # keys now go to the remote: the footer must say so
-        self.post_message(self.Started(self))
-
-    def session_ended(self, exit_info: ExitInfo, *, failed: bool) -> None:
-        self._pointer.reset()
-        self._set_status(status_line(exit_info, failed=failed))
-        self.refresh_bindings()
-        self.post_message(self.Exited(self, exit_info))
-
-    def _set_status(self, text: str | None) -> None:
-        self._status = text
-        self.refresh()
-
     async def on_unmount(self) -> None:
         await self._session.close()
 
     # -- painting ----------------------------------------------------------------------------
-
-    def session_frame(self) -> None:
-        """Repaint dirty rows and the cursor; post coalesced title/bell messages."""
-        model = self.model
-        rows = self._screen.frame(model.emulator, self.running and self.has_focus)
-        if rows is None:
-            self.refresh()
-        elif rows:
-            self.refresh(*row_regions(rows, self.size.width))
-        if model.scanner.title != self._posted_title:
-            self._posted_title = model.scanner.title
-            self.post_message(self.TitleChanged(self, self._posted_title))
-        if self._bell:
-            self._bell = False
-            self.post_message(self.Bell(self))
-
-    def line_id(self, y: int) -> int:
-        """The absolute line number of visible row `y` (stable as lines scroll off)."""
-        return self._screen.line_id(self.model.emulator, y)
 
     def render_line(self, y: int) -> Strip:
         started = time.perf_counter()
         overlays = Overlays(
             cursor=self.running and self.has_focus,
             selection=self._pointer.selection,
-            status=self._status,
+            status=self._host.status,
             cursor_style=self.get_component_rich_style("terminal-view--cursor", partial=True),
             selection_style=self.get_component_rich_style("terminal-view--selection"),
             status_style=self.get_component_rich_style("terminal-view--status"),
@@ -304,13 +283,8 @@ class TerminalView(Widget, can_focus=True):
     def send(self, data: bytes) -> None:
         """Write input to the remote and jump back to the live screen."""
         if self.running:
-            self.write(data)
+            self._host.write(data)
             self.scroll_back(-self._screen.scrolled)
-
-    def write(self, data: bytes) -> None:
-        """Write bytes to the remote as they are (mouse reports, replies)."""
-        if self.running:
-            self._session.write(data)
 
     def on_paste(self, event: events.Paste) -> None:
         if self.running:
@@ -348,7 +322,7 @@ class TerminalView(Widget, can_focus=True):
 
     def _focus_changed(self, report: bytes) -> None:
         if self.model.scanner.focus_events:
-            self.write(report)
+            self._host.write(report)
         if self.running:
             self._session.frame_now()
 
@@ -365,12 +339,6 @@ class TerminalView(Widget, can_focus=True):
                 self._session.resize(*size)
 
     # -- mouse and selection -----------------------------------------------------------------
-
-    def cell_at(self, event: events.MouseEvent) -> tuple[int, int]:
-        """The screen cell under the mouse, clamped to the screen."""
-        offset = event.get_content_offset_capture(self)
-        cols, rows = self.model.emulator.size
-        return min(max(offset.x, 0), cols - 1), min(max(offset.y, 0), rows - 1)
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
         event.stop()
@@ -390,9 +358,6 @@ class TerminalView(Widget, can_focus=True):
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
         event.stop()
         self._pointer.wheel(event, up=False)
-
-    def selection_changed(self) -> None:
-        self.refresh()
 
     @property
     def selected_text(self) -> str:

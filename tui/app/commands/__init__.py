@@ -1,1 +1,1 @@
-"""The `clusterdeck` subcommands besides the dashboard: init/config, tunnel, serve."""
+"""The `clusterdeck` subcommands besides the dashboard: init/config, tunnel, serve, rescale."""

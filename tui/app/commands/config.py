@@ -5,13 +5,13 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from tui.core.config.check import check_text
+from tui.core.config.readfile import read_config_text
 from tui.core.config.settings import (
     CONFIG_ENV,
     Settings,
@@ -19,6 +19,7 @@ from tui.core.config.settings import (
     default_state_dir,
 )
 from tui.core.config.template import STARTER_CONFIG
+from tui.core.errors import ConfigError
 
 
 def config_file(option: Path | None) -> Path:
@@ -29,18 +30,25 @@ def config_file(option: Path | None) -> Path:
     return Path(env) if env else default_config_path()
 
 
-# --- clusterdeck init --------------------------------------------------------------------------
+def run_config_command(argv: Sequence[str]) -> int:
+    """`clusterdeck config ARGV` (check or path), as `tui.app.cli.main` runs it."""
+    from tui.app.cli import main
+
+    return main(["config", *argv])
 
 
 def run_init_command(argv: Sequence[str]) -> int:
-    """Write the commented starter config; never overwrite. Returns the exit status."""
-    parser = argparse.ArgumentParser(
-        prog="clusterdeck init",
-        description="Write a commented starter config (the demo on, other providers as examples).",
-    )
-    parser.add_argument("--config", metavar="PATH", type=Path, help="where to write it")
-    args = parser.parse_args(list(argv))
-    path = config_file(args.config)
+    """`clusterdeck init ARGV`, as `tui.app.cli.main` runs it."""
+    from tui.app.cli import main
+
+    return main(["init", *argv])
+
+
+# --- clusterdeck init --------------------------------------------------------------------------
+
+
+def init_config(path: Path) -> int:
+    """Write the commented starter config to `path`; never overwrite. Returns the exit status."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("x", encoding="utf-8") as out:
@@ -62,20 +70,6 @@ def run_init_command(argv: Sequence[str]) -> int:
 
 
 # --- clusterdeck config ------------------------------------------------------------------------
-
-
-def run_config_command(argv: Sequence[str]) -> int:
-    """`config check [--config PATH]` or `config path [--config PATH]`."""
-    parser = argparse.ArgumentParser(prog="clusterdeck config", description="Config file tools.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{check,path}")
-    check = commands.add_parser("check", help="validate the config; print every problem")
-    check.add_argument("--config", metavar="PATH", type=Path, help="the file to check")
-    where = commands.add_parser("path", help="print where the config and state files live")
-    where.add_argument("--config", metavar="PATH", type=Path, help="the config file to use")
-    args = parser.parse_args(list(argv))
-    if args.command == "path":
-        return print_paths(config_file(args.config))
-    return run_check(config_file(args.config))
 
 
 def print_paths(path: Path) -> int:
@@ -106,9 +100,12 @@ def demo_key_path(state_dir: Path) -> Path:
 def run_check(path: Path) -> int:
     """Check `path`, print the result; 0 when fine, 2 when there are problems."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_config_text(path)
     except FileNotFoundError:
         print(f"{path}: no config file here; create one with `clusterdeck init`", file=sys.stderr)
+        return 2
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
         return 2
     except (OSError, UnicodeDecodeError) as exc:
         print(

@@ -20,7 +20,6 @@ import shlex
 import signal
 import socket
 import sys
-from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -31,53 +30,18 @@ from aiohttp import WSCloseCode, web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
-from tui.core.errors import ClusterdeckError, ConfigError
+from tui.app.commands.arguments import DEFAULT_HOST, DEFAULT_PORT
+from tui.app.factory import check_providers
+from tui.core.config.settings import Settings
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8000
+__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "DashboardServer", "child_command", "run_serve"]
+
 STOP_SECONDS = 10.0
 """How long a session's app may take to quit after its browser went away, before SIGTERM."""
 KILL_SECONDS = 3.0
 """How long after SIGTERM before SIGKILL."""
 
 log = logging.getLogger("clusterdeck.serve")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The `clusterdeck serve` argument parser."""
-    parser = argparse.ArgumentParser(
-        prog="clusterdeck serve",
-        description="Serve the dashboard, embedded terminals included, to a web browser. "
-        "Each browser tab runs its own dashboard process.",
-    )
-    parser.add_argument(
-        "--host",
-        default=DEFAULT_HOST,
-        help=f"address to listen on (default: {DEFAULT_HOST}, loopback only; anything else "
-        "lets other machines reach a shell-capable dashboard)",
-    )
-    parser.add_argument(
-        "--port",
-        type=_port,
-        default=DEFAULT_PORT,
-        help=f"TCP port to listen on (default: {DEFAULT_PORT}; 0 picks a free one)",
-    )
-    parser.add_argument("--config", metavar="PATH", type=Path, help="config file to use")
-    parser.add_argument(
-        "--provider", metavar="NAME", help="show only the provider configured as NAME"
-    )
-    parser.add_argument("--demo", action="store_true", help="show the embedded demo cluster")
-    return parser
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port must be 0..65535, not {value}")
-    return value
 
 
 _DIE_WITH_SERVER = (
@@ -152,21 +116,9 @@ def browser_url(host: str, port: int, token: str) -> str:
     return f"http://{shown}:{port}/?token={token}"
 
 
-def run_serve_command(argv: Sequence[str] | None = None) -> int:
-    """`clusterdeck serve [options]`; returns the exit status."""
-    from tui.app.cli import resolve_settings
-    from tui.app.factory import make_app
-
-    args = build_parser().parse_args(argv)
-    try:  # the same checks the dashboard makes, so errors show here and not in a blank tab
-        settings = resolve_settings(args)
-        make_app(settings, only="demo" if args.demo else args.provider)
-    except ConfigError as exc:
-        print(f"clusterdeck: {exc.message}", file=sys.stderr)
-        return 2
-    except ClusterdeckError as exc:
-        print(f"clusterdeck: {exc.title}: {exc.message}", file=sys.stderr)
-        return 1
+def run_serve(args: argparse.Namespace, settings: Settings) -> int:
+    """`clusterdeck serve`: check the config as the dashboard would, then serve until Ctrl+C."""
+    check_providers(settings, only="demo" if args.demo else args.provider)
     problem = port_problem(args.host, args.port)
     if problem is not None:
         print(f"clusterdeck serve: {problem}", file=sys.stderr)
@@ -175,10 +127,7 @@ def run_serve_command(argv: Sequence[str] | None = None) -> int:
     server = DashboardServer(
         child_command(args), host=args.host, port=args.port, token=secrets.token_urlsafe(18)
     )
-    try:
-        return asyncio.run(server.run())
-    except KeyboardInterrupt:
-        return 130
+    return asyncio.run(server.run())
 
 
 class DashboardServer(Server):
@@ -378,7 +327,3 @@ async def stop_session(service: AppService) -> None:
         except TimeoutError:
             continue
     log.warning("a session's app (pid %s) would not die", process.pid)
-
-
-if __name__ == "__main__":
-    raise SystemExit(run_serve_command())

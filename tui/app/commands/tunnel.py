@@ -4,7 +4,7 @@
 
 Prints one line per state change (listening, active, reconnecting, failed, closed) and per failed
 connection. Exit status: 0 after Ctrl+C/SIGTERM or when the job ended, 1 when no tunnel could be
-kept open (or the job/node is unknown), 2 for bad arguments.
+kept open (or the job/node is unknown), 2 for bad arguments or a bad config.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from tui.app.commands.arguments import TUNNEL_DESCRIPTION, add_tunnel_options
+from tui.app.commands.exits import run_reporting
 from tui.core.clock import Clock, SystemClock
 from tui.core.config.settings import Settings
 from tui.core.errors import ClusterdeckError, TunnelError, as_user_error
@@ -64,40 +66,14 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_tunnel_parser() -> argparse.ArgumentParser:
-    """The argument parser of `clusterdeck tunnel`."""
-    parser = _Parser(
-        prog=PROG,
-        description="Forward local ports to a job's node over SSH, without the dashboard, "
-        "until Ctrl+C or the job ends. Tunnels reconnect after a dropped connection.",
-    )
-    parser.add_argument("--job", required=True, help="job id, name or provider:id")
-    parser.add_argument("--node", help="node name (default: the job's first node, its master)")
-    parser.add_argument(
-        "-L",
-        dest="local",
-        action="append",
-        default=[],
-        metavar="[BIND:]PORT:HOST:HOSTPORT",
-        help="forward local PORT (0: any free port) to HOST:HOSTPORT as seen from the node",
-    )
-    parser.add_argument(
-        "-D",
-        dest="dynamic",
-        action="append",
-        default=[],
-        metavar="[BIND:]PORT",
-        help="SOCKS5/4 proxy on local PORT, connecting from the node",
-    )
-    parser.add_argument("--provider", help="which configured provider to use")
-    parser.add_argument(
-        "--poll", type=float, default=10.0, help="seconds between checks that the job still runs"
-    )
+    """`clusterdeck tunnel`'s parser on its own: argument errors raise TunnelError."""
+    parser = _Parser(prog=PROG, description=TUNNEL_DESCRIPTION)
+    add_tunnel_options(parser)
     return parser
 
 
-def parse_tunnel_args(argv: Sequence[str]) -> TunnelOptions:
-    """Parse and validate the command line. Raises TunnelError with what is wrong."""
-    args = build_tunnel_parser().parse_args(list(argv))
+def tunnel_options(args: argparse.Namespace) -> TunnelOptions:
+    """The checked options (see `add_tunnel_options`). Raises TunnelError with what is wrong."""
     forwards: list[Forward] = []
     for text in args.local:
         local, host, remote, bind = parse_forward(text)
@@ -109,7 +85,13 @@ def parse_tunnel_args(argv: Sequence[str]) -> TunnelOptions:
         raise TunnelError("nothing to forward: give at least one -L or -D")
     if args.poll <= 0:
         raise TunnelError("--poll must be a positive number of seconds")
-    return TunnelOptions(args.job, args.node, tuple(forwards), args.provider, args.poll)
+    provider = getattr(args, "provider", None)
+    return TunnelOptions(args.job, args.node, tuple(forwards), provider, args.poll)
+
+
+def parse_tunnel_args(argv: Sequence[str]) -> TunnelOptions:
+    """Parse and check a command line. Raises TunnelError with what is wrong."""
+    return tunnel_options(build_tunnel_parser().parse_args(list(argv)))
 
 
 def run_tunnel_command(
@@ -128,10 +110,32 @@ def run_tunnel_command(
         return 0
     try:
         options = parse_tunnel_args(argv)
-        provider = provider_factory(options.provider)
-    except ClusterdeckError as exc:
+    except TunnelError as exc:
         print(f"{PROG}: {exc.message}", file=err)
         return 2
+    return run_reporting(
+        lambda: run_tunnel(
+            options, settings=settings, provider_factory=provider_factory, out=out, err=err
+        ),
+        err=err,
+    )
+
+
+def run_tunnel(
+    options: TunnelOptions,
+    *,
+    settings: Settings,
+    provider_factory: ProviderFactory,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Build the provider and keep the tunnels open until Ctrl+C or the job ends.
+
+    Errors building the provider propagate (see `exits.run_reporting`).
+    """
+    out = out or sys.stdout
+    err = err or sys.stderr
+    provider = provider_factory(options.provider)
     from tui.core.ssh import SshPool
 
     async def ask(key_path: Path) -> str | None:

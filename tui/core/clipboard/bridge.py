@@ -29,6 +29,8 @@ Direction = Literal["to-cluster", "from-cluster"]
 BackendName = Literal["native", "osc52", "buffer"]
 
 _UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x9f]")
+_BREAK = re.compile(r"\r\n|\r|\n")
+"""A line break as a shell sees it: a terminal sends Enter as CR, so CR alone ends a line too."""
 
 
 class ClipboardError(ClusterdeckError):
@@ -59,10 +61,15 @@ def needs_confirm(text: str, *, bracketed: bool) -> str | None:
     """Why a paste into a shell should be confirmed first, or None."""
     if len(text.encode("utf-8", "replace")) > CONFIRM_BYTES:
         return f"{len(text.encode('utf-8', 'replace')):,} bytes is a large paste"
-    lines = text.rstrip("\n").count("\n") + 1
+    lines = line_count(text)
     if lines > 1 and not bracketed:
         return f"{lines} lines into a shell that did not ask for bracketed paste"
     return None
+
+
+def line_count(text: str) -> int:
+    """Lines in `text`, counting CR, LF and CRLF each as one break; trailing breaks are free."""
+    return len(_BREAK.findall(text.rstrip("\r\n"))) + 1
 
 
 def one_line(text: str) -> str:

@@ -48,6 +48,8 @@ def check_text(text: str, where: str, *, state_dir: Path | None = None) -> Check
     broken: set[str] = set()
     blanked: set[tuple[str, str]] = set()
     seen: set[str] = set()
+    keys_out: dict[str, set[str]] = {}  # provider -> its keys blanked for a bad value
+    reshaped: set[str] = set()  # providers that lost more than keys (a syntax error, a table)
 
     def add(error: ConfigError) -> None:
         if str(error) not in seen:
@@ -63,7 +65,9 @@ def check_text(text: str, where: str, *, state_dir: Path | None = None) -> Check
             error, start, end = syntax
             add(error)
             if "twice" not in error.message or not _HEADER.match(lines[start - 1]):
+                had = set(broken)
                 _mark_broken(lines, start, broken)  # a repeated section leaves the first intact
+                reshaped |= broken - had
             _blank(lines, start, end)
         else:
             try:
@@ -85,6 +89,7 @@ def check_text(text: str, where: str, *, state_dir: Path | None = None) -> Check
                 key = _STATEMENT.match(lines[number - 1])
                 name = key.group(0).rstrip("=").strip() if key else ""
                 blanked.add((table, name))
+                _note_blanked(table, name, keys_out, reshaped)
                 if name == "type" and table.startswith("providers."):
                     start, end = _span(lines, _header_of(lines, number))  # the whole provider
                 _blank(lines, start, end)
@@ -93,9 +98,13 @@ def check_text(text: str, where: str, *, state_dir: Path | None = None) -> Check
     report.stopped = report.settings is None
     if report.settings is not None:
         for provider in report.settings.providers:
-            if provider.name not in broken:
-                for problem in _create_problems(provider, lines, where, state_dir):
-                    add(problem)
+            # A section repaired by blanking bad values is still built, but problems about the
+            # keys blanked (follow-ons) are left out; one that lost more is not built.
+            if provider.name in reshaped:
+                continue
+            skip = frozenset(keys_out.get(provider.name, ()))
+            for problem in _create_problems(provider, lines, where, state_dir, skip):
+                add(problem)
     report.problems.sort(key=lambda e: e.line or 0)
     return report
 
@@ -213,10 +222,41 @@ def _mark_broken(lines: Sequence[str], number: int, broken: set[str]) -> None:
                 broken.add(key.group(0).rstrip("=").strip().strip("\"'"))
 
 
+def _note_blanked(table: str, name: str, keys_out: dict[str, set[str]], reshaped: set[str]) -> None:
+    """Record what blanking statement `name` of `table` took from a provider."""
+    parts = table.split(".")
+    if parts[0] != "providers":
+        return
+    if len(parts) == 2 and name and name != "type":
+        keys_out.setdefault(parts[1].strip("\"'"), set()).add(name.strip("\"'"))
+    elif len(parts) > 1:
+        reshaped.add(parts[1].strip("\"'"))  # its header, its type or a sub-table
+    elif name:
+        reshaped.add(name.strip("\"'"))  # `providers.NAME = ...` under [providers]
+
+
+def _mentions(error: ConfigError, keys: frozenset[str]) -> bool:
+    """True when `error` is about one of `keys` (named in backticks, first or in its trail)."""
+    trail = {str(step).split("=", 1)[0] for step in getattr(error, "trail", ())}
+    text = re.sub(r"^\[providers\.[^\]]*\]:?\s*", "", error.message)
+    return any(
+        re.search(rf"`{re.escape(k)}\b", text) or text.startswith(f"{k} ") or k in trail
+        for k in keys
+    )
+
+
 def _create_problems(
-    provider: ProviderConfig, lines: Sequence[str], where: str, state_dir: Path | None
+    provider: ProviderConfig,
+    lines: Sequence[str],
+    where: str,
+    state_dir: Path | None,
+    skip: frozenset[str] = frozenset(),
 ) -> list[ConfigError]:
-    """Build the provider as the app would; its errors (or crash) as problems."""
+    """Build the provider as the app would; its errors (or crash) as problems.
+
+    With `skip` (keys blanked for a bad value), only errors found on a line of their own and
+    not about those keys are returned.
+    """
     with tempfile.TemporaryDirectory(prefix="clusterdeck-check-") as scratch:
         state = state_dir or Path(scratch)
         context = ProviderContext(state, state / "known_hosts", SystemClock(), provider.name)
@@ -225,15 +265,19 @@ def _create_problems(
         except ConfigError as exc:
             errors: Sequence[ConfigError] = getattr(exc, "errors", None) or (exc,)
             prefix = re.compile(rf"^\[providers\.{re.escape(provider.name)}\]:?\s*")
+            located = [(error, _locate(provider, error, lines)) for error in errors]
             return [
                 ConfigError(
                     f"[providers.{provider.name}] {prefix.sub('', error.message)}",
                     path=where,
-                    line=_locate(provider, error, lines) or provider.line,
+                    line=line or provider.line,
                 )
-                for error in errors
+                for error, line in located
+                if not skip or (line is not None and not _mentions(error, skip))
             ]
         except Exception as exc:  # a third-party provider may fail any way
+            if skip:
+                return []
             message = f"could not be set up: {exc} ({type(exc).__name__}); fix this section"
             return [
                 ConfigError(

@@ -102,6 +102,22 @@ def parse_providers(
     return tuple(result)
 
 
+def providers_array_message(entries: Sequence[Any]) -> str:
+    """What to say about `[[providers]]`: the right form, with the first entry's name and type."""
+    first = entries[0] if entries and isinstance(entries[0], dict) else {}
+    name, kind = first.get("name"), first.get("type")
+    kind = kind if isinstance(kind, str) and re.fullmatch(r"[\w.-]+", kind) else "slurm"
+    if isinstance(name, str) and re.fullmatch(r"[A-Za-z0-9][\w-]*", name):
+        example = f"here [providers.{name}] (the name goes in the header, not in a `name` key)"
+    else:
+        example = "for example [providers.uni]"
+    return (
+        "[[providers]] is a list of tables, not how providers are written: give each provider "
+        f'its own section [providers.NAME] with `type = "..."`; {example} and below it '
+        f'type = "{kind}"'
+    )
+
+
 def explain_toml_error(reason: str, lines: Sequence[str], line: int | None) -> str | None:
     """A clearer message for TOML errors that are really naming mistakes, else None.
 

@@ -12,8 +12,15 @@ from typing import Any, Literal
 
 import platformdirs
 
-from tui.core.config.providers import ProviderConfig, explain_toml_error, parse_providers
+from tui.core.config.providers import (
+    ProviderConfig,
+    explain_toml_error,
+    parse_providers,
+    providers_array_message,
+)
+from tui.core.config.readfile import read_config_text
 from tui.core.errors import ConfigError, StateDirError
+from tui.core.files import make_private_dir
 
 APP_NAME = "clusterdeck"
 CONFIG_ENV = "CLUSTERDECK_CONFIG"
@@ -69,11 +76,15 @@ class Settings:
 
 
 def ensure_state_dir(path: Path) -> Path:
-    """Create the state dir (0700) and prove it is writable, or raise `StateDirError`."""
+    """Create the state dir (0700, as any missing parent) and prove it is writable.
+
+    Raises:
+        StateDirError: it cannot be created or written.
+    """
     try:
-        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_dir(path)
         probe = path / ".write-test"
-        probe.write_text("ok")
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
         probe.unlink()
     except OSError as exc:
         raise StateDirError(
@@ -138,6 +149,22 @@ _SCHEMA: dict[str, dict[str, _Check] | None] = {
 }
 
 _KEYS_VALUE = re.compile(r"^[\w+\-,. ]+$")
+_KEY_NAME = re.compile(r"^(?:[\w\-.]+\+)*(?:[\w\-.]+|\+)$")
+"""One key: `q`, `f6`, `ctrl+o`, `ctrl+shift+w`, `shift++` (modifiers joined by `+`)."""
+
+
+def _key_list_problem(value: Any) -> str | None:
+    """What is wrong with a `[keys]` value ("key" or "key1,key2"), or None."""
+    usage = 'must be a key name such as "ctrl+o" or a comma-separated list of them'
+    if not isinstance(value, str) or not _KEYS_VALUE.match(value):
+        return f"{usage} (got {value!r})"
+    names = [name.strip() for name in value.split(",")]
+    if "" in names:
+        return f"{usage}, with no empty names between the commas (got {value!r})"
+    bad = [name for name in names if not _KEY_NAME.match(name)]
+    if bad:
+        return f"{usage}; {bad[0]!r} is not a key name (got {value!r})"
+    return None
 
 
 class _Locator:
@@ -148,6 +175,11 @@ class _Locator:
 
     def table(self, name: str) -> int | None:
         pattern = re.compile(rf"^\s*\[\s*{re.escape(name)}\s*\]")
+        return next((i + 1 for i, ln in enumerate(self.lines) if pattern.match(ln)), None)
+
+    def array(self, name: str) -> int | None:
+        """The line of the first `[[name]]` header."""
+        pattern = re.compile(rf"^\s*\[\[\s*{re.escape(name)}\s*\]\]")
         return next((i + 1 for i, ln in enumerate(self.lines) if pattern.match(ln)), None)
 
     def key(self, table: str | None, key: str) -> int | None:
@@ -167,7 +199,7 @@ def load_settings(path: Path, *, state_dir: Path | None = None) -> Settings:
     """Read and validate the config file at `path`. Raises `ConfigError` with file and line."""
     where = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_config_text(path)
     except FileNotFoundError:
         raise ConfigError(
             "config file not found; create it (see the README's configuration section) "
@@ -205,6 +237,13 @@ def parse_settings(text: str, where: str, *, state_dir: Path | None = None) -> S
         if table not in _SCHEMA:
             known = ", ".join(f"[{name}]" for name in _SCHEMA)
             raise fail(f"unknown section [{table}]; known sections are {known}", table)
+        if isinstance(value, list):
+            message = (
+                providers_array_message(value)
+                if table == "providers"
+                else f"[[{table}]] must be a single section [{table}]"
+            )
+            raise ConfigError(message, path=where, line=locate.array(table))
         if not isinstance(value, dict):
             raise ConfigError(
                 f"{table!r} must be a section like [{table}]",
@@ -216,13 +255,9 @@ def parse_settings(text: str, where: str, *, state_dir: Path | None = None) -> S
             continue
         for key, item in value.items():
             if checks is None:
-                if not isinstance(item, str) or not _KEYS_VALUE.match(item):
-                    raise fail(
-                        f'[keys] {key} must be a key name such as "ctrl+o" or '
-                        "a comma-separated list of them",
-                        table,
-                        key,
-                    )
+                problem = _key_list_problem(item)
+                if problem:
+                    raise fail(f"[keys] {key} {problem}", table, key)
                 continue
             if key not in checks:
                 known = ", ".join(sorted(checks))

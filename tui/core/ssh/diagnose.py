@@ -82,6 +82,10 @@ def connect_error(
     return SshError(f"cannot connect to {where}: {exc}")
 
 
+CHANNEL_CONNECTION_CLOSED = "SSH connection closed"
+"""asyncssh's reason for a channel open that failed because its connection closed meanwhile."""
+
+
 def lost_reason(exc: BaseException | None) -> str:
     """Why an established connection or channel ended, in words."""
     if exc is None:
@@ -125,6 +129,9 @@ def command_error(
         limit = f" within {timeout:g} s" if timeout is not None else " in time"
         return SshTimeout(f"{doing} on {target} did not finish{limit}")
     if isinstance(exc, asyncssh.ChannelOpenError):
+        if exc.reason == CHANNEL_CONNECTION_CLOSED:
+            # not refused: the connection went away while the channel was being opened
+            return SshDisconnected(f"{target}: connection lost while opening {doing}")
         kind = _REFUSAL_KINDS.get(exc.code, "other")
         return SshChannelRefused(
             f"{target} refused to open {doing}: {exc.reason}", reason=exc.reason, kind=kind

@@ -90,6 +90,15 @@ def retain_jobs(path: Path, job_ids: Iterable[str]) -> int:
     return _rewrite(path, lambda found: found is None or found in alive)
 
 
+def trusted_jobs(path: Path) -> set[str]:
+    """The job tags present in the job trust file (for tests and diagnostics)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return set()
+    return {tag.removeprefix(JOB_TAG) for line in lines if (tag := _line_job(line))}
+
+
 def _replace(path: Path, text: str) -> None:
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:

@@ -12,7 +12,7 @@ from tui.core.clock import Clock, SystemClock
 from tui.core.errors import StateDirError, TunnelError
 from tui.core.models import Job, SshTarget
 from tui.core.tunnels.detect import DetectedService
-from tui.core.tunnels.model import TunnelSpec, TunnelState, validate
+from tui.core.tunnels.model import TunnelSpec, TunnelState, self_loop, validate
 from tui.core.tunnels.runtime import Backoff, ConnectionSource, EventKind, Tunnel, TunnelEvent
 from tui.core.tunnels.store import Saved, TargetResolver, load, save
 
@@ -253,6 +253,10 @@ class TunnelManager:
         except TunnelError:
             if not keep_failed or (bind_port is not None and bind_port != spec.local_port):
                 raise
+        loop = self_loop(spec, spec.target, tunnel.local_port) if tunnel.state.is_open else None
+        if loop:  # checked once bound: a port taken by the service itself is no loop
+            await tunnel.stop(TunnelState.FAILED, loop)
+            raise TunnelError(loop, title="Tunnel loops onto itself")
         self._next_id += 1
         self._tunnels[tunnel.id] = tunnel
         if spec.job_key is not None:

@@ -244,6 +244,42 @@ def validate(spec: TunnelSpec, *, is_root: bool | None = None) -> tuple[TunnelSp
     return replace(spec, remote_host=host, bind_address=bind, node=spec.node.strip()), warnings
 
 
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
+
+
+def is_this_machine(host: str) -> bool:
+    """True for a loopback name or address, or the wildcard address (both mean "here")."""
+    name = host.strip().strip("[]").lower()
+    if name in LOOPBACK_NAMES:
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
+def self_loop(spec: TunnelSpec, target: SshTarget | None, local_port: int) -> str | None:
+    """Why `spec` would forward onto its own listener, or None when it cannot.
+
+    That happens when the node's SSH server runs on this machine (a loopback target with no jump
+    host, as the demo's nodes are) and the remote end is this machine's `local_port`: every
+    connection would open another one until file descriptors run out.
+    """
+    if spec.kind is not TunnelKind.LOCAL or target is None or target.jump is not None:
+        return None
+    if not (is_this_machine(target.host) and is_this_machine(spec.remote_host)):
+        return None
+    if local_port != spec.remote_port or not is_this_machine(spec.bind_address or LOOPBACK):
+        return None
+    return (
+        f"this forward would connect to itself: node {spec.node} is this machine "
+        f"({target.host}), so {spec.remote_host}:{spec.remote_port} there is this tunnel's own "
+        f"local port {local_port}. Choose another local port (0 takes any free one) or the "
+        "port the service really listens on."
+    )
+
+
 def parse_forward(text: str) -> tuple[int, str, int, str]:
     """`-L` syntax: `[bind:]local:host:remote` -> (local port, host, remote port, bind address).
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
@@ -14,9 +14,8 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 
 from tui.core.clipboard.bridge import ClipboardBridge, ClipboardError, Transfer
-
-PasteChoice = Literal["paste", "one-line", "always"]
-BridgeAction = Literal["send-shell", "send-file", "fetch-file"]
+from tui.core.clipboard.flow import human_size
+from tui.core.clipboard.protocols import BridgeAction, PasteChoice
 
 PREVIEW_LINES = 6
 
@@ -30,14 +29,6 @@ def preview(text: str, lines: int = PREVIEW_LINES) -> Text:
     if more > 0:
         result.append(f"\n… {more} more lines", style="dim")
     return result
-
-
-def human_size(size: int) -> str:
-    """1234 -> '1.2 kB'."""
-    for unit, step in (("MB", 1_000_000), ("kB", 1_000)):
-        if size >= step:
-            return f"{size / step:.1f} {unit}"
-    return f"{size} B"
 
 
 class PasteConfirmDialog(ModalScreen[PasteChoice | None]):

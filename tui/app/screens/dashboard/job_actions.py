@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import work
 from textual.screen import Screen
 
@@ -9,20 +11,30 @@ from tui.app.screens.dialogs.access_rule import AccessRuleDialog
 from tui.app.screens.dialogs.confirm import ConfirmDialog, DetailsDialog
 from tui.app.screens.tunnels.screen import tunnel_service
 from tui.core.errors import ProviderError, as_user_error
+from tui.core.identity.cidr import PublicAddressGuard
 from tui.core.models import Job
 from tui.core.providers.base import Capability, Provider
 from tui.core.tunnels import TunnelManager
-from tui.core.tunnels.detect import DetectedService, ServiceDetector
+from tui.core.tunnels.detect import DetectedService
+
+CopyText = Callable[[str], None]
 
 
 class JobActionsScreen(Screen[None]):
     """The dashboard's job actions (MainScreen builds on this)."""
 
     provider: Provider
-    selected: Job | None
     tunnels: TunnelManager | None
-    _detector: ServiceDetector
+    access_guard: PublicAddressGuard | None
+    """Checks this workstation's address against a job's access rule, when configured."""
+    copy_text: CopyText | None
+    """Puts text on the local clipboard (the tunnel-it URL)."""
     _detected: tuple[Job, DetectedService] | None
+
+    @property
+    def selected(self) -> Job | None:
+        """The highlighted job (the dashboard implements it)."""
+        return None
 
     async def refresh_now(self) -> None:
         """Fetch fresh data (the dashboard implements it)."""
@@ -40,22 +52,11 @@ class JobActionsScreen(Screen[None]):
                 details = {}
             found = next((v for k, v in details.items() if "CIDR" in k), "")
             rule = found.split(" (")[0]
-        guard = getattr(self.app, "access_guard", None)
-        chosen = await self.app.push_screen_wait(AccessRuleDialog(rule, guard=guard))
+        chosen = await self.app.push_screen_wait(AccessRuleDialog(rule, guard=self.access_guard))
         if chosen:
             self.app.copy_to_clipboard(chosen)
             self.notify(
                 f"Copied {chosen}: paste it into the job's access restriction.", title="Access rule"
-            )
-
-    def _detect_services(self, job: Job, lines: tuple[str, ...]) -> None:
-        for service in self._detector.feed(lines):
-            self._detected = (job, service)
-            self.notify(
-                f"{service.label.capitalize()} in {job.name}'s log: "
-                "press T to tunnel it (the local URL is copied).",
-                title="Service detected",
-                timeout=12,
             )
 
     def action_tunnel_detected(self) -> None:
@@ -76,7 +77,6 @@ class JobActionsScreen(Screen[None]):
             error = as_user_error(exc)
             self.notify(error.message, title=error.title, severity="error")
             return
-        bridge = getattr(self.app, "bridge", None)
         await tunnel_service(
             self.app,
             self.tunnels,
@@ -84,7 +84,7 @@ class JobActionsScreen(Screen[None]):
             job=job,
             node=nodes[0],
             target=target,
-            copy=bridge.write_local if bridge else None,
+            copy=self.copy_text,
         )
 
     def action_job_details(self) -> None:

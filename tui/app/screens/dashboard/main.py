@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual import events, on, work
@@ -14,14 +15,31 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, Static
 
 from tui.app.bindings import DASHBOARD_KEYS
-from tui.app.screens.dashboard.job_actions import JobActionsScreen
+from tui.app.screens.dashboard.job_actions import CopyText, JobActionsScreen
 from tui.app.screens.rows import job_row, node_row
-from tui.core.clock import Clock
 from tui.core.errors import ClusterdeckError, as_user_error
-from tui.core.models import Job, JobState, Node
-from tui.core.providers.base import Capability, CompositeProvider, Provider, capability_note
-from tui.core.tunnels import TunnelManager
-from tui.core.tunnels.detect import DetectedService, ServiceDetector
+from tui.core.identity.cidr import PublicAddressGuard
+from tui.core.models import Job, Node, NodeState
+from tui.core.providers.base import CompositeProvider
+from tui.core.tunnels.detect import DetectedService
+from tui.core.watch import (
+    Failed,
+    JobsUpdated,
+    JobWatcher,
+    LogFinished,
+    LogLines,
+    LogStarted,
+    NodesUpdated,
+    Pane,
+    ProviderProblem,
+    ProviderStarted,
+    ProviderStartFailed,
+    Recovered,
+    SelectionChanged,
+    ServiceDetected,
+    TimeLimitNear,
+    WatchEvent,
+)
 from widgets.log.view import LogView
 from widgets.tables.job import JobRow, JobTable
 from widgets.tables.node import NodeTable
@@ -43,45 +61,47 @@ class MainScreen(JobActionsScreen):
             self.node = node
             self.external = external
 
-    class JobsRefreshed(Message):
-        """Fresh job states, with the time-limit warnings of jobs about to end."""
-
-        def __init__(self, jobs: dict[str, Job], warnings: dict[str, str]) -> None:
-            super().__init__()
-            self.jobs = jobs
-            self.warnings = warnings
-
     def __init__(
         self,
-        provider: Provider,
-        clock: Clock,
+        watcher: JobWatcher,
         *,
         banner: str | None = None,
         banner_note: str = "",
-        tunnels: TunnelManager | None = None,
-        poll_interval: float = 2.0,
         log_max_lines: int = 100_000,
+        access_guard: PublicAddressGuard | None = None,
+        copy_text: CopyText | None = None,
     ) -> None:
         super().__init__()
+        self.watcher = watcher
+        self.provider = watcher.provider
+        self.tunnels = watcher.tunnels
+        self.access_guard = access_guard
+        self.copy_text = copy_text
         self.banner = banner
         """A fixed top line; when None the provider's own banner (it may change on start)."""
         self.banner_note = banner_note
-        self.tunnels = tunnels
-        self._restored = False
-        self._detector = ServiceDetector()
-        self._detected: tuple[Job, DetectedService] | None = None
-        self.provider = provider
-        self.clock = clock
-        self.poll_interval = poll_interval
         self.log_max_lines = log_max_lines
-        self.jobs: dict[str, Job] = {}
-        self.nodes: dict[str, Node] = {}
-        self.selected: Job | None = None
         self.ready = asyncio.Event()
+        """Set once the provider has started."""
+        self._detected: tuple[Job, DetectedService] | None = None
         self._log_job: Job | None = None
         self._log_ended = False
-        self._warned: set[str] = set()
-        self._reported: set[str] = set()
+        self._unsubscribe: Callable[[], None] | None = None
+
+    @property
+    def jobs(self) -> dict[str, Job]:
+        """The last job listing, by key."""
+        return self.watcher.jobs
+
+    @property
+    def nodes(self) -> dict[str, Node]:
+        """The selected job's nodes, by name."""
+        return self.watcher.nodes
+
+    @property
+    def selected(self) -> Job | None:
+        """The job whose nodes and log are shown."""
+        return self.watcher.selected
 
     def compose(self) -> ComposeResult:
         yield Static(self._banner_text(), id="banner")
@@ -98,39 +118,75 @@ class MainScreen(JobActionsScreen):
         self.query_one("#nodes").border_title = "Nodes"
         self._set_log_title()
         self.query_one(JobTable).loading = True
-        self._run_provider()
+        self._unsubscribe = self.watcher.subscribe(self._show)
+        self.watcher.start()
 
-    # --- data ---------------------------------------------------------------------------------
-
-    @work(exclusive=True, group="poll:provider", exit_on_error=False)
-    async def _run_provider(self) -> None:
-        try:
-            await self.provider.start()
-        except Exception as exc:
-            self.query_one(JobTable).loading = False
-            self._fail(self.query_one(JobTable), as_user_error(exc))
-            return
-        self.ready.set()
-        self.query_one("#banner", Static).update(self._banner_text())
-        while True:
-            await self.refresh_now()
-            await asyncio.sleep(self.poll_interval)
+    def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
 
     async def refresh_now(self) -> None:
         """Fetch jobs and the selected job's nodes once, and show them."""
+        await self.watcher.refresh_now()
+
+    # --- what the watcher reports -------------------------------------------------------------
+
+    def _show(self, event: WatchEvent) -> None:
+        match event:
+            case ProviderStarted():
+                self.ready.set()
+                self.query_one("#banner", Static).update(self._banner_text())
+            case ProviderStartFailed(error=error):
+                self.query_one(JobTable).loading = False
+                self._fail(self.query_one(JobTable), error)
+            case JobsUpdated():
+                self._show_jobs(event)
+            case ProviderProblem(error=problem):
+                self.notify(problem.message, title=problem.title, severity="error", timeout=10)
+            case TimeLimitNear(job=job, warning=warning):
+                self.notify(
+                    f"{job.name}: {warning} of its time limit. Its shells and "
+                    "tunnels close when it ends.",
+                    title="Time limit",
+                    severity="warning",
+                    timeout=15,
+                )
+            case SelectionChanged():
+                self.query_one(NodeTable).update_nodes([])
+            case NodesUpdated(job=job, nodes=nodes):
+                table = self.query_one(NodeTable)
+                table.update_nodes([node_row(node) for node in nodes])
+                running = sum(1 for node in nodes if node.state is NodeState.RUNNING)
+                table.border_title = f"Nodes ({job.name} · {running} running)"
+            case LogStarted(job=job):
+                self.query_one(LogView).clear()
+                self._log_job = job
+                self._log_ended = False
+                self._clear_failure(self.query_one("#log-pane"))
+                self._set_log_title()
+            case LogLines(lines=lines):
+                self.query_one(LogView).write_lines(lines)
+            case LogFinished():
+                self._log_ended = True
+                self._set_log_title()
+            case ServiceDetected(job=job, service=service):
+                self._detected = (job, service)
+                self.notify(
+                    f"{service.label.capitalize()} in {job.name}'s log: "
+                    "press T to tunnel it (the local URL is copied).",
+                    title="Service detected",
+                    timeout=12,
+                )
+            case Failed(pane=pane, error=error):
+                self._fail(self._pane(pane), error)
+            case Recovered(pane=pane):
+                self._clear_failure(self._pane(pane))
+
+    def _show_jobs(self, event: JobsUpdated) -> None:
         jobs_table = self.query_one(JobTable)
-        try:
-            jobs = await self.provider.list_jobs()
-        except Exception as exc:
-            self._fail(jobs_table, as_user_error(exc))
-            return
         jobs_table.loading = False
-        self._clear_failure(jobs_table)
-        self.jobs = {job.key: job for job in jobs}
-        now = self.clock.now()
-        rows = [job_row(job, now) for job in jobs]
-        problems = self.provider.problems() if isinstance(self.provider, CompositeProvider) else {}
-        for name, problem in problems.items():
+        rows = [job_row(job, event.now) for job in event.jobs]
+        for name, problem in event.problems.items():
             rows.append(
                 JobRow(
                     key=f"{name}:!problem",
@@ -141,135 +197,29 @@ class MainScreen(JobActionsScreen):
                     group=name,
                 )
             )
-            if name not in self._reported:
-                self.notify(problem.message, title=problem.title, severity="error", timeout=10)
-        self._reported = set(problems)
         jobs_table.update_jobs(rows)
-        jobs_table.border_title = f"Jobs ({len(jobs)})"
-        self._warn_about_time(jobs)
-        await self._follow_jobs_with_tunnels(jobs)
-        if self.selected is None and jobs_table.cursor_key is not None:
-            self._select(jobs_table.cursor_key)
-        elif self.selected is not None:
-            fresh = self.jobs.get(self.selected.key)
-            if fresh is not None and fresh != self.selected:
-                restart_log = (
-                    fresh.state is not self.selected.state
-                    and self.selected.state is JobState.QUEUED
-                )
-                self.selected = fresh
-                if restart_log:
-                    self._stream_log(fresh)
-            await self._refresh_nodes()
+        jobs_table.border_title = f"Jobs ({len(event.jobs)})"
 
-    async def _follow_jobs_with_tunnels(self, jobs: list[Job]) -> None:
-        """Close the tunnels of jobs that ended; on the first poll, restore saved ones."""
-        if self.tunnels is None:
-            return
-        await self.tunnels.sync_jobs(jobs)
-        if not self._restored:
-            self._restored = True
-            await self.tunnels.restore([j.key for j in jobs if j.state is JobState.RUNNING])
+    def _pane(self, pane: Pane) -> Widget:
+        if pane is Pane.JOBS:
+            return self.query_one(JobTable)
+        if pane is Pane.NODES:
+            return self.query_one(NodeTable)
+        return self.query_one("#log-pane")
 
     def _banner_text(self) -> str:
         text = self.banner or self.provider.banner() or self.provider.name
         return f"{text}{self.banner_note}"
 
-    def _warn_about_time(self, jobs: list[Job]) -> None:
-        warnings = {}
-        for job in jobs:
-            warning = self.provider.time_warning(job) if job.state.is_active else None
-            if warning:
-                warnings[job.key] = warning
-                if job.key not in self._warned:
-                    self._warned.add(job.key)
-                    self.notify(
-                        f"{job.name}: {warning} of its time limit. Its shells and "
-                        "tunnels close when it ends.",
-                        title="Time limit",
-                        severity="warning",
-                        timeout=15,
-                    )
-        self.post_message(self.JobsRefreshed(dict(self.jobs), warnings))
-
-    async def _refresh_nodes(self) -> None:
-        job = self.selected
-        table = self.query_one(NodeTable)
-        if job is None:
-            return
-        try:
-            nodes = await self.provider.list_nodes(job)
-        except Exception as exc:
-            self._fail(table, as_user_error(exc))
-            return
-        if self.selected is not job and (self.selected is None or self.selected.key != job.key):
-            return  # the selection moved on while we waited
-        self._clear_failure(table)
-        self.nodes = {node.name: node for node in nodes}
-        table.update_nodes([node_row(node) for node in nodes])
-        running = sum(1 for node in nodes if node.state.value == "running")
-        table.border_title = f"Nodes ({job.name} · {running} running)"
-
-    def _select(self, key: str) -> None:
-        job = self.jobs.get(key)
-        if job is None or (self.selected is not None and self.selected.key == key):
-            return
-        self.selected = job
-        self.nodes = {}
-        self.query_one(NodeTable).update_nodes([])
-        self._load_nodes()
-        self._stream_log(job)
-
-    @work(exclusive=True, group="nodes", exit_on_error=False)
-    async def _load_nodes(self) -> None:
-        await self._refresh_nodes()
-
-    @work(exclusive=True, group="log-stream", exit_on_error=False)
-    async def _stream_log(self, job: Job) -> None:
-        log = self.query_one(LogView)
-        pane = self.query_one("#log-pane")
-        log.clear()
-        self._detector = ServiceDetector()
-        self._log_job = job
-        self._log_ended = False
-        self._clear_failure(pane)
-        self._set_log_title()
-        no_logs = capability_note(self.provider, Capability.LOGS, job)
-        if no_logs is not None:
-            log.write_lines([no_logs])
-            self._log_ended = True
-            self._set_log_title()
-            return
-        offset = 0
-        backoff = 1.0
-        while not self._log_ended:
-            try:
-                async for batch in self.provider.stream_log(job, offset=offset):
-                    if batch.lines:
-                        log.write_lines(batch.lines)
-                        self._detect_services(job, batch.lines)
-                    offset = batch.offset
-                    backoff = 1.0
-                    self._clear_failure(pane)
-                    if batch.finished:
-                        self._log_ended = True
-                        self._set_log_title()
-                if not self._log_ended:
-                    return  # the provider ended the stream: nothing more will come
-            except Exception as exc:
-                self._fail(pane, as_user_error(exc, title="Log stream interrupted"))
-                await asyncio.sleep(backoff)  # then resume from `offset`: no gap, no duplicate
-                backoff = min(backoff * 2, 30.0)
-
     # --- events -------------------------------------------------------------------------------
 
-    @on(JobTable.JobHighlighted)
-    def _job_highlighted(self, event: JobTable.JobHighlighted) -> None:
-        self._select(event.key)
+    @on(JobTable.RowHighlighted, "#jobs")
+    def _job_highlighted(self, event: JobTable.RowHighlighted) -> None:
+        self.watcher.select(event.key)
 
-    @on(JobTable.JobSelected)
-    def _job_selected(self, event: JobTable.JobSelected) -> None:
-        self._select(event.key)
+    @on(JobTable.RowChosen, "#jobs")
+    def _job_selected(self, event: JobTable.RowChosen) -> None:
+        self.watcher.select(event.key)
         self._open_shell_on_master()
 
     @work(group="open-shell", exit_on_error=False)
@@ -288,8 +238,8 @@ class MainScreen(JobActionsScreen):
             return
         self.post_message(self.ShellRequested(job, nodes[0]))
 
-    @on(NodeTable.OpenShellRequested)
-    def _node_selected(self, event: NodeTable.OpenShellRequested) -> None:
+    @on(NodeTable.RowChosen, "#nodes")
+    def _node_selected(self, event: NodeTable.RowChosen) -> None:
         node = self.nodes.get(event.key)
         if node is not None and self.selected is not None:
             self.post_message(self.ShellRequested(self.selected, node))

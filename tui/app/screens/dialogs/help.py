@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.app.bindings import KeySpec, display_keys
+from tui.app.bindings import KeyHelp, display_keys
 
 
 class HelpScreen(ModalScreen[None]):
@@ -22,7 +22,7 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "dismiss", "Close", id="help-close"),
     ]
 
-    def __init__(self, keys: tuple[KeySpec, ...], keymap: dict[str, str]) -> None:
+    def __init__(self, keys: tuple[KeyHelp, ...], keymap: dict[str, str]) -> None:
         super().__init__()
         self.keys = keys
         self.keymap = keymap

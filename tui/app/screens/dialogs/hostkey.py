@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -14,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from tui.app.screens.dialogs.ask import ask
 from tui.core.errors import HostKeyChanged, HostKeyUnknown
 from tui.core.identity.errors import IdentityError
 from tui.core.identity.keyfiles import tildify
@@ -169,14 +169,7 @@ class ChangedHostKeyAlert(ModalScreen[None]):
 
 async def ask_trust(app: App[Any], request: HostKeyUnknown) -> TrustChoice | None:
     """Show `HostKeyDialog` for `request` and wait for the answer (None: cancelled)."""
-    answer: asyncio.Future[TrustChoice | None] = asyncio.get_running_loop().create_future()
-
-    def done(choice: TrustChoice | None) -> None:
-        if not answer.done():
-            answer.set_result(choice)
-
-    app.push_screen(HostKeyDialog(request), callback=done)
-    return await answer
+    return await ask(app, HostKeyDialog(request))
 
 
 def alert_changed(app: App[Any], error: HostKeyChanged) -> None:

@@ -161,11 +161,11 @@ class KeysScreen(Screen[None]):
         self._show_detail(table.cursor_key)
         self.loads += 1
 
-    @on(KeyTable.KeyHighlighted)
-    def _highlighted(self, event: KeyTable.KeyHighlighted) -> None:
+    @on(KeyTable.RowHighlighted, "#keys-table")
+    def _highlighted(self, event: KeyTable.RowHighlighted) -> None:
         self._show_detail(event.key)
 
-    @on(KeyTable.ShowRequested)
+    @on(KeyTable.RowChosen, "#keys-table")
     def _enter(self) -> None:
         self.action_show()
 

@@ -40,6 +40,9 @@ class TunnelDialog(ModalScreen[Tunnel | None]):
         preset: The preset selected at first.
     """
 
+    AUTO_FOCUS = "#tunnel-preset"
+    """The first field, every time (focusing another one in on_mount raced with this)."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="tunnel-dialog-cancel"),
     ]
@@ -144,7 +147,6 @@ class TunnelDialog(ModalScreen[Tunnel | None]):
 
     def on_mount(self) -> None:
         self._apply_kind()
-        self.query_one("#tunnel-local-port", Input).focus()
 
     # --- events --------------------------------------------------------------------------------
 

@@ -253,11 +253,11 @@ class TunnelScreen(Screen[None]):
         if self.is_attached:
             self.refresh_rows()
 
-    @on(TunnelTable.TunnelHighlighted)
+    @on(TunnelTable.RowHighlighted, "#tunnel-table")
     def _highlighted(self) -> None:
         self._show_detail()
 
-    @on(TunnelTable.TunnelSelected)
+    @on(TunnelTable.RowChosen, "#tunnel-table")
     def _selected(self) -> None:
         self.action_copy_url()
 

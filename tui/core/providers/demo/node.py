@@ -47,8 +47,8 @@ def load_or_create_key(path: Path, *, comment: str, with_public: bool = False) -
         key = asyncssh.generate_private_key("ssh-ed25519", comment=comment)
         write_private_file(path, key.export_private_key())
     pub = path.with_name(path.name + ".pub")
-    if with_public and (fresh or not pub.exists()):
-        write_private_file(pub, key.export_public_key(), 0o644)
+    if with_public and (fresh or not pub.exists() or pub.stat().st_mode & 0o077):
+        write_private_file(pub, key.export_public_key())  # 0600: the state dir stays private
     return key
 
 
@@ -97,7 +97,7 @@ def record_host_keys(known_hosts: Path, entries: list[tuple[int, asyncssh.SSHKey
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             old = known_hosts.read_text(encoding="utf-8")
-            mode = known_hosts.stat().st_mode & 0o777
+            mode = known_hosts.stat().st_mode & 0o600  # never readable by others
         except FileNotFoundError:
             old, mode = "", 0o600
         except OSError as exc:

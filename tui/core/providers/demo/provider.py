@@ -23,6 +23,7 @@ import asyncssh
 
 from tui.core.clock import Clock, SystemClock
 from tui.core.errors import ClusterdeckError, ProviderError, StateDirError
+from tui.core.files import make_private_dir
 from tui.core.models import Job, JobState, LogBatch, Node, SshTarget
 from tui.core.providers.base import Capability, Option, Provider, ProviderContext
 from tui.core.providers.demo.node import DemoNode, load_or_create_key, record_host_keys
@@ -102,7 +103,7 @@ class DemoProvider(Provider):
         self._started = True
         try:
             for folder in (self.root, self.root / "hostkeys", self.root / "nodes"):
-                _make_dir(folder)
+                _make_dir(folder, own=self.root)
             _make_dir(self.known_hosts_path.parent)
             self._client_key = load_or_create_key(
                 self.key_path, comment=f"clusterdeck-demo@{self.user}", with_public=True
@@ -257,7 +258,7 @@ class DemoProvider(Provider):
         try:
             for name in spec.nodes:
                 workdir = self.root / "nodes" / spec.id / name
-                _make_dir(workdir)
+                _make_dir(workdir, own=self.root)
                 key = load_or_create_key(
                     self.root / "hostkeys" / f"{spec.id}-{name}", comment=f"{spec.id}/{name}"
                 )
@@ -364,9 +365,10 @@ class _DashboardServer:
                 await writer.wait_closed()
 
 
-def _make_dir(folder: Path) -> None:
+def _make_dir(folder: Path, *, own: Path | None = None) -> None:
+    """Create `folder` as 0700; at or below `own` (the demo tree) tighten it if it is lax."""
     try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_dir(folder, tighten_below=own)
     except OSError as exc:
         raise StateDirError(
             f"cannot create {folder}: {exc.strerror or exc}; "

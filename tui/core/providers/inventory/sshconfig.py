@@ -10,9 +10,12 @@ Include that matches something unreadable is an error naming the file and line, 
 
 from __future__ import annotations
 
+import errno
 import glob
+import os
 import re
 import shlex
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,10 +85,7 @@ def _read(
         )
     fix = "fix or remove that Include line" if origin else "fix `ssh_config` or create the file"
     if not path.is_file():
-        what = "is a directory" if path.is_dir() else "is not a regular file"
-        if not path.exists():
-            what = "does not exist"
-        raise SshConfigError(f"the SSH config {path}{where} {what}; {fix}")
+        raise SshConfigError(f"the SSH config {path}{where} {_not_a_file(path)}; {fix}")
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
@@ -115,6 +115,30 @@ def _read(
                 full = Path("~/.ssh").expanduser() / full
             for name in sorted(glob.glob(str(full))):
                 _read(Path(name), (*chain, path), f"{path}:{number}", found)
+
+
+def _not_a_file(path: Path) -> str:
+    """Why `path` is not a readable regular file: "does not exist", "is a directory"..."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return f"is a symbolic link that loops ({_link_chain(path)}) and never reaches a file"
+        if path.is_symlink():
+            return f"is a symbolic link to {os.readlink(path)}, which does not exist"
+        return "does not exist"
+    return "is a directory" if stat.S_ISDIR(mode) else "is not a regular file"
+
+
+def _link_chain(path: Path, hops: int = 8) -> str:
+    """`a -> b -> a`: the symbolic links from `path` until one repeats (at most `hops`)."""
+    seen = [path]
+    while len(seen) <= hops and seen[-1].is_symlink():
+        target = seen[-1].parent / os.readlink(seen[-1])
+        seen.append(target)
+        if target in seen[:-1]:
+            break
+    return " -> ".join(str(p) for p in seen) + (" -> ..." if len(seen) > hops else "")
 
 
 @dataclass(frozen=True)

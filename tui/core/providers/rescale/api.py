@@ -3,8 +3,9 @@
 Every path is relative to `{base}/api/v2/` and ends with a slash (except file tails). Only GETs
 are retried: on 5xx, on 429 (waiting `Retry-After`, capped) and on network errors, with
 exponential backoff. POSTs (stopping a job) are sent exactly once. A 429 whose `Retry-After` is
-longer than the cap, or one that outlasts the retries, starts a cool-down during which requests
-fail at once without reaching Rescale, so a rate-limit storm is not made worse.
+longer than the cap, or one that outlasts the retries, starts a cool-down (at most
+`max_cooldown`) during which requests fail at once without reaching Rescale, so a rate-limit
+storm is not made worse. Bodies are capped in size and nesting (see `limits`).
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,7 +22,15 @@ import httpx
 from tui import __version__
 from tui.core.clock import Clock
 from tui.core.errors import ProviderAuthError, ProviderError, ProviderUnavailable
+from tui.core.printable import printable
 from tui.core.providers.rescale.credentials import ApiKey
+from tui.core.providers.rescale.limits import (
+    MAX_COOLDOWN,
+    MAX_RESPONSE_BYTES,
+    decode_json,
+    parse_retry_after,
+    send_capped,
+)
 
 REGIONS: Mapping[str, str] = {
     "platform": "https://platform.rescale.com",
@@ -61,6 +68,23 @@ class RescaleRateLimited(ProviderUnavailable):
         self.retry_after = retry_after
 
 
+class RescaleKeyRejected(ProviderAuthError):
+    """Rescale answered 401: the API key is wrong, expired or for another platform."""
+
+    def __init__(self, message: str, *, detail: str, key_source: str) -> None:
+        super().__init__(message)
+        self.detail = detail
+        self.key_source = key_source
+
+
+class RescaleUnreachable(ProviderUnavailable):
+    """No answer from Rescale (network error or timeout); `url` is the URL tried."""
+
+    def __init__(self, message: str, *, url: str) -> None:
+        super().__init__(message)
+        self.url = url
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """How GETs are retried."""
@@ -71,21 +95,24 @@ class RetryPolicy:
     max_backoff: float = 30.0
     max_retry_after: float = 60.0
     """A longer `Retry-After` is not waited for in the call: it fails and cools down instead."""
+    max_cooldown: float = MAX_COOLDOWN
+    """The longest cool-down any `Retry-After` can start."""
+    max_response_bytes: int = MAX_RESPONSE_BYTES
+    """Larger answers are abandoned (`ResponseTooLarge`)."""
 
 
 def _detail(response: httpx.Response) -> str:
     """The `detail` of a DRF error body, or field messages, or a short raw excerpt."""
     try:
-        body = response.json()
+        body = decode_json(response)
     except ValueError:
-        text = response.text.strip().replace("\n", " ")
-        return text[:120]
+        return printable(response.text.strip(), 120)
     if isinstance(body, dict):
         if isinstance(body.get("detail"), str):
-            return str(body["detail"])
+            return printable(body["detail"], 300)
         parts = [f"{k}: {v}" for k, v in body.items()]
-        return "; ".join(parts)[:300]
-    return str(body)[:120]
+        return printable("; ".join(parts), 300)
+    return printable(str(body), 120)
 
 
 class RescaleApi:
@@ -218,15 +245,22 @@ class RescaleApi:
             wait: float | None = None
             try:
                 async with self._limit:
-                    response = await self._client.request(method, path, params=params)
-            except httpx.TimeoutException:
-                error: ProviderError = ProviderUnavailable(
+                    request = self._client.build_request(method, path, params=params)
+                    # httpx's timeouts bound each read, not the whole answer: a server that
+                    # trickles an endless body would hold the request (and the poll) forever.
+                    async with asyncio.timeout(self._timeout):
+                        response = await send_capped(
+                            self._client, request, limit=policy.max_response_bytes
+                        )
+            except (httpx.TimeoutException, TimeoutError):
+                error: ProviderError = RescaleUnreachable(
                     f"Rescale ({self.base_url}) did not answer {_short(path)} within "
                     f"{self._timeout:g} s; it may be slow or unreachable (raise `timeout` if "
-                    "this persists)"
+                    "this persists)",
+                    url=self._url(path),
                 )
             except httpx.TransportError as exc:
-                error = self._network_error(exc)
+                error = self._network_error(exc, path)
             else:
                 log.debug("%s %s -> %s", method, _short(path), response.status_code)
                 if response.status_code < 300:
@@ -257,13 +291,18 @@ class RescaleApi:
                 retry_after=left,
             )
 
-    def _network_error(self, exc: httpx.TransportError) -> ProviderUnavailable:
+    def _network_error(self, exc: httpx.TransportError, path: str) -> RescaleUnreachable:
         host = urlsplit(self.base_url).netloc
         reason = str(exc) or type(exc).__name__
-        return ProviderUnavailable(
+        return RescaleUnreachable(
             f"cannot reach Rescale at {host} ({reason}); check the network connection, and "
-            f"that `region`/`base_url` name your Rescale platform (now {self.base_url})"
+            f"that `region`/`base_url` name your Rescale platform (now {self.base_url})",
+            url=self._url(path),
         )
+
+    def _url(self, path: str) -> str:
+        """The URL requested for `path` (a `next` link is absolute already)."""
+        return path if urlsplit(path).scheme else self.base_url + _short(path)
 
     def _http_error(
         self, response: httpx.Response, path: str
@@ -274,11 +313,13 @@ class RescaleApi:
         where = _short(path)
         if code == 401:
             return (
-                ProviderAuthError(
+                RescaleKeyRejected(
                     f"Rescale ({self.base_url}) rejected the API key read from "
                     f"{self.key_source} (401: {detail or 'unauthorized'}). {self._key_hint}. "
                     "Make a new key in Rescale under Settings > API, and check that `region` "
-                    "is the platform your account lives on"
+                    "is the platform your account lives on",
+                    detail=detail,
+                    key_source=self.key_source,
                 ),
                 False,
                 None,
@@ -290,12 +331,12 @@ class RescaleApi:
             message = f"Rescale has no {where} (404: {detail or 'not found'})"
             return RescaleNotFound(message, path=path), False, None
         if code == 429:
-            after = self._retry_after(response)
+            asked = parse_retry_after(response.headers.get("retry-after", ""), self._clock.now())
+            wait = None if asked is None else min(asked, self._policy.max_cooldown)
             message = (
                 f"Rescale rate-limited {where} (429: {detail or 'too many requests'}); "
-                f"retry in {after if after is not None else 'a few'} s"
+                + _wait_text(asked, wait)
             )
-            wait = after
             return RescaleRateLimited(message, retry_after=wait or 0.0), True, wait
         if code >= 500:
             message = (
@@ -304,7 +345,7 @@ class RescaleApi:
             )
             return ProviderUnavailable(message), True, None
         if 300 <= code < 400:
-            target = response.headers.get("location", "?")
+            target = printable(response.headers.get("location", "?"), 200)
             message = (
                 f"Rescale redirected {where} to {target}; check `base_url`/`region` "
                 f"(now {self.base_url})"
@@ -312,33 +353,26 @@ class RescaleApi:
             return ProviderError(message), False, None
         return ProviderError(f"Rescale refused {where} ({code}: {detail})"), False, None
 
-    def _retry_after(self, response: httpx.Response) -> float | None:
-        raw = response.headers.get("retry-after", "").strip()
-        if not raw:
-            return None
-        try:
-            return max(0.0, float(raw))
-        except ValueError:
-            pass
-        try:
-            when = parsedate_to_datetime(raw)
-        except (TypeError, ValueError):
-            return None
-        now: datetime = self._clock.now()
-        if when.tzinfo is None:
-            return None
-        return max(0.0, (when - now).total_seconds())
-
     def _json(self, response: httpx.Response, path: str) -> Any:
         try:
-            return response.json()
-        except ValueError:
-            kind = response.headers.get("content-type", "no content type")
+            return decode_json(response)
+        except ValueError as exc:
+            kind = printable(response.headers.get("content-type", "no content type"), 80)
+            what = "a malformed response" if "deeply" in str(exc) else "malformed JSON"
             raise ProviderError(
-                f"Rescale sent malformed JSON for {_short(path)} ({kind}, "
-                f"{len(response.content)} bytes); if this persists, check that "
+                f"Rescale sent {what} for {_short(path)} ({exc}; {kind}, "
+                f"{len(response.content):,} bytes); if this persists, check that "
                 f"`base_url`/`region` point at the Rescale API (now {self.base_url})"
             ) from None
+
+
+def _wait_text(asked: float | None, wait: float | None) -> str:
+    """What a 429's message says about the wait."""
+    if asked is None or wait is None:
+        return "no usable Retry-After: backing off"
+    if asked > wait:
+        return f"waiting {wait:.0f} s (Rescale asked for {asked:.6g} s; {wait:.0f} s is the cap)"
+    return f"retry in {wait:g} s"
 
 
 def _short(path: str) -> str:

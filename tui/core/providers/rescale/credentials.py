@@ -28,6 +28,12 @@ ENV_VAR = "RESCALE_API_KEY"
 DEFAULT_PROFILE = "default"
 
 
+class RescaleNoKey(ProviderAuthError):
+    """No source holds a key (see the module docstring for the sources)."""
+
+    title = "No Rescale API key"
+
+
 def apiconfig_path() -> Path:
     """Rescale's own credential file, `~/.config/rescale/apiconfig`."""
     return Path.home() / ".config" / "rescale" / "apiconfig"
@@ -173,10 +179,9 @@ def load_api_key(
         if found is not None
         else f"{apiconfig_path()} does not exist"
     )
-    raise ProviderAuthError(
+    raise RescaleNoKey(
         f"no Rescale API key found ({ENV_VAR} is not set, no api_key_file is configured and "
         f"{where}). Create a key in Rescale under Settings > API "
         "(https://platform.rescale.com/user/settings/api-key/), then export "
-        f"{ENV_VAR}, or put it in a 0600 file and name it as `api_key_file`",
-        title="No Rescale API key",
+        f"{ENV_VAR}, or put it in a 0600 file and name it as `api_key_file`"
     )

@@ -45,6 +45,7 @@ from tui.core.providers.rescale.support import (
     region_of,
     wrong_platform,
 )
+from tui.core.providers.rescale.tuning import read_tuning
 
 __all__ = ["RescaleCheck", "RescaleProvider", "check_base_url"]
 
@@ -151,11 +152,7 @@ class RescaleProvider(Provider):
     def create(cls, options: Mapping[str, Any], context: ProviderContext) -> RescaleProvider:
         """Build from a validated `[providers.NAME]` section; the key is read by `start()`."""
 
-        def number(key: str, default: float, low: float, high: float) -> float:
-            value = float(options.get(key, default))
-            if not low <= value <= high:
-                raise ConfigError(f"{key} must be between {low:g} and {high:g} (got {value:g})")
-            return value
+        tuning = read_tuning(options)  # every bad number is reported, not only the first
 
         def path(key: str) -> Path | None:
             raw = options.get(key)
@@ -168,11 +165,11 @@ class RescaleProvider(Provider):
             api_key_file=path("api_key_file"),
             profile=str(options.get("profile", DEFAULT_PROFILE)),
             ssh_key=path("ssh_key"),
-            poll_interval=number("poll_interval", 10, 0, 3600),
-            tail_interval=number("tail_interval", 5, 1, 3600),
-            tail_lines=int(number("tail_lines", 500, 10, 2000)),
-            timeout=number("timeout", 20, 1, 600),
-            retry=RetryPolicy(retries=int(number("retries", 4, 0, 10))),
+            poll_interval=tuning.poll_interval,
+            tail_interval=tuning.tail_interval,
+            tail_lines=tuning.tail_lines,
+            timeout=tuning.timeout,
+            retry=RetryPolicy(retries=tuning.retries),
             clock=context.clock,
         )
 

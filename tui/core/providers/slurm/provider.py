@@ -19,7 +19,6 @@ from typing import Any, ClassVar
 
 from tui.core.clock import Clock, SystemClock
 from tui.core.errors import (
-    ConfigError,
     ProviderError,
     ProviderUnavailable,
     SshDisconnected,
@@ -27,6 +26,7 @@ from tui.core.errors import (
 )
 from tui.core.models import Job, LogBatch, Node, SshTarget
 from tui.core.providers.base import Capability, Option, ProviderContext
+from tui.core.providers.problems import Problems
 from tui.core.providers.slurm.log import LogSource, follow, output_path
 from tui.core.providers.slurm.parse import SlurmJob, parse_sinfo, parse_squeue
 from tui.core.providers.slurm.shell import NodeShellBackend
@@ -86,13 +86,15 @@ class SlurmProvider(SshBasedProvider):
         known_hosts_path: Path | None = None,
         clock: Clock | None = None,
     ) -> None:
+        problems = Problems()
         if bool(host) == bool(ssh_alias):
-            raise ConfigError("give either `host` or `ssh_alias` (not both)")
+            problems.add("give either `host` or `ssh_alias` (not both)")
         for key_name, value in (("port", port), ("node_port", node_port)):
             if not 1 <= value <= 65535:
-                raise ConfigError(f"`{key_name}` must be from 1 to 65535")
+                problems.add(f"`{key_name}` must be from 1 to 65535 (got {value})")
         if poll_interval <= 0:
-            raise ConfigError("`poll_interval` must be positive")
+            problems.add("`poll_interval` must be positive")
+        problems.raise_any()
         super().__init__(pool, known_hosts_path)
         self.name = name
         self.user = user

@@ -1,40 +1,73 @@
-"""What the clipboard hotkeys and the bridge screen do, on behalf of the app."""
+"""What the clipboard hotkeys and the bridge screen do: text between the bridge, shells and files.
+
+The UI around it comes in as small protocols (`tui.core.clipboard.protocols`); no Textual here.
+"""
 
 from __future__ import annotations
 
-import asyncio
-from typing import TYPE_CHECKING
-
-from tui.app.screens.clipboard.screen import (
-    ClipboardScreen,
-    PasteChoice,
-    PasteConfirmDialog,
-    human_size,
-)
 from tui.core.clipboard.bridge import (
     ClipboardBridge,
     ClipboardError,
     needs_confirm,
     one_line,
-    read_remote_file,
     sanitize,
-    write_remote_file,
+)
+from tui.core.clipboard.protocols import (
+    BridgeAction,
+    ConfirmPaste,
+    HighlightedNode,
+    NodeTarget,
+    Notify,
+    RemoteFiles,
+    Shell,
+    ShellTabs,
 )
 from tui.core.errors import ClusterdeckError, as_user_error
 from tui.core.models import SshTarget
-from widgets.terminal.view import TerminalView
 
-if TYPE_CHECKING:
-    from tui.app.app import ClusterdeckApp
+
+def human_size(size: int) -> str:
+    """1234 -> '1.2 kB'."""
+    for unit, step in (("MB", 1_000_000), ("kB", 1_000)):
+        if size >= step:
+            return f"{size / step:.1f} {unit}"
+    return f"{size} B"
 
 
 class ClipboardFlow:
-    """Moves text between the bridge, shells and remote files, asking where it should."""
+    """Moves text between the bridge, shells and remote files, asking where it should.
 
-    def __init__(self, app: ClusterdeckApp, bridge: ClipboardBridge, *, remote_file: str) -> None:
-        self.app = app
+    Args:
+        bridge: The local clipboard and the transfer history.
+        remote_file: The default "send to file" path on a node.
+        notify: Tells the user what happened.
+        shells: The open shell tabs.
+        highlighted_node: The dashboard's node under the cursor (the file target off a shell).
+        node_target: How to reach that node over SSH.
+        files: Reads and writes files on nodes.
+        confirm_paste: Asks before a multi-line or very large paste.
+    """
+
+    def __init__(
+        self,
+        bridge: ClipboardBridge,
+        *,
+        remote_file: str,
+        notify: Notify,
+        shells: ShellTabs,
+        highlighted_node: HighlightedNode,
+        node_target: NodeTarget,
+        files: RemoteFiles,
+        confirm_paste: ConfirmPaste,
+    ) -> None:
         self.bridge = bridge
         self.remote_file = remote_file
+        self.notify = notify
+        self.shells = shells
+        self.highlighted_node = highlighted_node
+        self.node_target = node_target
+        self.files = files
+        self.confirm_paste = confirm_paste
         self.confirm_pastes = True
         """False once the user chose "don't ask again this session"."""
 
@@ -42,29 +75,28 @@ class ClipboardFlow:
 
     async def push(self) -> None:
         """The hotkey: into the focused shell, else into the highlighted node's remote file."""
-        view = self.app.terminals.active_view if self.app.screen is self.app.terminals else None
-        if view is not None and view.running:
+        shell = self.shells.focused()
+        if shell is not None and shell.terminal.running:
             text = self._read_local()
             if text is not None:
-                await self.paste_into(view, text)
+                await self.paste_into(shell, text)
             return
         await self.send_to_file(self.remote_file)
 
-    async def paste_into(self, view: TerminalView, text: str) -> None:
-        """Paste into `view`'s shell, confirming multi-line or large pastes first."""
-        node = self.app.terminals.label_of(view)
+    async def paste_into(self, shell: Shell, text: str) -> None:
+        """Paste into `shell`, confirming multi-line or large pastes first."""
         clean = sanitize(text)
-        reason = needs_confirm(clean, bracketed=view.bracketed_paste)
+        reason = needs_confirm(clean, bracketed=shell.terminal.bracketed_paste)
         if reason and self.confirm_pastes:
-            choice = await self._ask(PasteConfirmDialog(clean, reason, node))
+            choice = await self.confirm_paste(clean, reason, shell.label)
             if choice is None:
                 return
             if choice == "always":
                 self.confirm_pastes = False
             if choice == "one-line":
                 clean = one_line(clean)
-        view.paste(clean)
-        self.bridge.record("to-cluster", node, clean, "shell")
+        shell.terminal.paste(clean)
+        self.bridge.record("to-cluster", shell.label, clean, "shell")
 
     async def send_to_file(self, path: str) -> None:
         """Write the local clipboard to `path` on the highlighted (or current shell's) node."""
@@ -74,8 +106,7 @@ class ClipboardFlow:
             return
         node, target = found
         try:
-            async with self.app.pool.sftp(target) as files:
-                size = await write_remote_file(files, path, text)
+            size = await self.files.write(target, path, text)
         except ClusterdeckError as exc:
             self._error(exc)
             return
@@ -83,7 +114,7 @@ class ClipboardFlow:
             self._error(as_user_error(exc, title="Clipboard"))
             return
         self.bridge.record("to-cluster", node, text, f"file {path}")
-        self.app.notify(
+        self.notify(
             f"Wrote {human_size(size)} to {path} on {node} (mode 0600).",
             title="Clipboard → cluster",
         )
@@ -97,8 +128,7 @@ class ClipboardFlow:
             return
         node, target = found
         try:
-            async with self.app.pool.sftp(target) as files:
-                text = await read_remote_file(files, path)
+            text = await self.files.read(target, path)
             self.bridge.receive(node, text, f"file {path}")
         except ClusterdeckError as exc:
             self._error(exc)
@@ -106,47 +136,42 @@ class ClipboardFlow:
         except Exception as exc:
             self._error(as_user_error(exc, title="Clipboard"))
             return
-        self.app.notify(
+        self.notify(
             f"Copied {human_size(len(text.encode()))} from {path} on {node}.",
             title="Cluster → clipboard",
         )
 
-    def received(self, view: TerminalView, text: str, how: str) -> None:
+    def received(self, shell: Shell, text: str, how: str) -> None:
         """A shell sent text (selection or OSC 52): put it on the local clipboard."""
-        node = self.app.terminals.label_of(view)
         try:
-            self.bridge.receive(node, text, how)
+            self.bridge.receive(shell.label, text, how)
         except ClipboardError as exc:
             self._error(exc)
             return
-        self.app.notify(
+        self.notify(
             f"Copied {human_size(len(text.encode('utf-8', 'replace')))} from "
-            f"{node} ({how}) to the {self.bridge.description}.",
+            f"{shell.label} ({how}) to the {self.bridge.description}.",
             title="Cluster → clipboard",
         )
 
-    async def on_bridge_action(self, event: ClipboardScreen.ActionRequested) -> None:
-        """Run an action asked for on the bridge screen, then refresh it."""
-        if event.action == "send-shell":
-            view = self.app.terminals.active_view
+    async def run_bridge_action(self, action: BridgeAction, remote_path: str) -> None:
+        """Do what the bridge screen asked for (`remote_path`: its file field)."""
+        if action == "send-shell":
+            shell = self.shells.selected()
             text = self._read_local()
-            if view is None or not view.running:
-                self.app.notify(
+            if shell is None or not shell.terminal.running:
+                self.notify(
                     "No shell is running: open one with enter on a node.",
                     title="Clipboard",
                     severity="warning",
                 )
             elif text is not None:
-                self.app.pop_screen()
-                await self.app.push_screen(self.app.terminals)
-                await self.paste_into(view, text)
-                return
-        elif event.action == "send-file":
-            await self.send_to_file(event.remote_path)
+                await self.shells.show()
+                await self.paste_into(shell, text)
+        elif action == "send-file":
+            await self.send_to_file(remote_path)
         else:
-            await self.fetch_file(event.remote_path)
-        if isinstance(self.app.screen, ClipboardScreen):
-            self.app.screen.refresh_view()
+            await self.fetch_file(remote_path)
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -157,7 +182,7 @@ class ClipboardFlow:
             self._error(exc)
             return None
         if not text:
-            self.app.notify(
+            self.notify(
                 "The clipboard is empty: copy some text first.",
                 title="Clipboard",
                 severity="warning",
@@ -166,27 +191,18 @@ class ClipboardFlow:
         return text
 
     def _current_target(self) -> tuple[str, SshTarget] | None:
-        view = self.app.terminals.active_view
-        if self.app.screen is self.app.terminals and view is not None:
-            target = self.app.terminals.target_of(view)
-            if target is not None:
-                return self.app.terminals.label_of(view), target
-        node = self.app.main_screen.highlighted_node
+        shell = self.shells.focused()
+        if shell is not None and shell.target is not None:
+            return shell.label, shell.target
+        node = self.highlighted_node()
         if node is None:
-            self.app.notify(
-                "Highlight a running node first.", title="Clipboard", severity="warning"
-            )
+            self.notify("Highlight a running node first.", title="Clipboard", severity="warning")
             return None
         try:
-            return node.name, self.app.provider.ssh_target(node)
+            return node.name, self.node_target(node)
         except ClusterdeckError as exc:
             self._error(exc)
             return None
 
-    async def _ask(self, dialog: PasteConfirmDialog) -> PasteChoice | None:
-        answer: asyncio.Future[PasteChoice | None] = asyncio.get_running_loop().create_future()
-        self.app.push_screen(dialog, callback=answer.set_result)
-        return await answer
-
     def _error(self, exc: ClusterdeckError) -> None:
-        self.app.notify(exc.message, title=exc.title, severity="error")
+        self.notify(exc.message, title=exc.title, severity="error")

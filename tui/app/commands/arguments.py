@@ -1,0 +1,105 @@
+"""The options of the `clusterdeck` subcommands, kept apart from the commands' heavy imports.
+
+Options that the top-level parser also has (`--config`, `--provider`, `--demo`) default to
+SUPPRESS here, so `clusterdeck --config X serve` and `clusterdeck serve --config X` both work.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+
+def add_config_option(parser: argparse.ArgumentParser, help: str = "config file to use") -> None:
+    """`--config PATH`."""
+    parser.add_argument("--config", metavar="PATH", type=Path, default=argparse.SUPPRESS, help=help)
+
+
+def add_provider_option(parser: argparse.ArgumentParser, help: str) -> None:
+    """`--provider NAME`."""
+    parser.add_argument("--provider", metavar="NAME", default=argparse.SUPPRESS, help=help)
+
+
+def add_demo_option(parser: argparse.ArgumentParser) -> None:
+    """`--demo`."""
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show the embedded demo cluster, ignoring the config's providers",
+    )
+
+
+TUNNEL_DESCRIPTION = (
+    "Forward local ports to a job's node over SSH, without the dashboard, until Ctrl+C or the "
+    "job ends. Tunnels reconnect after a dropped connection."
+)
+
+
+def add_tunnel_options(parser: argparse.ArgumentParser) -> None:
+    """The options of `clusterdeck tunnel` (checked further by `tunnel.tunnel_options`)."""
+    parser.add_argument("--job", required=True, help="job id, name or provider:id")
+    parser.add_argument("--node", help="node name (default: the job's first node, its master)")
+    parser.add_argument(
+        "-L",
+        dest="local",
+        action="append",
+        default=[],
+        metavar="[BIND:]PORT:HOST:HOSTPORT",
+        help="forward local PORT (0: any free port) to HOST:HOSTPORT as seen from the node",
+    )
+    parser.add_argument(
+        "-D",
+        dest="dynamic",
+        action="append",
+        default=[],
+        metavar="[BIND:]PORT",
+        help="SOCKS5/4 proxy on local PORT, connecting from the node",
+    )
+    add_provider_option(parser, "which configured provider to use")
+    parser.add_argument(
+        "--poll",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="seconds between checks that the job still runs (default: 10)",
+    )
+
+
+SERVE_DESCRIPTION = (
+    "Serve the dashboard, embedded terminals included, to a web browser. Each browser tab runs "
+    "its own dashboard process."
+)
+
+
+def add_serve_options(parser: argparse.ArgumentParser) -> None:
+    """The options of `clusterdeck serve`."""
+    parser.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help=f"address to listen on (default: {DEFAULT_HOST}, loopback only; anything else "
+        "lets other machines reach a shell-capable dashboard)",
+    )
+    parser.add_argument(
+        "--port",
+        type=port_number,
+        default=DEFAULT_PORT,
+        help=f"TCP port to listen on (default: {DEFAULT_PORT}; 0 picks a free one)",
+    )
+    add_config_option(parser)
+    add_provider_option(parser, "show only the provider configured as NAME")
+    add_demo_option(parser)
+
+
+def port_number(text: str) -> int:
+    """A TCP port 0..65535, for argparse."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 0..65535, not {value}")
+    return value
