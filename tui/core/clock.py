@@ -66,3 +66,12 @@ class ManualClock:
             if self._changed is None:
                 self._changed = asyncio.Event()
             await self._changed.wait()
+
+
+def format_age(seconds: float) -> str:
+    """ "42 s", "7 min" or "2.5 h"."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"

@@ -124,6 +124,10 @@ class Failed:
 
     pane: Pane
     error: ClusterdeckError
+    first: bool = True
+    """The first failure since the pane last worked (notify once per outage, not per poll)."""
+    age: float | None = None
+    """Seconds since the pane's data was last fresh; None when it never was."""
 
 
 @dataclass(frozen=True)

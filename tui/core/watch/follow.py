@@ -84,7 +84,8 @@ class LogFollower:
                 if not self.finished:
                     return  # the provider ended the stream: nothing more will come
             except Exception as exc:
+                error = as_user_error(exc, title="Log stream interrupted")
+                self._emit(Failed(Pane.LOG, error, first=not self._failing))
                 self._failing = True
-                self._emit(Failed(Pane.LOG, as_user_error(exc, title="Log stream interrupted")))
                 await self._sleep(delay)
                 delay = self._backoff.after(delay)

@@ -98,6 +98,8 @@ class JobWatcher:
         self._subscribers: list[Subscriber] = []
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._failing: set[Pane] = set()
+        self._fresh_at: dict[Pane, float] = {}
+        """When each pane's data was last fetched successfully (clock.monotonic())."""
         self._reported: set[str] = set()
         self._warned: set[str] = set()
         self._active: set[str] | None = None
@@ -281,10 +283,14 @@ class JobWatcher:
             log.error("job watcher task %s failed", task.get_name(), exc_info=task.exception())
 
     def _fail(self, pane: Pane, error: ClusterdeckError) -> None:
+        first = pane not in self._failing
         self._failing.add(pane)
-        self._emit(Failed(pane, error))
+        fresh = self._fresh_at.get(pane)
+        age = None if fresh is None else max(0.0, self.clock.monotonic() - fresh)
+        self._emit(Failed(pane, error, first=first, age=age))
 
     def _recover(self, pane: Pane) -> None:
+        self._fresh_at[pane] = self.clock.monotonic()
         if pane in self._failing:
             self._failing.discard(pane)
             self._emit(Recovered(pane))

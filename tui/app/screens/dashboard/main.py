@@ -17,6 +17,7 @@ from textual.widgets import Footer, Input, Static
 from tui.app.bindings import DASHBOARD_KEYS
 from tui.app.screens.dashboard.job_actions import CopyText, JobActionsScreen
 from tui.app.screens.rows import job_row, node_row
+from tui.core.clock import format_age
 from tui.core.errors import ClusterdeckError, as_user_error
 from tui.core.identity.cidr import PublicAddressGuard
 from tui.core.models import Job, Node, NodeState
@@ -177,8 +178,8 @@ class MainScreen(JobActionsScreen):
                     title="Service detected",
                     timeout=12,
                 )
-            case Failed(pane=pane, error=error):
-                self._fail(self._pane(pane), error)
+            case Failed(pane=pane, error=error, first=first, age=age):
+                self._fail(self._pane(pane), error, notify=first, age=age)
             case Recovered(pane=pane):
                 self._clear_failure(self._pane(pane))
 
@@ -307,10 +308,16 @@ class MainScreen(JobActionsScreen):
             state = f"paused · {log.pending} new lines · end to follow"
         pane.border_title = f"Live log: {name} ({state})"
 
-    def _fail(self, pane: Widget, exc: ClusterdeckError) -> None:
+    def _fail(
+        self, pane: Widget, exc: ClusterdeckError, *, notify: bool = True, age: float | None = None
+    ) -> None:
+        """Mark `pane` stale with the reason (and how old its data is); notify once per outage."""
         pane.add_class("-error")
-        pane.border_subtitle = exc.title
-        self.notify(exc.message, title=exc.title, severity="error", timeout=8)
+        pane.border_subtitle = (
+            exc.title if age is None else f"{exc.title} · data from {format_age(age)} ago"
+        )
+        if notify:
+            self.notify(exc.message, title=exc.title, severity="error", timeout=8)
 
     def _clear_failure(self, pane: Widget) -> None:
         if pane.has_class("-error"):

@@ -6,6 +6,7 @@ import ipaddress
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from tui.core.clock import format_age
 from tui.core.errors import ConfigError, ProviderAuthError, ProviderError, ProviderUnavailable
 from tui.core.models import Job
 from tui.core.providers.rescale.api import REGIONS, RescaleNotFound, RescaleRateLimited
@@ -56,15 +57,6 @@ def check_base_url(url: str) -> str:
 def region_of(base_url: str) -> str:
     """The region whose URL is `base_url`, else "custom"."""
     return next((name for name, url in REGIONS.items() if url == base_url), "custom")
-
-
-def format_age(seconds: float) -> str:
-    """ "42 s", "7 min" or "2.5 h"."""
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 def deleted(job: Job) -> RescaleNotFound:
