@@ -31,7 +31,7 @@ from tui.core.ssh.session import RunResult
 DATA = Path(__file__).parent.parent / "data" / "slurm"
 STARTED = datetime.fromtimestamp(1795554469, UTC)
 
-Reply = RunResult[str]
+Reply = tuple[int, str, str]
 
 
 class CannedPool:
@@ -47,7 +47,7 @@ class CannedPool:
         command: str,
         *,
         timeout: float | None = None,  # noqa: ASYNC109 - SshPool.run's signature
-    ) -> Reply:
+    ) -> RunResult[str]:
         self.commands.append(command)
         program = command.split()[0].rsplit("/", 1)[-1]
         answer = self.answers[program]
