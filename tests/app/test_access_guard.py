@@ -84,8 +84,12 @@ async def test_access_rule_dialog_validates_and_copies(app_factory: AppFactory) 
         assert abs(box.y - (36 - box.bottom)) <= 1, f"not centred down: {box}"
         for bad, words in (("10.0.0.0/33", "10.0.0.0/33"), ("abc", "abc")):
             field.value = bad
+
+            def shows_error(w: str = words) -> bool:
+                return w in str(verdict.render()) and "Valid" not in str(verdict.render())
+
             await wait_until(
-                lambda w=words: w in str(verdict.render()) and "Valid" not in str(verdict.render()),
+                shows_error,
                 pause=pilot.pause,
                 what=f"error for {bad}",
             )

@@ -27,12 +27,20 @@ async def test_ask_returns_the_answer_and_none_when_dismissed_empty() -> None:
     async with app.run_test() as pilot:
         for result in ("yes", None):
             question = Question()
-            waiting = asyncio.create_task(ask(app, question))
-            await wait_until(lambda q=question: app.screen is q, pause=pilot.pause, what="dialog")
+            answer = ask(app, question)
+            waiting = asyncio.create_task(answer)
+
+            def shown(q: Question = question) -> bool:
+                return app.screen is q
+
+            def gone(q: Question = question) -> bool:
+                return app.screen is not q
+
+            await wait_until(shown, pause=pilot.pause, what="dialog")
             question.dismiss(result)
             async with asyncio.timeout(10):
                 assert await waiting == result
-            await wait_until(lambda q=question: app.screen is not q, pause=pilot.pause)
+            await wait_until(gone, pause=pilot.pause)
 
 
 def test_the_first_answer_wins_and_a_second_is_ignored() -> None:
@@ -51,7 +59,8 @@ async def test_an_answer_after_the_asker_gave_up_does_not_crash_the_app() -> Non
     app = Host()
     async with app.run_test() as pilot:
         question = Question()
-        waiting = asyncio.create_task(ask(app, question))
+        answer = ask(app, question)
+        waiting = asyncio.create_task(answer)
         await wait_until(lambda: app.screen is question, pause=pilot.pause, what="dialog")
         waiting.cancel()  # e.g. an exclusive worker replaced while the dialog was open
         await asyncio.gather(waiting, return_exceptions=True)

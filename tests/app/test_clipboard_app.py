@@ -6,6 +6,7 @@ import base64
 from pathlib import Path
 
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from tests.app.test_shells import open_shell
 from tests.conftest import wait_until
@@ -107,8 +108,12 @@ async def test_send_to_file_from_the_dashboard_is_exact_and_private(running_app:
         app.bridge.write_local(text)
         await pilot.press("alt+v")
         target = node_dir(app) / "clipboard.txt"
+
+        def written(t: str = text, f: Path = target) -> bool:
+            return f.exists() and f.read_bytes() == t.encode()
+
         await wait_until(
-            lambda t=text, f=target: f.exists() and f.read_bytes() == t.encode(),
+            written,
             pause=pilot.pause,
             within=15,
             what="remote file written",
@@ -133,10 +138,10 @@ async def test_bridge_screen_fetches_a_file_and_lists_transfers(running_app: Run
         lambda: app.bridge.from_cluster == "residual 1e-6\n", pause=pilot.pause, what="fetched"
     )
     assert app.bridge.read_local() == "residual 1e-6\n"
-    table = app.screen.query_one("#clipboard-history")
+    table = app.screen.query_one("#clipboard-history", DataTable)
     await wait_until(
         lambda: table.row_count == 1,
-        pause=pilot.pause,  # type: ignore[attr-defined]
+        pause=pilot.pause,
         what="history row",
     )
 

@@ -19,7 +19,8 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
 
 from tests.conftest import wait_until
-from tui.app.screens.sshkeys.screen import ConfirmDialog, FormDialog, KeysScreen, TextDialog
+from tui.app.screens.sshkeys.dialogs import ConfirmDialog, FormDialog, TextDialog
+from tui.app.screens.sshkeys.screen import KeysScreen
 from tui.core.identity.generate import write_ppk_file, write_private_key
 from tui.core.identity.keyfiles import load_private_key
 from tui.core.identity.ppk import parse_ppk
@@ -98,7 +99,7 @@ class KeysHost(App[None]):
     def copy_to_clipboard(self, text: str) -> None:
         self.copied.append(text)
 
-    def notify(self, message: str, **kwargs: Any) -> None:  # type: ignore[override]
+    def notify(self, message: str, **kwargs: Any) -> None:
         self.notes.append(message)
         super().notify(message, **kwargs)
 

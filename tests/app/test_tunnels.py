@@ -52,11 +52,15 @@ class Harness:
             provider=self.app.provider,
             job=self.app.main_screen.selected,
             copy=self.copied.append,
-            open_url=lambda url: self.opened.append(url) is None,
+            open_url=self.open_url,
         )
         await self.app.push_screen(screen)
         await self.pilot.pause()
         return screen
+
+    def open_url(self, url: str) -> bool:
+        self.opened.append(url)
+        return True
 
     def dashboard_port(self) -> int:
         """The port the demo job's log says its HTTP service listens on."""

@@ -55,6 +55,7 @@ from tests.bench.bench_terminal_emulator import sgr_stream
 from tests.integration.sshd import SshdServer, running_sshd
 from tui.core.ssh.pool import SshPool
 from tui.core.ssh.shell import SshShellBackend
+from widgets.terminal.messages import Exited
 from widgets.terminal.view import TerminalView
 
 COLS, ROWS = 200, 50
@@ -157,7 +158,7 @@ class BenchView(TerminalView):
         """Text the cursor row should show; `painted` turns True once a frame drew it."""
         self.painted = False
 
-    def on_terminal_view_exited(self, event: TerminalView.Exited) -> None:
+    def on_terminal_view_exited(self, event: Exited) -> None:
         self.ended_at = time.perf_counter()
         self.ended.set()
 

@@ -149,7 +149,8 @@ async def test_the_command_runs_until_sigint(tmp_path: Path, isolated_home: Path
             while not lines or not lines[-1].endswith(": listening"):
                 line = await proc.stdout.readline()
                 assert line, (
-                    f"exited early: {lines}, {await proc.stderr.read() if proc.stderr else ''}"
+                    f"exited early: {lines}, "
+                    f"{(await proc.stderr.read()).decode(errors='replace') if proc.stderr else ''}"
                 )
                 lines.append(line.decode().rstrip())
         local = re.search(r"^port \d+: 127\.0\.0\.1:(\d+) -> ", lines[0])

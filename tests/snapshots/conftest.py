@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.app import App
@@ -30,14 +31,14 @@ def normalize(svg: str) -> str:
     return _PORTS.sub(lambda m: m.group(1) + "40000", svg)
 
 
-Snap = Callable[[App[object], str], None]
+Snap = Callable[[App[Any], str], None]
 
 
 @pytest.fixture
 def snap(request: pytest.FixtureRequest) -> Snap:
     update = bool(request.config.getoption("--update-screenshots"))
 
-    def compare(app: App[object], name: str) -> None:
+    def compare(app: App[Any], name: str) -> None:
         svg = normalize(app.export_screenshot(title=name))
         expected_path = SCREENSHOTS / f"{name}.svg"
         if update or (not expected_path.exists() and not IN_CI):
@@ -63,7 +64,7 @@ def save_screenshot(request: pytest.FixtureRequest) -> Snap:
     `--update-screenshots`, never compared."""
     update = bool(request.config.getoption("--update-screenshots"))
 
-    def save(app: App[object], name: str) -> None:
+    def save(app: App[Any], name: str) -> None:
         svg = normalize(app.export_screenshot(title=name))
         if update:
             (SCREENSHOTS / f"{name}.svg").write_text(svg)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import re
 import subprocess
@@ -241,7 +242,7 @@ def test_the_error_mapping() -> None:
     ]
     for exc, status, message in cases:
         err = io.StringIO()
-        assert run_reporting(lambda exc=exc: raising(exc), err=err) == status
+        assert run_reporting(functools.partial(raising, exc), err=err) == status
         assert err.getvalue() == message
     with pytest.raises(ValueError, match="a bug"):
         run_reporting(lambda: raising(ValueError("a bug")))

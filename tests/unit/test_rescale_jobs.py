@@ -129,7 +129,7 @@ def running(job_id: str = "AbCdE", state: JobState = JobState.RUNNING) -> Job:
 
 
 def test_nodes_put_the_master_first_with_ssh_details() -> None:
-    instances = [
+    instances: list[dict[str, object]] = [
         {"publicIp": "3.0.0.2", "username": "uprod_abcde", "sshPort": 22, "role": "MPI_SLAVE"},
         {"publicIp": "3.0.0.1", "username": "uprod_abcde", "sshPort": 32100, "role": "MPI_MASTER"},
         {"publicIp": "3.0.0.3", "username": "uprod_abcde", "role": "MPI_SLAVE"},

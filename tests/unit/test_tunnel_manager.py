@@ -227,7 +227,7 @@ async def test_bytes_flow_and_are_counted(manager: TunnelManager, echo_port: int
     manager.subscribe(events.append)
     tunnel = await manager.open(spec(echo_port))
     assert tunnel.state is TunnelState.STARTING
-    await listening(manager, tunnel)
+    tunnel = await listening(manager, tunnel)
     payload = os.urandom(3_000_000)
     assert await roundtrip(tunnel.local_port, payload) == payload
     await wait_until(lambda: tunnel.counters.bytes_down == len(payload), what="bytes down")

@@ -313,12 +313,12 @@ async def test_mouse_wheel_up_pauses_and_wheel_down_to_end_resumes() -> None:
     app = Host()
     async with app.run_test(size=(80, 20)) as pilot:
         view = await filled(pilot, 100)
-        wheel = dict(x=5, y=5, delta_x=0, delta_y=0, button=0, shift=False, meta=False, ctrl=False)
-        view.post_message(events.MouseScrollUp(view, **wheel))
+        wheel = (5, 5, 0, 0, 0, False, False, False)  # x, y, deltas, button, shift, meta, ctrl
+        view.post_message(events.MouseScrollUp(view, *wheel))
         await pilot.pause()
         assert view.follow is False and app.tail_events[-1] == (False, 0)
         for _ in range(10):
-            view.post_message(events.MouseScrollDown(view, **wheel))
+            view.post_message(events.MouseScrollDown(view, *wheel))
         await pilot.wait_for_scheduled_animations()
         assert view.follow is True and app.tail_events[-1] == (True, 0)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from rich.style import Style
+from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
 
@@ -13,6 +15,13 @@ from widgets.tables.sshkey import KeyRow, KeyTable
 from widgets.tables.tunnel import TunnelRow, TunnelTable
 
 Seen = list[tuple[str, KeyedTable.RowHighlighted | KeyedTable.RowChosen]]
+
+
+def cell_style(table: KeyedTable, key: str, column: str) -> Style:
+    """The style of a cell, which the tables render as `Text` with a `Style`."""
+    cell = table.get_cell(key, column)
+    assert isinstance(cell, Text) and isinstance(cell.style, Style)
+    return cell.style
 
 
 class Host(App[None]):
@@ -84,10 +93,10 @@ async def test_state_cell_is_coloured_by_tone() -> None:
         table.update_jobs(
             [JobRow("r", "run", "running", "active"), JobRow("f", "bad", "failed", "error")]
         )
-        running = table.get_cell("r", "state")
-        failed = table.get_cell("f", "state")
-        assert running.style != failed.style
-        assert failed.style.color is not None and failed.style.bold
+        running = cell_style(table, "r", "state")
+        failed = cell_style(table, "f", "state")
+        assert running != failed
+        assert failed.color is not None and failed.bold
 
 
 async def test_each_tone_is_its_component_class_and_unknown_tones_are_muted() -> None:
@@ -95,7 +104,7 @@ async def test_each_tone_is_its_component_class_and_unknown_tones_are_muted() ->
     async with app.run_test(size=(80, 20)):
         table = app.query_one(JobTable)
         table.update_jobs([JobRow(t, t, t, t) for t in (*TONES, "no-such-tone")])
-        styles = {t: table.get_cell(t, "state").style for t in (*TONES, "no-such-tone")}
+        styles = {t: cell_style(table, t, "state") for t in (*TONES, "no-such-tone")}
         for tone in TONES:
             component = table.get_component_rich_style(f"keyed-table--{tone}", partial=True)
             assert styles[tone] == component == table.tone_style(tone)
@@ -112,9 +121,10 @@ async def test_subclasses_keep_their_own_emphasis_on_the_shared_tones() -> None:
             yield KeyTable()
 
     async with Tables().run_test(size=(80, 40)) as pilot:
-        job, nodes, tunnels, keys = (
-            pilot.app.query_one(kind) for kind in (JobTable, NodeTable, TunnelTable, KeyTable)
+        job, nodes, tunnels = (
+            pilot.app.query_one(kind) for kind in (JobTable, NodeTable, TunnelTable)
         )
+        keys = pilot.app.query_one(KeyTable)
         assert job.tone_style("active").bold and tunnels.tone_style("active").bold
         assert not nodes.tone_style("active").bold
         assert nodes.tone_style("active").color == job.tone_style("active").color
@@ -122,12 +132,12 @@ async def test_subclasses_keep_their_own_emphasis_on_the_shared_tones() -> None:
             [KeyRow("k", "id_rsa", fingerprint="unreadable", broken=True, permissions_safe=False)]
         )
         permissions, fingerprint = (
-            keys.get_cell("k", "permissions"),
-            keys.get_cell("k", "fingerprint"),
+            cell_style(keys, "k", "permissions"),
+            cell_style(keys, "k", "fingerprint"),
         )
-        assert permissions.style.bold and permissions.style.color == job.tone_style("waiting").color
-        assert not fingerprint.style.bold
-        assert fingerprint.style.color == job.tone_style("error").color
+        assert permissions.bold and permissions.color == job.tone_style("waiting").color
+        assert not fingerprint.bold
+        assert fingerprint.color == job.tone_style("error").color
 
 
 async def test_j_k_browse_and_messages_carry_key_and_control() -> None:
