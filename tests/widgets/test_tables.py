@@ -239,3 +239,17 @@ async def test_a_longer_value_widens_its_column() -> None:
 def test_every_table_posts_the_base_messages(kind: type[KeyedTable]) -> None:
     assert kind.RowHighlighted is KeyedTable.RowHighlighted
     assert kind.RowChosen is KeyedTable.RowChosen
+
+
+async def test_a_table_painted_before_its_columns_are_measured_shows_whole_cells() -> None:
+    """DataTable measures columns on idle; lines drawn before that must not stay truncated."""
+    app = Host()
+    async with app.run_test(size=(100, 20)) as pilot:
+        table = app.query_one(NodeTable)
+        table.update_nodes([node("master-0"), node("worker-1")])
+        early = table.render_line(1).text  # painted now, before the idle measurement
+        assert "master-0" not in early  # (the race this guards against, made certain)
+        await pilot.pause()
+        await pilot.pause()
+        assert "master-0" in table.render_line(1).text
+        assert "127.0.0.1:2222" in table.render_line(1).text

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 from rich.style import Style
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable
@@ -139,6 +139,17 @@ class KeyedTable(DataTable[Cell]):
         if cursor_key in self._cells:
             self.move_cursor(row=keys.index(cursor_key), animate=False, scroll=False)
         self.scroll_to(y=scroll_y, animate=False, immediate=True)
+
+    async def _on_idle(self, event: events.Idle) -> None:
+        """Column widths are measured here (by DataTable); drop lines drawn at the old widths.
+
+        DataTable clears its line cache after measuring only for auto-height rows, so a table
+        painted before its first measurement kept header-wide, truncated cells on screen.
+        """
+        before = [column.content_width for column in self.columns.values()]
+        await super()._on_idle(event)
+        if before != [column.content_width for column in self.columns.values()]:
+            self._clear_caches()
 
     def key_at(self, row_key: Any) -> str | None:
         """The string key for a DataTable `RowKey` (from a DataTable event)."""
