@@ -40,7 +40,9 @@ echo "== installing clusterdeck[test] into .venv"
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-echo "== mypy (strict on tui/ and widgets/)"
+echo "== mypy (strict on tui/ and widgets/, and over tests/)"
 .venv/bin/mypy
+echo "== import-linter (the layers in pyproject.toml)"
+.venv/bin/lint-imports
 echo "== pytest"
 .venv/bin/pytest "$@"
