@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.ci_strict import IN_CI, pytest_runtest_makereport  # noqa: F401 - hook: skips fail in CI
 from tui.app.app import ClusterdeckApp
 from tui.app.factory import make_app
 from tui.core.clock import ManualClock
@@ -18,7 +19,6 @@ from tui.core.config.settings import DemoSettings, Settings
 
 POLL_SECONDS = 0.005
 """How often `wait_until` re-checks its condition."""
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
