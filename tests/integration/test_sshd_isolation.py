@@ -47,22 +47,20 @@ async def test_a_command_runs_as_the_test_user_in_its_home_with_empty_rc_files(
     real = real_home()
     assert real != TEST_HOME and TEST_HOME not in real.parents
     probe = real / f".clusterdeck-probe-{uuid.uuid4().hex}"
-    status, out, err = await pool.run(
-        sshd.target(),
-        'id -un; echo "$HOME"; pwd; cat ~/.bashrc ~/.profile | wc -c; '
-        f"touch {probe} 2>/dev/null && echo wrote-real-home || echo real-home-refused",
-        timeout=WAIT,
-    )
-    assert (status, err) == (0, "")
-    assert out.split("\n") == [
-        TEST_USER,
-        str(TEST_HOME),
-        str(TEST_HOME),
-        "0",
-        "real-home-refused",
-        "",
-    ]
-    assert not probe.exists()
+    try:
+        status, out, err = await pool.run(
+            sshd.target(),
+            'id -un; echo "$HOME"; pwd; cat ~/.bashrc ~/.profile | wc -c; '
+            f"touch {probe} 2>/dev/null && echo wrote-real-home || echo real-home-refused",
+            timeout=WAIT,
+        )
+        assert (status, err) == (0, "")
+        assert out.split("\n") == [
+            TEST_USER, str(TEST_HOME), str(TEST_HOME), "0", "real-home-refused", ""
+        ]  # fmt: skip
+        assert not probe.exists()
+    finally:
+        probe.unlink(missing_ok=True)
     for name in RC_FILES:
         assert (TEST_HOME / name).stat().st_size == 0
 
