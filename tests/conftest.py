@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.ci_strict import IN_CI, pytest_runtest_makereport  # noqa: F401 - hook: skips fail in CI
 from tui.app.app import ClusterdeckApp
 from tui.app.factory import make_app
 from tui.core.clock import ManualClock
@@ -18,7 +19,6 @@ from tui.core.config.settings import DemoSettings, Settings
 
 POLL_SECONDS = 0.005
 """How often `wait_until` re-checks its condition."""
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -30,11 +30,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-@pytest.fixture(autouse=True)
-def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Point HOME and the XDG dirs at a temporary directory; clear clusterdeck's env vars."""
-    home = tmp_path / "home"
-    home.mkdir()
+def _isolate(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
+    """HOME and the XDG dirs under `home`; none of the developer's clusterdeck, SSH agent,
+    Rescale key or display variables."""
     monkeypatch.setenv("HOME", str(home))
     for var, sub in (
         ("XDG_CONFIG_HOME", ".config"),
@@ -52,6 +50,24 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
         }:
             monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("SHELL", "/bin/sh")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def session_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The same isolation for fixtures wider than a test, which start before `isolated_home`:
+    a module's Chromium wrote ~/.config/chromium and ~/.cache/dconf in the real home."""
+    home = tmp_path_factory.mktemp("session-home")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _isolate(monkeypatch, home)
+        yield home
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point HOME and the XDG dirs at a temporary directory; clear clusterdeck's env vars."""
+    home = tmp_path / "home"
+    home.mkdir()
+    _isolate(monkeypatch, home)
     yield home
 
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Install everything the tests need, then run the quality gates and the whole suite.
 #   bash tests/run.sh [pytest args...]
-# System packages (OpenSSH client and server, less, putty-tools, chromium, Xvfb and xclip, Slurm
-# and munge) are installed with apt-get when missing and when run as root; otherwise the command
-# to install them is printed.
+# System packages (OpenSSH client and server, less, putty-tools, chromium and libatomic1, Xvfb
+# and xclip, Slurm and munge) are installed with apt-get when missing and when run as root;
+# otherwise the command to install them is printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +13,8 @@ command -v ssh >/dev/null 2>&1 || packages+=(openssh-client)
 command -v less >/dev/null 2>&1 || packages+=(less)
 command -v puttygen >/dev/null 2>&1 || packages+=(putty-tools)
 command -v chromium >/dev/null 2>&1 || packages+=(chromium)  # browser tests (Playwright drives it)
+# Playwright's bundled node needs libatomic.so.1, which nothing else pulls in on a minimal Debian
+grep -q 'libatomic\.so\.1 ' <<<"$(/sbin/ldconfig -p 2>/dev/null)" || packages+=(libatomic1)
 command -v Xvfb >/dev/null 2>&1 || packages+=(xvfb)
 command -v xclip >/dev/null 2>&1 || packages+=(xclip)
 [ -x /usr/sbin/slurmctld ] && [ -x /usr/sbin/slurmd ] || packages+=(slurm-wlm)

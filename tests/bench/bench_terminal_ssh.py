@@ -574,7 +574,7 @@ def latency_table(keys: int, rows: list[tuple[str, Latency]]) -> str:
 async def run(server: SshdServer, base: Path, args: argparse.Namespace) -> None:
     """All measurements on one sshd; prints the tables."""
     known_hosts = server.write_known_hosts(base / "known_hosts")
-    data = base / "data.txt"
+    data = server.shared_dir() / "data.txt"  # the login user reads it
     size = await asyncio.to_thread(make_text_file, data, args.mb)
     pool = SshPool(known_hosts_paths=[known_hosts], use_agent=False, ssh_config_paths=[])
     try:
@@ -585,7 +585,7 @@ async def run(server: SshdServer, base: Path, args: argparse.Namespace) -> None:
             setup, samples = await bench.throughput(args.runs)
             print(throughput_table(size, setup, samples) + "\n", flush=True)
         if args.runs and args.colour_mb:
-            colour = base / "colour.txt"
+            colour = server.shared_dir() / "colour.txt"
             colour_size = await asyncio.to_thread(make_colour_file, colour, args.colour_mb)
             colour_bench = replace(bench, data=colour, size=colour_size)
             setup, samples = await colour_bench.throughput(args.runs, anchors_only=True)

@@ -80,8 +80,8 @@ from tui.core.ssh.pool import SshPool
 from tui.core.tunnels import TunnelManager, TunnelSpec, TunnelState
 
 async def main():
-    host_port, key, known_hosts, dest_port = sys.argv[1:5]
-    target = SshTarget("127.0.0.1", int(host_port), "root", Path(key))
+    host_port, key, known_hosts, dest_port, user = sys.argv[1:6]
+    target = SshTarget("127.0.0.1", int(host_port), user, Path(key))
     pool = SshPool(known_hosts_paths=[Path(known_hosts)], ssh_config_paths=[], use_agent=False)
     manager = TunnelManager(pool)
     tunnel = await manager.open(
@@ -224,7 +224,7 @@ def start_openssh(
     command += ["-L", f"127.0.0.1:{port}:127.0.0.1:{dest}"]
     if cipher:
         command += ["-c", cipher]
-    command.append("root@127.0.0.1")
+    command.append(f"{sshd.user}@127.0.0.1")
     proc = subprocess.Popen(command, stdin=subprocess.DEVNULL)
     wait_port(port, proc)
     return proc, port
@@ -260,7 +260,7 @@ def main() -> int:
         procs.append(endpoint)
         assert endpoint.stdout is not None
         dest = int(endpoint.stdout.readline())
-        worker_args = [sshd.port, sshd.client_key, known_hosts, dest]
+        worker_args = [sshd.port, sshd.client_key, known_hosts, dest, sshd.user]
         worker = subprocess.Popen(
             [sys.executable, "-c", WORKER, *map(str, worker_args)],
             stdin=subprocess.PIPE,
@@ -308,7 +308,7 @@ def main() -> int:
             proc.terminate()
         for proc in procs:
             proc.wait(timeout=10)
-        sshd.stop()
+        sshd.close()
         shutil.rmtree(base, ignore_errors=True)
     return 0
 

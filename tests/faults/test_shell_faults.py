@@ -115,10 +115,8 @@ def last_number(view: TerminalView) -> int:
 
 
 @pytest.mark.parametrize("fault", KINDS, indirect=True)
-async def test_cat_of_a_big_file(
-    pool: SshPool, fault: Fault, timeline: Timeline, tmp_path: Path
-) -> None:
-    big = tmp_path / "flood.txt"
+async def test_cat_of_a_big_file(pool: SshPool, fault: Fault, timeline: Timeline) -> None:
+    big = fault.sshd.shared_dir() / "flood.txt"  # the login user cannot read tmp_path
     lines = flood_file(big, CAT_BYTES)
     app = Host(SshShellBackend(pool, fault.target()))
     async with app.run_test(size=(100, 30)) as pilot:

@@ -10,6 +10,17 @@
 Everything lives under `base` (0755, so the test user can read the config and reach the munge
 socket). Ports are picked free at start-up, so other sessions' daemons on this machine are left
 alone. The login sshd sets `SLURM_CONF` for every session (`SetEnv`), so a plain `squeue` works.
+
+Loopback only, whatever the machine's hostname resolves to. With
+`CommunicationParameters=NoInAddrAny,NoCtldInAddrAny` Slurm binds every listening socket
+(slurmctld, slurmd, srun) to the address of `gethostname()`, not to NodeAddr: with the Debian
+installer's `127.0.1.1 <host>` line slurmd listened on 127.0.1.1 while slurmctld sent
+REQUEST_BATCH_JOB_LAUNCH to NodeAddr 127.0.0.1 ("Communication connection failure"); with a DNS
+name it would bind a real interface. So munged (a credential carries that address too),
+slurmctld, each slurmd (and the jobs below them) and the login sshd run in a private mount
+namespace (`unshare --mount`) whose /etc/hosts is ours and says `127.0.0.1 <host>`; nothing
+outside the namespace sees it. Where namespaces are refused, the cluster runs without one only
+if the hostname already resolves to 127.0.0.1, and fails with the reason otherwise.
 """
 
 from __future__ import annotations
@@ -27,7 +38,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from tests.integration.sshd import SshdServer, free_port
+from tests.integration.sshd import SshdServer, ensure_user, free_port
 
 USER = "slurmtest"
 NODE_COUNT = 4
@@ -40,17 +51,12 @@ def missing_binaries() -> list[str]:
     return [name for name in DAEMONS if shutil.which(name) is None]
 
 
-def ensure_user(name: str = USER) -> None:
-    """Create the unprivileged test user if needed; unlock it for key logins (`*`, not `!`)."""
+def _resolve_v4(name: str) -> str | None:
+    """The first IPv4 address `name` resolves to here (None when it does not resolve)."""
     try:
-        subprocess.run(["id", "-u", name], check=True, capture_output=True)
-    except subprocess.CalledProcessError:
-        result = subprocess.run(
-            ["useradd", "-m", "-s", "/bin/bash", name], capture_output=True, text=True
-        )
-        if result.returncode not in (0, 9):  # 9: created meanwhile by another run
-            raise RuntimeError(f"useradd {name} failed: {result.stderr}") from None
-    subprocess.run(["usermod", "-p", "*", name], check=True, capture_output=True)
+        return str(socket.getaddrinfo(name, None, socket.AF_INET)[0][4][0])
+    except OSError:
+        return None
 
 
 def _alive(pid: int) -> bool:
@@ -100,6 +106,10 @@ class SlurmCluster:
         self.user = user
         self.node_names = [f"node{i:02d}" for i in range(1, nodes + 1)]
         self.conf = base / "etc" / "slurm.conf"
+        self.hosts = base / "etc" / "hosts"
+        self.hostname = socket.gethostname()
+        self.short_host = self.hostname.split(".")[0]
+        self.launcher: tuple[str, ...] = ()
         self.munge_dir = base / "munge"
         self.socket = self.munge_dir / "munge.socket"
         self.spool = base / "spool"
@@ -121,10 +131,10 @@ class SlurmCluster:
         """Start everything and wait until every node is idle and sshd accepts."""
         began = time.monotonic()
         try:
-            ensure_user(self.user)
-            self.home = Path(pwd.getpwnam(self.user).pw_dir)
+            self.home = ensure_user(self.user)
             self.workdir = self.home / self.run_id
             self._layout()
+            self.launcher = self._private_hosts()
             self._start_munged()
             self._write_conf()
             self.start_controller()
@@ -150,7 +160,7 @@ class SlurmCluster:
                     timeout=10,
                 )
         if self.sshd is not None:
-            self.sshd.stop()
+            self.sshd.close()
             self.sshd = None
         for proc in list(self.slurmd.values()):
             self._stop_proc(proc)
@@ -168,7 +178,9 @@ class SlurmCluster:
     def start_controller(self) -> None:
         """(Re)start slurmctld on the same port and state, and wait until it answers."""
         assert self.slurmctld is None, "slurmctld already runs"
-        self.slurmctld = self._spawn(["slurmctld", "-D", "-f", str(self.conf)], "slurmctld")
+        self.slurmctld = self._spawn(
+            [*self.launcher, "slurmctld", "-D", "-f", str(self.conf)], "slurmctld"
+        )
         self._wait(self._controller_up, "slurmctld up", proc=self.slurmctld)
 
     def stop_controller(self) -> None:
@@ -276,6 +288,7 @@ class SlurmCluster:
         m = self.munge_dir
         self.munged = self._spawn(
             [
+                *self.launcher,  # munge credentials carry the address of the hostname, too
                 "setpriv",
                 "--reuid=munge",
                 "--regid=munge",
@@ -296,8 +309,40 @@ class SlurmCluster:
         probe = subprocess.run(["munge", "-n", "-S", str(self.socket)], capture_output=True)
         return probe.returncode == 0
 
+    def _private_hosts(self) -> tuple[str, ...]:
+        """The command prefix that runs a daemon with our /etc/hosts (see the module docstring);
+        () when the hostname already resolves to 127.0.0.1 and namespaces are refused."""
+        names = " ".join(dict.fromkeys([self.hostname, self.short_host]))
+        self.hosts.write_text(f"127.0.0.1 localhost\n127.0.0.1 {names}\n")
+        self.hosts.chmod(0o644)
+        launcher = (
+            "unshare", "--mount", "--propagation", "private", "--",
+            "sh", "-c", 'mount --bind "$0" /etc/hosts && exec "$@"', str(self.hosts),
+        )  # fmt: skip
+        try:  # what Slurm will resolve: the kernel's hostname, as gethostname() returns it
+            probe = subprocess.run(
+                [*launcher, "getent", "ahostsv4", self.hostname],
+                capture_output=True,
+                text=True,
+                timeout=10,
+            )
+            if probe.returncode == 0 and probe.stdout.split()[:1] == ["127.0.0.1"]:
+                return launcher
+            why = probe.stderr.strip() or probe.stdout.strip() or f"exit {probe.returncode}"
+        except (OSError, subprocess.SubprocessError) as exc:
+            why = str(exc)
+        resolved = _resolve_v4(self.hostname)
+        if resolved == "127.0.0.1":
+            return ()
+        raise RuntimeError(
+            f"the Slurm test cluster needs {self.hostname!r} to mean 127.0.0.1 for its daemons "
+            f"(Slurm binds to the address of the hostname): a private /etc/hosts failed ({why}) "
+            f"and the machine resolves it to {resolved or 'nothing'}. Run as root where "
+            f"`unshare --mount` is allowed, or map the hostname to 127.0.0.1 in /etc/hosts."
+        )
+
     def _write_conf(self) -> None:
-        host = socket.gethostname().split(".")[0]
+        host = self.short_host
         self.ctld_port = free_port()
         b = self.base
         lines = [
@@ -334,7 +379,7 @@ class SlurmCluster:
             "MessageTimeout=2",
             "Waittime=0",
             "MailProg=/bin/true",
-            "CommunicationParameters=NoInAddrAny",
+            "CommunicationParameters=NoInAddrAny,NoCtldInAddrAny",  # bind 127.0.0.1 only
         ]
         for name in self.node_names:
             port = self.node_ports.setdefault(name, free_port())
@@ -349,14 +394,13 @@ class SlurmCluster:
     def _start_slurmd(self, name: str) -> None:
         (self.spool / "d" / name).mkdir(parents=True, exist_ok=True)
         self.slurmd[name] = self._spawn(
-            ["slurmd", "-D", "-N", name, "-f", str(self.conf)], f"slurmd-{name}"
+            [*self.launcher, "slurmd", "-D", "-N", name, "-f", str(self.conf)], f"slurmd-{name}"
         )
 
     def _start_sshd(self) -> None:
-        server = SshdServer(self.base / "sshd")
+        server = SshdServer(self.base / "sshd", user=self.user, launcher=self.launcher)
         with server.config.open("a") as out:
             out.write(f"SetEnv SLURM_CONF={self.conf}\n")
-        server.user = self.user
         server.start()
         self.sshd = server
 

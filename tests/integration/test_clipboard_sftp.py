@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,9 @@ pytestmark = pytest.mark.sshd
 async def test_write_then_read_is_exact(
     tmp_path: Path, pool: SshPool, sshd: SshdServer, text: str
 ) -> None:
-    target = tmp_path / "remote" / "clip.txt"
+    target = sshd.shared_dir() / "remote" / "clip.txt"  # the login user can write there
     target.parent.mkdir()
+    shutil.chown(target.parent, sshd.user, sshd.user)
     async with pool.sftp(sshd.target()) as files:
         written = await write_remote_file(files, str(target), text)
         assert written == len(text.encode())

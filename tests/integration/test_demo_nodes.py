@@ -12,6 +12,7 @@ from pathlib import Path
 import asyncssh
 import pytest
 
+from tests.conftest import require_binary
 from tui.core.models import Job, Node
 from tui.core.providers.demo.provider import DemoProvider
 
@@ -24,13 +25,9 @@ WAIT = 30.0
 @pytest.fixture
 def ssh_binary() -> str:
     """The OpenSSH client; in CI its absence is a failure, elsewhere a skip."""
+    require_binary("ssh")
     found = shutil.which("ssh")
-    if found is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(
-                "the OpenSSH client `ssh` is required in CI (apt-get install openssh-client)"
-            )
-        pytest.skip("the OpenSSH client `ssh` is not installed")
+    assert found is not None
     return found
 
 

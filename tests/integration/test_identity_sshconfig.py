@@ -104,10 +104,10 @@ async def test_proxyjump_chain_through_two_sshd(
         {
             "config": "Include cluster.conf\n",
             "cluster.conf": (
-                f"Host login\n  HostName 127.0.0.1\n  Port {login.port}\n  User root\n"
-                f"Host compute\n  HostName 127.0.0.1\n  Port {node.port}\n  User root\n"
+                f"Host login\n  HostName 127.0.0.1\n  Port {login.port}\n  User {login.user}\n"
+                f"Host compute\n  HostName 127.0.0.1\n  Port {node.port}\n  User {login.user}\n"
                 f"  ProxyJump login\n"
-                f"Host twohops\n  HostName 127.0.0.1\n  Port {login.port}\n  User root\n"
+                f"Host twohops\n  HostName 127.0.0.1\n  Port {login.port}\n  User {login.user}\n"
                 f"  ProxyJump login,compute\n"
                 f"Host *\n  IdentityFile {key}\n  IdentitiesOnly yes\n"
             ),

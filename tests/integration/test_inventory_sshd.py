@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import require_binary
-from tests.integration.sshd import SSHD, SshdServer, running_sshd
+from tests.integration.sshd import SSHD, TEST_USER, SshdServer, running_sshd
 from tui.core.clock import ManualClock
 from tui.core.errors import SshError
 from tui.core.models import LogBatch, NodeState
@@ -61,13 +61,13 @@ async def test_configured_clusters_reach_each_node(
     ssh = isolated_home / ".ssh"
     ssh.mkdir()
     (ssh / "config").write_text(
-        f"Host hop\n  HostName 127.0.0.1\n  Port {a.port}\n  User root\n"
+        f"Host hop\n  HostName 127.0.0.1\n  Port {a.port}\n  User {TEST_USER}\n"
         f"  IdentityFile {a.client_key}\n"
     )
     provider = inventory(
         tmp_path,
         pool,
-        user="root",
+        user=TEST_USER,
         clusters=[
             {
                 "name": "lab",
@@ -85,7 +85,7 @@ async def test_configured_clusters_reach_each_node(
             {
                 "name": "behind",
                 "jump": "hop",  # a Host of ~/.ssh/config
-                "nodes": [f"root@127.0.0.1:{b.port}"],
+                "nodes": [f"{TEST_USER}@127.0.0.1:{b.port}"],
                 "key": str(a.client_key),
             },
         ],
@@ -97,8 +97,8 @@ async def test_configured_clusters_reach_each_node(
     ]
     nodes = await provider.list_nodes(jobs[0])
     assert [(n.name, n.role, n.port, n.state, n.user) for n in nodes] == [
-        ("a", "node", a.port, NodeState.RUNNING, "root"),
-        ("b", "gpu", b.port, NodeState.RUNNING, "root"),
+        ("a", "node", a.port, NodeState.RUNNING, TEST_USER),
+        ("b", "gpu", b.port, NodeState.RUNNING, TEST_USER),
     ]
     assert [await server_port(pool, provider, n) for n in nodes] == [a.port, b.port]
     [hidden] = await provider.list_nodes(jobs[1])
@@ -114,7 +114,7 @@ async def test_ssh_config_hosts_with_include_are_clusters_of_one(
     a, b = servers
     ssh = isolated_home / ".ssh"
     (ssh / "hosts.d").mkdir(parents=True)
-    (ssh / "config").write_text("Include hosts.d/*.conf\nHost *\n  User root\n")
+    (ssh / "config").write_text(f"Include hosts.d/*.conf\nHost *\n  User {TEST_USER}\n")
     for name, server in (("alpha", a), ("beta", b)):
         (ssh / "hosts.d" / f"{name}.conf").write_text(
             f"Host {name}\n  HostName 127.0.0.1\n  Port {server.port}\n"
@@ -133,7 +133,7 @@ async def test_ssh_config_hosts_with_include_are_clusters_of_one(
             job.name,
             "127.0.0.1",
             server.port,
-            "root",
+            TEST_USER,
         )
         assert node.state is NodeState.RUNNING
         ports.append(await server_port(pool, provider, node))
@@ -156,7 +156,7 @@ async def test_log_command_streams_and_resumes_after_a_reconnect(
     servers: tuple[SshdServer, SshdServer], pool: SshPool, tmp_path: Path
 ) -> None:
     a, _ = servers
-    log = tmp_path / "service.log"
+    log = a.shared_dir() / "service.log"  # the login user cannot read tmp_path
     log.write_text("".join(f"line {i}\n" for i in range(1, 4)))
     provider = inventory(
         tmp_path,
@@ -164,7 +164,7 @@ async def test_log_command_streams_and_resumes_after_a_reconnect(
         clusters=[
             {
                 "name": "lab",
-                "user": "root",
+                "user": TEST_USER,
                 "key": str(a.client_key),
                 "log_command": f"tail -n 5 -F {log}",
                 "nodes": [f"127.0.0.1:{a.port}"],
@@ -203,7 +203,7 @@ async def test_a_log_command_that_exits_ends_the_log(
     provider = inventory(
         tmp_path,
         pool,
-        user="root",
+        user=TEST_USER,
         key=str(a.client_key),
         log_command="echo one; echo two >&2; sleep 0.3; printf three; exit 3",
         clusters=[{"name": "lab", "nodes": [f"127.0.0.1:{a.port}"]}],

@@ -51,7 +51,7 @@ async def test_enter_on_the_master_opens_a_real_shell(
     nodes = await provider.list_nodes(await job_named(provider, "cfd-wing"))
     assert nodes[0].role == "master"
     target = provider.ssh_target(nodes[0])
-    assert (target.user, target.port, target.key_path) == ("root", sshd.port, sshd.client_key)
+    assert (target.user, target.port, target.key_path) == (sshd.user, sshd.port, sshd.client_key)
     shell = SshShellBackend(pool, target)
     await shell.start(80, 24)
     try:

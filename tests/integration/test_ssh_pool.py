@@ -59,8 +59,8 @@ async def test_a_closed_connection_leaves_the_pool(pool: SshPool, sshd: SshdServ
     assert sshd.accepted_logins() == 2
 
 
-async def test_sftp_writes_a_file(pool: SshPool, sshd: SshdServer, tmp_path: Path) -> None:
-    dest = tmp_path / "via-sftp.txt"
+async def test_sftp_writes_a_file(pool: SshPool, sshd: SshdServer) -> None:
+    dest = sshd.shared_dir() / "via-sftp.txt"
     async with asyncio.timeout(20):
         async with pool.sftp(sshd.target()) as files:
             await files.write(str(dest), b"hello over sftp")
@@ -95,7 +95,7 @@ async def test_ssh_config_supplies_hostname_user_port_and_key(
 ) -> None:
     _write_ssh_config(
         isolated_home,
-        f"Host cluster-node\n  HostName 127.0.0.1\n  User root\n  Port {sshd.port}\n"
+        f"Host cluster-node\n  HostName 127.0.0.1\n  User {sshd.user}\n  Port {sshd.port}\n"
         f"  IdentityFile {sshd.client_key}\n",
     )
     pool = SshPool(known_hosts_paths=[known_hosts])
@@ -103,7 +103,7 @@ async def test_ssh_config_supplies_hostname_user_port_and_key(
         async with asyncio.timeout(20):
             assert await pool.run(SshTarget("cluster-node"), "whoami", timeout=10) == (
                 0,
-                "root\n",
+                f"{sshd.user}\n",
                 "",
             )
             closed_port = free_port()
@@ -120,15 +120,15 @@ async def test_ssh_config_proxyjump_goes_through_the_pool(
 ) -> None:
     _write_ssh_config(
         isolated_home,
-        f"Host inner\n  HostName 127.0.0.1\n  Port {sshd.port}\n  User root\n"
-        f"  ProxyJump root@127.0.0.1:{sshd.port}\n"
+        f"Host inner\n  HostName 127.0.0.1\n  Port {sshd.port}\n  User {sshd.user}\n"
+        f"  ProxyJump {sshd.user}@127.0.0.1:{sshd.port}\n"
         f"Host *\n  IdentityFile {sshd.client_key}\n",
     )
     pool = SshPool(known_hosts_paths=[known_hosts])
     try:
         async with asyncio.timeout(20):
             status, out, _ = await pool.run(SshTarget("inner"), "echo inner", timeout=10)
-            jump = pool.cached(SshTarget("127.0.0.1", sshd.port, "root"))
+            jump = pool.cached(SshTarget("127.0.0.1", sshd.port, sshd.user))
     finally:
         await pool.close()
     assert (status, out) == (0, "inner\n")

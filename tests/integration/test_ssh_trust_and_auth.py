@@ -91,7 +91,7 @@ async def test_a_refused_key_is_listed_in_the_auth_error(
     with pytest.raises(SshAuthError) as caught:
         await connect_once(SshPool(known_hosts_paths=[known_hosts]), sshd, key_path=stranger)
     message = caught.value.message
-    assert f"root@127.0.0.1:{sshd.port} refused every key offered" in message
+    assert f"{sshd.user}@127.0.0.1:{sshd.port} refused every key offered" in message
     assert str(stranger) in message
     assert ssh_keygen_fingerprint(Path(f"{stranger}.pub")) in message
     assert "ssh-agent: not used" in message
@@ -125,7 +125,7 @@ async def test_encrypted_key_without_a_way_to_ask_is_skipped_with_a_note(
     with pytest.raises(SshAuthError) as caught:
         await connect_once(SshPool(known_hosts_paths=[known_hosts]), sshd, key_path=key)
     assert f"{key} (passphrase-protected" in caught.value.message
-    assert caught.value.message.startswith("No key could be offered to root@127.0.0.1:")
+    assert caught.value.message.startswith(f"No key could be offered to {sshd.user}@127.0.0.1:")
 
 
 def _agent_took(key: Path, sock: Path) -> bool:
