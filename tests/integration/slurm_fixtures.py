@@ -23,8 +23,9 @@ from typing import Any
 
 import pytest
 
+from tests.ci_strict import IN_CI
 from tests.integration.slurm_cluster import SlurmCluster, missing_binaries
-from tests.integration.sshd import IN_CI, SSHD
+from tests.integration.sshd import SSHD
 from tui.core.models import Job, LogBatch
 from tui.core.providers.slurm.provider import SlurmProvider
 

@@ -23,7 +23,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.conftest import IN_CI, require_binary
+from tests.ci_strict import IN_CI
+from tests.conftest import require_binary
 from tests.integration.browser import (
     CHROMIUM,
     CHROMIUM_FLAGS,

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from textual.app import App
 
-from tests.conftest import IN_CI
+from tests.ci_strict import IN_CI
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "screenshots"
