@@ -6,6 +6,7 @@ Each failure comes out once, as the project's `SshError` tree, with the pool's m
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -64,7 +65,7 @@ async def test_a_command_over_its_time_says_so(pool: SshPool, sshd: SshdServer) 
 async def test_a_process_streams_then_ends_with_its_status(
     pool: SshPool, sshd: SshdServer, tmp_path: Path
 ) -> None:
-    log = tmp_path / "job.log"
+    log = sshd.shared_dir() / "job.log"  # readable by the login user
     log.write_text("line 1\n")
     target = sshd.target()
     follow = await pool.process(target, f"exec tail -n +1 -F {log}")
@@ -99,7 +100,7 @@ async def test_a_dropped_connection_is_one_ssh_error(
     pool: SshPool, sshd: SshdServer, tmp_path: Path
 ) -> None:
     target = sshd.target()
-    proc = await pool.process(target, f"exec tail -F {tmp_path / 'never.log'}")
+    proc = await pool.process(target, f"exec tail -F {sshd.shared_dir() / 'never.log'}")
     session = await pool.connect(target)
     await asyncio.to_thread(sshd.stop)
     with pytest.raises(SshDisconnected) as caught:
@@ -121,8 +122,9 @@ async def test_a_dropped_connection_is_one_ssh_error(
 async def test_sftp_reads_writes_atomically_stats_and_lists(
     pool: SshPool, sshd: SshdServer, tmp_path: Path
 ) -> None:
-    folder = tmp_path / "remote"
+    folder = sshd.shared_dir() / "remote"  # the login user owns it
     folder.mkdir()
+    shutil.chown(folder, sshd.user, sshd.user)
     (folder / "sub").mkdir()
     dest = folder / "notes.txt"
     dest.write_text("old")
