@@ -1,10 +1,15 @@
 """One exception tree for everything a user can be told about.
 
 Every error carries a short `title` (for a notification heading) and a `message` that says what
-went wrong and, where possible, what to do about it.
+went wrong and, where possible, what to do about it. Both are made inert (`tui.core.text`): an
+error body, an API answer or an SSH banner quoted in a message shows its control and format
+characters as escapes (ESC as `\\x1b`) wherever the error is shown or printed. Attributes that
+identify things (`host`, `port`, paths) are kept as they are.
 """
 
 from __future__ import annotations
+
+from tui.core.text import inert, inert_lines
 
 
 class ClusterdeckError(Exception):
@@ -13,10 +18,19 @@ class ClusterdeckError(Exception):
     title = "clusterdeck error"
 
     def __init__(self, message: str, *, title: str | None = None) -> None:
-        super().__init__(message)
         self.message = message
+        super().__init__(self.message)
         if title is not None:
-            self.title = title
+            self.title = inert(title)
+
+    @property
+    def message(self) -> str:
+        """What went wrong, inert (also when a handler rewrites it)."""
+        return self._message
+
+    @message.setter
+    def message(self, text: str) -> None:
+        self._message = inert_lines(text)
 
     def __str__(self) -> str:
         return self.message
