@@ -11,10 +11,12 @@ from typing import ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from tui.app.bindings import APP_KEYS, all_keys, known_binding_ids, terminal_passthrough
 from tui.app.clipboard import TerminalTabs, paste_confirmer
+from tui.app.render_guard import install_render_guard
 from tui.app.screens.clipboard.screen import ClipboardScreen
 from tui.app.screens.dashboard.main import MainScreen
 from tui.app.screens.dialogs.ask import ask
@@ -34,6 +36,7 @@ from tui.core.identity.cidr import GuardVerdict, PublicAddressGuard
 from tui.core.models import Job, SshTarget
 from tui.core.providers.base import Capability, Provider, capability_note
 from tui.core.ssh import SshPool, SshShellBackend, TrustChoice
+from tui.core.text import inert, inert_lines
 from tui.core.tunnels import TunnelManager
 from tui.core.watch import JobWatcher, TimeWarnings, WatchEvent
 from widgets.terminal import messages
@@ -63,6 +66,7 @@ class ClusterdeckApp(App[None]):
         banner_note: str = "",
         provider_type: str = "",
     ) -> None:
+        install_render_guard()
         super().__init__()
         self.settings = settings
         self.provider = provider
@@ -130,6 +134,27 @@ class ClusterdeckApp(App[None]):
         self.tunnel_notifier = TunnelNotifier(self.tunnels, self.notify)
         self.install_screen(self.terminals, name="terminals")
         self.push_screen(self.main_screen)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Every notification (screens' and widgets' too): inert text, never parsed as markup.
+
+        Messages interpolate job names, node names and error bodies, so `markup` is ignored.
+        """
+        super().notify(
+            inert_lines(message),
+            title=inert(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     async def on_unmount(self) -> None:
         await self.watcher.close()
