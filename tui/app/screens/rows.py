@@ -1,4 +1,7 @@
-"""Turn core models into the rows the widgets show (widgets never see `tui` types)."""
+"""Turn core models into the rows the widgets show (widgets never see `tui` types).
+
+Text a provider sent is made inert here (`tui.core.text.inert`); row keys stay as they are.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from datetime import datetime
 from tui.core.identity.keyfiles import KeyFile
 from tui.core.identity.keyinfo import PublicKeyInfo
 from tui.core.models import Job, JobState, Node, NodeState
+from tui.core.text import inert
 from widgets.tables.job import JobRow
 from widgets.tables.node import NodeRow
 from widgets.tables.sshkey import KeyRow
@@ -56,11 +60,11 @@ def job_row(job: Job, now: datetime) -> JobRow:
     """The JobTable row for `job`."""
     return JobRow(
         key=job.key,
-        name=job.name,
+        name=inert(job.name),
         state=job.state.value,
         tone=_JOB_TONES.get(job.state, "muted"),
-        detail=job_detail(job, now),
-        group=job.provider,
+        detail=inert(job_detail(job, now)),
+        group=inert(job.provider),
     )
 
 
@@ -69,9 +73,9 @@ def node_row(node: Node) -> NodeRow:
     address = node.address if node.port else node.host
     return NodeRow(
         key=node.name,
-        name=node.name,
-        role=node.role,
-        address=address,
+        name=inert(node.name),
+        role=inert(node.role),
+        address=inert(address),
         state=node.state.value,
         tone=_NODE_TONES.get(node.state, "muted"),
         cores=node.cores,
@@ -90,7 +94,7 @@ def key_file_row(key: KeyFile) -> KeyRow:
         fingerprint="unusable: see below"
         if key.problem
         else (info.fingerprint[7:] if info else ""),
-        comment=info.comment if info else "",
+        comment=inert(info.comment) if info else "",
         passphrase=passphrase,
         permissions=f"{key.mode:o} {'ok' if key.permissions_safe else 'open'}",
         permissions_safe=key.permissions_safe,
@@ -105,6 +109,6 @@ def agent_key_row(index: int, info: PublicKeyInfo) -> KeyRow:
         name="agent",
         kind=f"{info.kind} {info.bits}",
         fingerprint=info.fingerprint[7:],
-        comment=info.comment,
+        comment=inert(info.comment),
         passphrase="agent",
     )

@@ -13,9 +13,11 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 
+from tui.app.plain import plain
 from tui.core.clipboard.bridge import ClipboardBridge, ClipboardError, Transfer
 from tui.core.clipboard.flow import human_size
 from tui.core.clipboard.protocols import BridgeAction, PasteChoice
+from tui.core.text import inert
 
 PREVIEW_LINES = 6
 
@@ -47,7 +49,7 @@ class PasteConfirmDialog(ModalScreen[PasteChoice | None]):
     def compose(self) -> ComposeResult:
         lines = self.text.rstrip("\n").count("\n") + 1
         with Vertical(id="paste-box") as box:
-            box.border_title = f"Paste into {self.node}?"
+            box.border_title = plain(f"Paste into {self.node}?")
             yield Label(
                 f"{lines} line{'s' if lines != 1 else ''}, "
                 f"{human_size(len(self.text.encode('utf-8', 'replace')))}: "
@@ -153,7 +155,7 @@ class ClipboardScreen(Screen[None]):
         for index, item in enumerate(bridge.history):
             table.add_row(
                 self._arrow(item),
-                item.node,
+                Text(inert(item.node)),
                 human_size(item.size),
                 item.when.strftime("%H:%M:%S"),
                 item.how,

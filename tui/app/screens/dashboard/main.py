@@ -15,6 +15,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Input, Static
 
 from tui.app.bindings import DASHBOARD_KEYS
+from tui.app.plain import plain
 from tui.app.screens.dashboard.job_actions import CopyText, JobActionsScreen
 from tui.app.screens.rows import job_row, node_row
 from tui.core.clock import format_age
@@ -105,7 +106,7 @@ class MainScreen(JobActionsScreen):
         return self.watcher.selected
 
     def compose(self) -> ComposeResult:
-        yield Static(self._banner_text(), id="banner")
+        yield Static(self._banner_text(), id="banner", markup=False)
         with Horizontal(id="top"):
             yield JobTable(id="jobs", show_group=isinstance(self.provider, CompositeProvider))
             yield NodeTable(id="nodes")
@@ -158,7 +159,7 @@ class MainScreen(JobActionsScreen):
                 table = self.query_one(NodeTable)
                 table.update_nodes([node_row(node) for node in nodes])
                 running = sum(1 for node in nodes if node.state is NodeState.RUNNING)
-                table.border_title = f"Nodes ({job.name} · {running} running)"
+                table.border_title = plain(f"Nodes ({job.name} · {running} running)")
             case LogStarted(job=job):
                 self.query_one(LogView).clear()
                 self._log_job = job
@@ -306,14 +307,14 @@ class MainScreen(JobActionsScreen):
             state = "following"
         else:
             state = f"paused · {log.pending} new lines · end to follow"
-        pane.border_title = f"Live log: {name} ({state})"
+        pane.border_title = plain(f"Live log: {name} ({state})")
 
     def _fail(
         self, pane: Widget, exc: ClusterdeckError, *, notify: bool = True, age: float | None = None
     ) -> None:
         """Mark `pane` stale with the reason (and how old its data is); notify once per outage."""
         pane.add_class("-error")
-        pane.border_subtitle = (
+        pane.border_subtitle = plain(
             exc.title if age is None else f"{exc.title} · data from {format_age(age)} ago"
         )
         if notify:

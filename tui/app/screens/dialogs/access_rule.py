@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -59,7 +60,7 @@ class AccessRuleDialog(ModalScreen[str | None]):
         try:
             rule = parse_rule(text)
         except ClusterdeckError as exc:
-            verdict.update(f"[red]{exc.message}[/]")
+            verdict.update(Text(exc.message, style="red"))
             return
         self.rule = ", ".join(str(net) for net in rule)
         note = f"Valid: {self.rule}"
@@ -93,6 +94,6 @@ class AccessRuleDialog(ModalScreen[str | None]):
         try:
             address = await self.guard.public_address()
         except ClusterdeckError as exc:
-            self.query_one("#access-verdict", Static).update(f"[red]{exc.message}[/]")
+            self.query_one("#access-verdict", Static).update(Text(exc.message, style="red"))
             return
         self.query_one(Input).value = single_address_rule(address)

@@ -6,12 +6,16 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 from rich.table import Table
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
+
+from tui.app.plain import plain
+from tui.core.text import inert, inert_lines
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -29,8 +33,8 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box") as box:
-            box.border_title = self.title_text
-            yield Label(self.question)
+            box.border_title = plain(self.title_text)
+            yield Label(plain(self.question, lines=True))
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.confirm_label, id="confirm", variant="error")
                 yield Button("Cancel", id="cancel")
@@ -60,8 +64,8 @@ class DetailsDialog(ModalScreen[None]):
         table.add_column(style="bold", no_wrap=True)
         table.add_column(overflow="fold")
         for key, value in self.facts.items():
-            table.add_row(key, value)
+            table.add_row(Text(inert(key)), Text(inert_lines(value)))
         with Vertical(classes="dialog-box") as box:
-            box.border_title = self.title_text
+            box.border_title = plain(self.title_text)
             box.border_subtitle = "esc to close"
             yield Static(table)

@@ -35,7 +35,7 @@ class HelpScreen(ModalScreen[None]):
         table.add_column(Text("Id (for [keys])"), style="dim")
         for spec in self.keys:
             keys = self.keymap.get(spec.id, spec.keys)
-            table.add_row(display_keys(keys), spec.where, spec.description, spec.id)
+            table.add_row(Text(display_keys(keys)), spec.where, spec.description, spec.id)
         with VerticalScroll(id="help-body") as body:
             body.border_title = "clusterdeck keys"
             body.border_subtitle = "esc to close"

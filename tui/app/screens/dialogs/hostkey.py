@@ -20,6 +20,7 @@ from tui.core.identity.keyfiles import tildify
 from tui.core.identity.keyinfo import parse_public_line
 from tui.core.ssh.hostkeys import entry_at, fingerprint, known_hosts_name
 from tui.core.ssh.trust import TrustChoice
+from tui.core.text import inert
 
 
 def _randomart(public_key: str) -> str:
@@ -63,7 +64,7 @@ class HostKeyDialog(ModalScreen[TrustChoice | None]):
             yield Static(
                 Text.assemble(
                     "clusterdeck has never connected to ",
-                    (f"{req.host}:{req.port}", "bold"),
+                    (inert(f"{req.host}:{req.port}"), "bold"),
                     " before, so it cannot tell whether this is the real host. Compare the "
                     "fingerprint with the one your administrator or provider shows; if they "
                     "differ, cancel.",
@@ -78,7 +79,7 @@ class HostKeyDialog(ModalScreen[TrustChoice | None]):
                 facts.append(("Job", self.job_id))
             text = Text()
             for label, value in facts:
-                text.append(f"{label:<19}", "dim").append(value + "\n")
+                text.append(f"{label:<19}", "dim").append(inert(value) + "\n")
             text.rstrip()
             yield Static(text, id="hostkey-facts")
             yield Static(_randomart(req.public_key), id="hostkey-art", markup=False)
@@ -133,7 +134,7 @@ class ChangedHostKeyAlert(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         err = self.error
-        name = known_hosts_name(err.host, err.port)
+        name = inert(known_hosts_name(err.host, err.port))
         where = tildify(Path(err.known_hosts_path))
         with Vertical(id="changed-box") as box:
             box.border_title = "HOST KEY CHANGED: connection refused"
@@ -145,7 +146,7 @@ class ChangedHostKeyAlert(ModalScreen[None]):
             )
             yield Static(
                 f"Host              {name}\n"
-                f"Key type          {err.key_type}\n"
+                f"Key type          {inert(err.key_type)}\n"
                 f"Old fingerprint   {self.old_fingerprint}\n"
                 f"                  (remembered in {where} line {err.line})\n"
                 f"New fingerprint   {err.fingerprint}\n"

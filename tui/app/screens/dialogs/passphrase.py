@@ -12,6 +12,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from tui.app.plain import plain
+
 
 class PassphraseDialog(ModalScreen[str | None]):
     """Returns the passphrase typed, or None when cancelled."""
@@ -28,7 +30,7 @@ class PassphraseDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="passphrase-box") as box:
             box.border_title = "Key passphrase"
-            yield Label(f"Passphrase for {self.key_path}")
+            yield Label(plain(f"Passphrase for {self.key_path}"))
             yield Input(password=True, id="passphrase", placeholder="enter: unlock, esc: skip key")
 
     def on_mount(self) -> None:

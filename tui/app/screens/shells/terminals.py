@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from tui.app.bindings import TERMINAL_KEYS
+from tui.app.plain import plain
 from tui.core.models import SshTarget
 from widgets.terminal import messages
 from widgets.terminal.backend import TerminalBackend
@@ -73,7 +74,7 @@ class TerminalScreen(Screen[None]):
         if job_key is not None:
             self._jobs[pane_id] = job_key
         tabs = self.query_one(TabbedContent)
-        await tabs.add_pane(TabPane(label, view, id=pane_id))
+        await tabs.add_pane(TabPane(plain(label), view, id=pane_id))
         tabs.active = pane_id
         view.focus()
         self._update_hint()
@@ -125,7 +126,7 @@ class TerminalScreen(Screen[None]):
         warning = self._warnings.get(self._jobs.get(pane.id, ""))
         if warning:
             suffix += f" ⚠ {warning}"
-        self.query_one(TabbedContent).get_tab(pane.id).label = f"{base}{suffix}"
+        self.query_one(TabbedContent).get_tab(pane.id).label = plain(f"{base}{suffix}")
 
     def _update_hint(self) -> None:
         count = len(self.query(TabPane))

@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -13,7 +14,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
+from tui.app.plain import plain
 from tui.core.errors import ClusterdeckError, as_user_error
+from tui.core.text import inert
 from tui.core.tunnels.model import (
     PRESETS,
     PRESETS_BY_KEY,
@@ -111,7 +114,7 @@ class TunnelDialog(ModalScreen[Tunnel | None]):
         first = PRESETS_BY_KEY[self.preset]
         port = str(first.port) if first.port else ""
         with Vertical(id="tunnel-dialog") as box:
-            box.border_title = f"New tunnel{' · ' + self.job_name if self.job_name else ''}"
+            box.border_title = plain(f"New tunnel{' · ' + self.job_name if self.job_name else ''}")
             box.border_subtitle = "enter: open · esc: cancel"
             with Horizontal(classes="tunnel-dialog-row"):
                 yield Label("Service", classes="tunnel-dialog-label")
@@ -124,7 +127,7 @@ class TunnelDialog(ModalScreen[Tunnel | None]):
             with Horizontal(classes="tunnel-dialog-row"):
                 yield Label("Node", classes="tunnel-dialog-label")
                 yield Select(
-                    [(name, name) for name in self.nodes],
+                    [(Text(inert(name)), name) for name in self.nodes],
                     value=self.nodes[0] if self.nodes else Select.BLANK,
                     allow_blank=not self.nodes,
                     prompt="no running node",
@@ -140,7 +143,7 @@ class TunnelDialog(ModalScreen[Tunnel | None]):
                 yield Input(
                     first.key if first.key != "custom" else "", id="tunnel-name", placeholder="name"
                 )
-            yield Static("", id="tunnel-error")
+            yield Static("", id="tunnel-error", markup=False)
             with Horizontal(id="tunnel-dialog-buttons"):
                 yield Button("Open tunnel", variant="primary", id="tunnel-open")
                 yield Button("Cancel", id="tunnel-cancel")

@@ -23,6 +23,7 @@ from tui.core.clock import Clock
 from tui.core.errors import ClusterdeckError, as_user_error
 from tui.core.models import Job, Node, NodeState, SshTarget
 from tui.core.providers.base import Provider
+from tui.core.text import inert
 from tui.core.tunnels import TunnelManager
 from tui.core.tunnels.detect import DetectedService
 from tui.core.tunnels.model import TunnelSpec, TunnelState
@@ -48,10 +49,10 @@ def tunnel_row(tunnel: Tunnel, warning: str | None = None) -> TunnelRow:
     spec = tunnel.spec
     return TunnelRow(
         key=tunnel.id,
-        name=spec.label,
-        node=spec.node,
+        name=inert(spec.label),
+        node=inert(spec.node),
         local=tunnel.local_address,
-        remote=spec.remote,
+        remote=inert(spec.remote),
         state=f"{tunnel.state_text} ⚠ {warning}" if warning else tunnel.state_text,
         tone="waiting" if warning and tunnel.state.is_open else _TONES.get(tunnel.state, "muted"),
         open_connections=tunnel.counters.open,
@@ -190,9 +191,9 @@ class TunnelScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         where = f"a adds one through a node of {self.job.name}" if self.job else "no job selected"
         hint = f"Port forwards of every job · {where} · enter copies the local URL"
-        yield Static(hint, id="tunnels-hint")
+        yield Static(hint, id="tunnels-hint", markup=False)
         yield TunnelTable(id="tunnel-table")
-        yield Static("", id="tunnel-detail")
+        yield Static("", id="tunnel-detail", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
