@@ -27,6 +27,7 @@ from tui.core.config.settings import Settings
 from tui.core.errors import ClusterdeckError, TunnelError, as_user_error
 from tui.core.models import Job, JobState, Node
 from tui.core.providers.base import Provider
+from tui.core.text import inert
 from tui.core.tunnels import TunnelManager
 from tui.core.tunnels.model import TunnelKind, TunnelSpec, TunnelState, parse_dynamic, parse_forward
 from tui.core.tunnels.runtime import ConnectionSource, EventKind, TunnelEvent
@@ -186,7 +187,7 @@ async def serve_tunnels(
     )
 
     def say(line: str) -> None:
-        print(line, file=out, flush=True)
+        print(inert(line), file=out, flush=True)
 
     def on_event(event: TunnelEvent) -> None:
         tunnel = event.tunnel
