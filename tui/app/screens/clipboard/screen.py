@@ -158,7 +158,7 @@ class ClipboardScreen(Screen[None]):
                 Text(inert(item.node)),
                 human_size(item.size),
                 item.when.strftime("%H:%M:%S"),
-                item.how,
+                Text(inert(item.how)),
                 key=str(index),
             )
 
