@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tui.core.errors import ClusterdeckError, HostKeyUnknown, ProviderAuthError, as_user_error
-from tui.core.text import UNSAFE, inert, inert_lines
+from tui.core.printable import UNSAFE, inert, inert_lines
 
 MADE_VISIBLE = {"Cc", "Cf", "Cs", "Zl", "Zp"}
 

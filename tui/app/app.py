@@ -34,9 +34,9 @@ from tui.core.config.settings import Settings
 from tui.core.errors import ClusterdeckError, HostKeyChanged, HostKeyUnknown
 from tui.core.identity.cidr import GuardVerdict, PublicAddressGuard
 from tui.core.models import Job, SshTarget
+from tui.core.printable import inert, inert_lines
 from tui.core.providers.base import Capability, Provider, capability_note
 from tui.core.ssh import SshPool, SshShellBackend, TrustChoice
-from tui.core.text import inert, inert_lines
 from tui.core.tunnels import TunnelManager
 from tui.core.watch import JobWatcher, TimeWarnings, WatchEvent
 from widgets.terminal import messages

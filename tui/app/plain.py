@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from textual.content import Content
 
-from tui.core.text import inert, inert_lines
+from tui.core.printable import inert, inert_lines
 
 
 def plain(text: str, *, lines: bool = False) -> Content:

@@ -3,11 +3,11 @@
 Every cell Textual writes to the outer terminal goes through `textual.strip.Strip.render` (the
 compositor's full, partial and inline updates all call it). `install_render_guard` wraps it once:
 on a render-cache miss, the strip's text is searched (one regex scan) for a character that
-`tui.core.text.inert` rewrites, and its links too when the output has one; such a strip is
+`tui.core.printable.inert` rewrites, and its links too when the output has one; such a strip is
 rendered from an inert copy (links with such a character in their target dropped, trailing
-blanks trimmed by what the escapes widened it), and that becomes the cache.
-Clean strips render exactly as before. The guard lives in the app because it needs both Textual
-and the core's character table (`tui.core.text`; the widgets may not import `tui`).
+blanks trimmed by what the escapes widened it), and that becomes the cache. Clean strips render
+exactly as before. The guard lives in the app because it needs both Textual and the core's
+character table (`tui.core.printable`; the widgets may not import `tui`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-from tui.core.text import inert, needs_inert
+from tui.core.printable import inert, needs_inert
 
 _ORIGINAL = Strip.render
 _OSC8 = "\x1b]8;"

@@ -1,15 +1,15 @@
 """One exception tree for everything a user can be told about.
 
 Every error carries a short `title` (for a notification heading) and a `message` that says what
-went wrong and, where possible, what to do about it. Both are made inert (`tui.core.text`): an
-error body, an API answer or an SSH banner quoted in a message shows its control and format
-characters as escapes (ESC as `\\x1b`) wherever the error is shown or printed. Attributes that
-identify things (`host`, `port`, paths) are kept as they are.
+went wrong and, where possible, what to do about it. Both are made inert
+(`tui.core.printable.inert`): an error body, an API answer or an SSH message quoted in one shows
+its control and format characters as escapes (ESC as `\\x1b`) wherever the error is shown or
+printed. Attributes that identify things (`host`, `port`, paths) are kept as they are.
 """
 
 from __future__ import annotations
 
-from tui.core.text import inert, inert_lines
+from tui.core.printable import inert, inert_lines
 
 
 class ClusterdeckError(Exception):

@@ -26,8 +26,8 @@ from tui.core.clock import Clock, SystemClock
 from tui.core.config.settings import Settings
 from tui.core.errors import ClusterdeckError, TunnelError, as_user_error
 from tui.core.models import Job, JobState, Node
+from tui.core.printable import inert
 from tui.core.providers.base import Provider
-from tui.core.text import inert
 from tui.core.tunnels import TunnelManager
 from tui.core.tunnels.model import TunnelKind, TunnelSpec, TunnelState, parse_dynamic, parse_forward
 from tui.core.tunnels.runtime import ConnectionSource, EventKind, TunnelEvent

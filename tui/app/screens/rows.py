@@ -1,6 +1,6 @@
 """Turn core models into the rows the widgets show (widgets never see `tui` types).
 
-Text a provider sent is made inert here (`tui.core.text.inert`); row keys stay as they are.
+Text a provider sent is made inert here (`tui.core.printable.inert`); row keys stay as they are.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from datetime import datetime
 from tui.core.identity.keyfiles import KeyFile
 from tui.core.identity.keyinfo import PublicKeyInfo
 from tui.core.models import Job, JobState, Node, NodeState
-from tui.core.text import inert
+from tui.core.printable import inert
 from widgets.tables.job import JobRow
 from widgets.tables.node import NodeRow
 from widgets.tables.sshkey import KeyRow

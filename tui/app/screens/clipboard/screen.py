@@ -17,7 +17,7 @@ from tui.app.plain import plain
 from tui.core.clipboard.bridge import ClipboardBridge, ClipboardError, Transfer
 from tui.core.clipboard.flow import human_size
 from tui.core.clipboard.protocols import BridgeAction, PasteChoice
-from tui.core.text import inert
+from tui.core.printable import inert
 
 PREVIEW_LINES = 6
 

@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from tui.app.plain import plain
-from tui.core.text import inert, inert_lines
+from tui.core.printable import inert, inert_lines
 
 
 class ConfirmDialog(ModalScreen[bool]):

@@ -18,9 +18,9 @@ from tui.core.errors import HostKeyChanged, HostKeyUnknown
 from tui.core.identity.errors import IdentityError
 from tui.core.identity.keyfiles import tildify
 from tui.core.identity.keyinfo import parse_public_line
+from tui.core.printable import inert
 from tui.core.ssh.hostkeys import entry_at, fingerprint, known_hosts_name
 from tui.core.ssh.trust import TrustChoice
-from tui.core.text import inert
 
 
 def _randomart(public_key: str) -> str:

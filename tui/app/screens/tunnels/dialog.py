@@ -16,7 +16,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from tui.app.plain import plain
 from tui.core.errors import ClusterdeckError, as_user_error
-from tui.core.text import inert
+from tui.core.printable import inert
 from tui.core.tunnels.model import (
     PRESETS,
     PRESETS_BY_KEY,

@@ -22,8 +22,8 @@ from tui.app.screens.tunnels.dialog import TunnelDialog
 from tui.core.clock import Clock
 from tui.core.errors import ClusterdeckError, as_user_error
 from tui.core.models import Job, Node, NodeState, SshTarget
+from tui.core.printable import inert
 from tui.core.providers.base import Provider
-from tui.core.text import inert
 from tui.core.tunnels import TunnelManager
 from tui.core.tunnels.detect import DetectedService
 from tui.core.tunnels.model import TunnelSpec, TunnelState
