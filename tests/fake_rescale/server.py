@@ -17,6 +17,7 @@ import contextlib
 import json
 import re
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -51,9 +52,24 @@ class _Server(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], fake: FakeRescale) -> None:
         self.fake = fake
+        self.tls = fake.tls
         self.open: set[socket.socket] = set()
         self.open_lock = threading.Lock()
         super().__init__(address, _Handler)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        """Accept; with TLS, the handshake (a failed one drops just this connection)."""
+        sock, address = super().get_request()
+        if self.tls is None:
+            return sock, address
+        try:
+            sock.settimeout(5)  # a client that never says hello cannot stall accept()
+            wrapped = self.tls.wrap_socket(sock, server_side=True)
+            wrapped.settimeout(None)
+            return wrapped, address
+        except OSError:
+            sock.close()
+            raise
 
     def process_request(self, request: Any, client_address: Any) -> None:
         with self.open_lock:
@@ -78,8 +94,10 @@ class _Server(ThreadingHTTPServer):
 class FakeRescale:
     """The fake platform and its HTTP server. Thread-safe: tests mutate it while it serves."""
 
-    def __init__(self, api_key: str = API_KEY) -> None:
+    def __init__(self, api_key: str = API_KEY, *, tls: ssl.SSLContext | None = None) -> None:
         self.api_key = api_key
+        self.tls = tls
+        """Serve HTTPS with this server context (see `tests.fake_rescale.tls`), else HTTP."""
         self.world = World()
         self.port = 0
         self._server: _Server | None = None
@@ -91,7 +109,11 @@ class FakeRescale:
     @property
     def base_url(self) -> str:
         """What the provider's `base_url` option should be."""
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
+
+    @property
+    def scheme(self) -> str:
+        return "http" if self.tls is None else "https"
 
     def start(self) -> None:
         """Serve (again on the same port after `stop()`)."""
@@ -276,7 +298,7 @@ class FakeRescale:
             if auth != f"Token {self.api_key}":
                 return _json(401, {"detail": "Invalid token."}), slow
             host = headers.get("host", f"127.0.0.1:{self.port}")
-            return self._route(method, path, query, f"http://{host}"), slow
+            return self._route(method, path, query, f"{self.scheme}://{host}"), slow
 
     def _route(self, method: str, path: str, query: dict[str, str], base: str) -> Answer:
         jobs = self.world.jobs

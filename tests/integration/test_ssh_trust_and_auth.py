@@ -20,6 +20,7 @@ from tests.integration.sshd import (
 from tui.core.errors import HostKeyChanged, HostKeyUnknown, SshAuthError
 from tui.core.ssh.hostkeys import add_known_host
 from tui.core.ssh.pool import SshPool
+from tui.core.ssh.trust import TrustChoice
 
 pytestmark = pytest.mark.sshd
 
@@ -82,6 +83,31 @@ async def test_the_users_own_known_hosts_is_read(
     sshd.write_known_hosts(isolated_home / ".ssh" / "known_hosts")
     await connect_once(SshPool(known_hosts_paths=[tmp_path / "missing" / "known_hosts"]), sshd)
     assert sshd.accepted_logins() == 1
+
+
+async def test_host_key_alias_from_the_ssh_config_names_the_known_hosts_entry(
+    sshd: SshdServer, tmp_path: Path
+) -> None:
+    config = tmp_path / "ssh_config"
+    config.write_text("Host 127.0.0.1\n  HostKeyAlias login.cluster\n")
+    known = tmp_path / "known_hosts"
+    known.write_text(f"[login.cluster]:{sshd.port} {sshd.host_public_key()}\n")
+    # under its address the host is unknown: only the alias can have trusted it
+    with pytest.raises(HostKeyUnknown):
+        await connect_once(SshPool(known_hosts_paths=[known], ssh_config_paths=[]), sshd)
+    await connect_once(SshPool(known_hosts_paths=[known], ssh_config_paths=[config]), sshd)
+    assert sshd.accepted_logins() == 1
+
+    remembered = tmp_path / "remembered"
+
+    async def remember(_: HostKeyUnknown) -> TrustChoice:
+        return "remember"
+
+    pool = SshPool(
+        known_hosts_paths=[remembered], ssh_config_paths=[config], host_key_callback=remember
+    )
+    await connect_once(pool, sshd)
+    assert remembered.read_text().startswith(f"[login.cluster]:{sshd.port} ssh-ed25519 ")
 
 
 async def test_a_refused_key_is_listed_in_the_auth_error(

@@ -143,6 +143,19 @@ def test_permission_plan_lists_changes_and_applies_only_what_is_confirmed(ssh_di
     assert [c.path.name for c in plan_permission_fixes()] == ["id_rsa"]
 
 
+def test_group_writable_ssh_dir_and_key_are_fixed_too(ssh_dir: Path) -> None:
+    generate_key(KeyRequest(ssh_dir / "id_ed25519"))
+    os.chmod(ssh_dir, 0o730)  # group may write (add or swap keys), others get nothing
+    os.chmod(ssh_dir / "id_ed25519", 0o620)  # group may write, not read
+    assert [c.describe() for c in plan_permission_fixes()] == [
+        "chmod 700 ~/.ssh  (now 730: open to group)",
+        "chmod 600 ~/.ssh/id_ed25519  (now 620: open to group)",
+    ]
+    assert apply_permission_fixes(plan_permission_fixes()) == []
+    assert (mode(ssh_dir), mode(ssh_dir / "id_ed25519")) == (0o700, 0o600)
+    assert plan_permission_fixes() == []
+
+
 def test_ppk_export_refuses_to_overwrite(ssh_dir: Path) -> None:
     key = asyncssh.generate_private_key("ssh-ed25519")
     target = write_ppk_file(key, ssh_dir / "k.ppk", passphrase=None)

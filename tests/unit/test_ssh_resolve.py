@@ -23,6 +23,10 @@ Host cluster
 
 Host *.direct
   ProxyJump none
+
+Host aliased
+  HostName 10.0.0.9
+  HostKeyAlias login.cluster
 """
 
 
@@ -66,3 +70,10 @@ def test_proxy_jump_values() -> None:
     assert parse_proxy_jump("ssh://u@h") == SshTarget("h", 22, "u")
     with pytest.raises(SshError, match="bad port"):
         parse_proxy_jump("h:port")
+
+
+async def test_host_key_alias_names_the_known_hosts_entry(config: Path) -> None:
+    resolved = await resolve_target(SshTarget("aliased"), [config])
+    assert (resolved.host, resolved.host_key_name) == ("10.0.0.9", "login.cluster")
+    plain = await resolve_target(SshTarget("cluster"), [config])
+    assert plain.host_key_name == "10.0.0.4"

@@ -82,12 +82,19 @@ def _host_key_algs(entries: Sequence[KnownHostEntry]) -> Sequence[str] | tuple[(
     """Known key types first, then every other default (asyncssh alone would allow only those).
 
     OpenSSH prefers the types it already knows for a host but still accepts others, so a host
-    that only offers a new type shows up as "unknown", not as a failed key exchange.
+    that only offers a new type shows up as "unknown", not as a failed key exchange. With an
+    `@cert-authority` line for the host, certificates come first; asyncssh alone would then
+    offer certificates only, and a plain-key host would fail the handshake instead of being
+    asked about.
     """
-    known = [alg for key in trusted_keys(entries) for alg in key.sig_algorithms]
+    certs = get_default_certificate_algs()
+    has_ca = any(e.marker == "cert-authority" for e in entries)
+    known = (certs if has_ca else []) + [
+        alg for key in trusted_keys(entries) for alg in key.sig_algorithms
+    ]
     if not known:
         return ()
-    rest = get_default_certificate_algs() + get_default_public_key_algs()
+    rest = certs + get_default_public_key_algs()
     return [alg.decode("ascii") for alg in dict.fromkeys(known + rest)]
 
 

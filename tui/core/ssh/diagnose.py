@@ -71,6 +71,15 @@ def connect_error(
         isinstance(exc, OSError) and exc.errno == errno.ECONNREFUSED
     ):
         return SshUnreachable(f"connection refused by {where} — is sshd running there?")
+    if isinstance(exc, OSError | asyncssh.DisconnectError) and client is not None:
+        certs_only = _offered_only_certificates(client)
+        if certs_only and not isinstance(exc, asyncssh.KeyExchangeFailed):
+            return SshError(
+                f"{where} and clusterdeck have no host key algorithm in common: clusterdeck "
+                f"accepted only host certificates ({certs_only}) and {where} dropped the "
+                f"handshake ({_reason(exc)}) — it presents no certificate; check "
+                f"HostKeyAlgorithms and the @cert-authority lines for it"
+            )
     if isinstance(exc, OSError):
         return SshUnreachable(f"cannot reach {where}{via}: {exc.strerror or exc}")
     if isinstance(exc, asyncssh.KeyExchangeFailed):
@@ -80,6 +89,24 @@ def connect_error(
     if isinstance(exc, ValueError):
         return SshError(f"invalid SSH settings for {resolved.target}: {exc}")
     return SshError(f"cannot connect to {where}: {exc}")
+
+
+def _offered_only_certificates(client: PoolClient) -> str:
+    """The host key algorithms offered, when they were host certificates only (else "")."""
+    offered = getattr(client.connection, "_server_host_key_algs", None) or ()
+    names = [alg.decode("ascii", "replace") for alg in offered if isinstance(alg, bytes)]
+    if client.host_key_check is not None or not names:
+        return ""
+    certificates = all("-cert-" in name or name.startswith("x509v3-") for name in names)
+    return ", ".join(names) if certificates else ""
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, asyncssh.DisconnectError):
+        return exc.reason or type(exc).__name__
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc) or type(exc).__name__
+    return str(exc) or type(exc).__name__
 
 
 CHANNEL_CONNECTION_CLOSED = "SSH connection closed"

@@ -222,7 +222,12 @@ class RescaleApi:
 
     def _check_same_host(self, url: str) -> None:
         ours, theirs = urlsplit(self.base_url), urlsplit(url)
-        if (theirs.scheme, theirs.netloc) != (ours.scheme, ours.netloc):
+        if theirs.scheme != ours.scheme:
+            raise ProviderError(
+                f"Rescale's next page is {theirs.scheme}:// where {self.base_url} is "
+                f"{ours.scheme}://; refusing to send the API key over another scheme (in clear)"
+            )
+        if theirs.netloc != ours.netloc:
             raise ProviderError(
                 f"Rescale's next page points at another host ({theirs.netloc}); refusing to "
                 "send the API key there"
