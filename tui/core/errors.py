@@ -142,14 +142,8 @@ class RemoteFileError(SshError):
         self.reason = reason
 
 
-class HostKeyUnknown(HostKeyError):
-    """The server's host key is in no known_hosts file: the host is not trusted yet.
-
-    The attributes let a trust dialog show the key and record it (`public_key` is the key in
-    OpenSSH one-line format, e.g. "ssh-ed25519 AAAA...").
-    """
-
-    title = "Unknown host key"
+class PresentedHostKey(HostKeyError):
+    """A host key error about the key a server presented (shown in the trust dialogs)."""
 
     def __init__(
         self,
@@ -169,7 +163,17 @@ class HostKeyUnknown(HostKeyError):
         self.public_key = public_key
 
 
-class HostKeyChanged(HostKeyError):
+class HostKeyUnknown(PresentedHostKey):
+    """The server's host key is in no known_hosts file: the host is not trusted yet.
+
+    The attributes let a trust dialog show the key and record it (`public_key` is the key in
+    OpenSSH one-line format, e.g. "ssh-ed25519 AAAA...").
+    """
+
+    title = "Unknown host key"
+
+
+class HostKeyChanged(PresentedHostKey):
     """A known_hosts entry for the host holds a different key: possible man-in-the-middle."""
 
     title = "HOST KEY CHANGED"
@@ -186,12 +190,14 @@ class HostKeyChanged(HostKeyError):
         known_hosts_path: str,
         line: int,
     ) -> None:
-        super().__init__(message)
-        self.host = host
-        self.port = port
-        self.key_type = key_type
-        self.fingerprint = fingerprint
-        self.public_key = public_key
+        super().__init__(
+            message,
+            host=host,
+            port=port,
+            key_type=key_type,
+            fingerprint=fingerprint,
+            public_key=public_key,
+        )
         self.known_hosts_path = known_hosts_path
         self.line = line
 

@@ -107,10 +107,7 @@ class ClipboardFlow:
         node, target = found
         try:
             size = await self.files.write(target, path, text)
-        except ClusterdeckError as exc:
-            self._error(exc)
-            return
-        except Exception as exc:
+        except Exception as exc:  # ours as they are, anything else named "Clipboard"
             self._error(as_user_error(exc, title="Clipboard"))
             return
         self.bridge.record("to-cluster", node, text, f"file {path}")
@@ -130,10 +127,7 @@ class ClipboardFlow:
         try:
             text = await self.files.read(target, path)
             self.bridge.receive(node, text, f"file {path}")
-        except ClusterdeckError as exc:
-            self._error(exc)
-            return
-        except Exception as exc:
+        except Exception as exc:  # ours as they are, anything else named "Clipboard"
             self._error(as_user_error(exc, title="Clipboard"))
             return
         self.notify(

@@ -112,6 +112,10 @@ class Capability(StrEnum):
     STOP_JOB = "stop-job"
 
 
+ALL_CAPABILITIES = frozenset(Capability)
+"""Everything: for providers that can do all of it (Slurm, Rescale)."""
+
+
 class Provider(ABC):
     """A source of jobs, nodes, logs and SSH targets.
 

@@ -17,7 +17,7 @@ import httpx
 from tui.core.clock import Clock, SystemClock
 from tui.core.errors import ConfigError, ProviderAuthError, ProviderError
 from tui.core.models import Job, JobState, LogBatch, Node, SshTarget
-from tui.core.providers.base import Capability, Option, Provider, ProviderContext
+from tui.core.providers.base import ALL_CAPABILITIES, Option, Provider, ProviderContext
 from tui.core.providers.rescale.api import REGIONS, RescaleApi, RescaleNotFound, RetryPolicy
 from tui.core.providers.rescale.credentials import (
     DEFAULT_PROFILE,
@@ -75,15 +75,7 @@ class RescaleProvider(Provider):
         transport: An httpx transport instead of the network.
     """
 
-    capabilities = frozenset(
-        {
-            Capability.JOBS,
-            Capability.LOGS,
-            Capability.SHELL,
-            Capability.TUNNELS,
-            Capability.STOP_JOB,
-        }
-    )
+    capabilities = ALL_CAPABILITIES
     OPTIONS: ClassVar[Mapping[str, Option]] = {
         "region": Option(
             str, help="Rescale platform: platform (US), eu, jp, kr or itar", choices=tuple(REGIONS)

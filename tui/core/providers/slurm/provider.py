@@ -25,7 +25,7 @@ from tui.core.errors import (
     SshUnreachable,
 )
 from tui.core.models import Job, LogBatch, Node, SshTarget
-from tui.core.providers.base import Capability, Option, ProviderContext
+from tui.core.providers.base import ALL_CAPABILITIES, Option, ProviderContext
 from tui.core.providers.problems import Problems
 from tui.core.providers.slurm.log import LogSource, follow, output_path
 from tui.core.providers.slurm.parse import SlurmJob, parse_sinfo, parse_squeue
@@ -44,15 +44,7 @@ class SlurmProvider(SshBasedProvider):
     """Jobs, nodes, logs and shells of a Slurm cluster reached through its login host."""
 
     name = "slurm"
-    capabilities = frozenset(
-        {
-            Capability.JOBS,
-            Capability.LOGS,
-            Capability.SHELL,
-            Capability.TUNNELS,
-            Capability.STOP_JOB,
-        }
-    )
+    capabilities = ALL_CAPABILITIES
     OPTIONS: ClassVar[Mapping[str, Option]] = {
         "host": Option(str, help="the login host's name or address (or give ssh_alias)"),
         "ssh_alias": Option(str, help="a Host alias from ~/.ssh/config for the login host"),
