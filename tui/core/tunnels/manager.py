@@ -11,6 +11,7 @@ from pathlib import Path
 from tui.core.clock import Clock, SystemClock
 from tui.core.errors import StateDirError, TunnelError
 from tui.core.models import Job, SshTarget
+from tui.core.subscribers import Subscribers
 from tui.core.tunnels.detect import DetectedService
 from tui.core.tunnels.model import TunnelSpec, TunnelState, self_loop, validate
 from tui.core.tunnels.runtime import Backoff, ConnectionSource, EventKind, Tunnel, TunnelEvent
@@ -58,7 +59,7 @@ class TunnelManager:
         self._is_root = is_root
         self._tunnels: dict[str, Tunnel] = {}
         self._next_id = 1
-        self._subscribers: list[Subscriber] = []
+        self._subscribers: Subscribers[TunnelEvent] = Subscribers("tunnel")
         self._dirty: dict[str, Tunnel] = {}
         self._flush_handle: asyncio.TimerHandle | None = None
         self._saved: Saved | None = None
@@ -82,13 +83,7 @@ class TunnelManager:
 
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         """Call `callback` on every change; returns the function that unsubscribes."""
-        self._subscribers.append(callback)
-
-        def unsubscribe() -> None:
-            if callback in self._subscribers:
-                self._subscribers.remove(callback)
-
-        return unsubscribe
+        return self._subscribers.add(callback)
 
     async def wait_for(
         self, tunnel: Tunnel, predicate: Callable[[Tunnel], bool], *, within: float = 10.0
@@ -277,12 +272,7 @@ class TunnelManager:
     def _emit(self, tunnel: Tunnel, kind: EventKind, message: str) -> None:
         if tunnel.id not in self._tunnels and kind is not EventKind.REMOVED:
             return
-        event = TunnelEvent(kind, tunnel, message)
-        for callback in list(self._subscribers):
-            try:
-                callback(event)
-            except Exception:
-                log.exception("tunnel subscriber %r failed", callback)
+        self._subscribers.emit(TunnelEvent(kind, tunnel, message))
 
     def _mark_dirty(self, tunnel: Tunnel) -> None:
         tunnel.is_dirty = True

@@ -20,6 +20,7 @@ from tui.core.clock import Clock
 from tui.core.errors import ClusterdeckError, as_user_error
 from tui.core.models import Job, JobState, Node
 from tui.core.providers.base import CompositeProvider, Provider
+from tui.core.subscribers import Subscribers
 from tui.core.tunnels import TunnelManager
 from tui.core.watch.events import (
     Failed,
@@ -95,7 +96,7 @@ class JobWatcher:
         self.time_warnings: dict[str, str] = {}
         self.follower: LogFollower | None = None
         """The selected job's log stream."""
-        self._subscribers: list[Subscriber] = []
+        self._subscribers: Subscribers[WatchEvent] = Subscribers("job watcher")
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._failing: set[Pane] = set()
         self._fresh_at: dict[Pane, float] = {}
@@ -110,20 +111,10 @@ class JobWatcher:
 
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         """Call `callback` with every event; returns the function that unsubscribes."""
-        self._subscribers.append(callback)
-
-        def unsubscribe() -> None:
-            if callback in self._subscribers:
-                self._subscribers.remove(callback)
-
-        return unsubscribe
+        return self._subscribers.add(callback)
 
     def _emit(self, event: WatchEvent) -> None:
-        for callback in list(self._subscribers):
-            try:
-                callback(event)
-            except Exception:
-                log.exception("a job watcher subscriber failed on %r", event)
+        self._subscribers.emit(event)
 
     # --- lifecycle -----------------------------------------------------------------------------
 
