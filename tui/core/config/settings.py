@@ -26,6 +26,11 @@ APP_NAME = "clusterdeck"
 CONFIG_ENV = "CLUSTERDECK_CONFIG"
 STATE_ENV = "CLUSTERDECK_STATE_DIR"
 
+DEFAULT_LOG_MAX_LINES = 100_000
+"""Lines the live log keeps (`[ui] log_max_lines`)."""
+DEFAULT_POLL_INTERVAL = 2.0
+"""Seconds between job/node refreshes (`[ui] poll_interval`)."""
+
 
 def default_config_path() -> Path:
     """`config.toml` in the platform's config dir (XDG on Linux)."""
@@ -57,8 +62,8 @@ class Settings:
     """The file the settings came from, or None when there is none yet."""
     demo: DemoSettings = field(default_factory=DemoSettings)
     theme: str | None = None
-    log_max_lines: int = 100_000
-    poll_interval: float = 2.0
+    log_max_lines: int = DEFAULT_LOG_MAX_LINES
+    poll_interval: float = DEFAULT_POLL_INTERVAL
     keymap: Mapping[str, str] = field(default_factory=dict)
     clipboard_backend: Literal["auto", "native", "osc52", "buffer"] = "auto"
     """Which local clipboard to use; "auto" picks the first that works."""

@@ -17,6 +17,7 @@ from collections.abc import Callable, Coroutine, Iterable
 from typing import Any, Protocol
 
 from tui.core.clock import Clock
+from tui.core.config.settings import DEFAULT_POLL_INTERVAL
 from tui.core.errors import ClusterdeckError, as_user_error
 from tui.core.models import Job, JobState, Node
 from tui.core.providers.base import CompositeProvider, Provider
@@ -77,7 +78,7 @@ class JobWatcher:
         clock: Clock,
         tunnels: TunnelManager | None = None,
         trust: JobTrust | None = None,
-        poll_interval: float = 2.0,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
         sleep: Sleep = asyncio.sleep,
         log_backoff: LogBackoff | None = None,
     ) -> None:

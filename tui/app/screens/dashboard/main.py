@@ -19,6 +19,7 @@ from tui.app.plain import plain
 from tui.app.screens.dashboard.job_actions import CopyText, JobActionsScreen
 from tui.app.screens.rows import job_row, node_row
 from tui.core.clock import format_age
+from tui.core.config.settings import DEFAULT_LOG_MAX_LINES
 from tui.core.errors import ClusterdeckError, as_user_error
 from tui.core.identity.cidr import PublicAddressGuard
 from tui.core.models import Job, Node, NodeState
@@ -69,7 +70,7 @@ class MainScreen(JobActionsScreen):
         *,
         banner: str | None = None,
         banner_note: str = "",
-        log_max_lines: int = 100_000,
+        log_max_lines: int = DEFAULT_LOG_MAX_LINES,
         access_guard: PublicAddressGuard | None = None,
         copy_text: CopyText | None = None,
     ) -> None:
