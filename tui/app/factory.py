@@ -86,8 +86,8 @@ def make_app(
     ensure_state_dir(settings.state_dir)
     app: ClusterdeckApp | None = None
 
-    async def ask_passphrase(key_path: Path) -> str | None:
-        return None if app is None else await app.ask_passphrase(key_path)
+    async def ask_passphrase(key_path: Path, error: str | None = None) -> str | None:
+        return None if app is None else await app.ask_passphrase(key_path, error)
 
     async def ask_host_key(request: HostKeyUnknown) -> TrustChoice | None:
         return None if app is None else await app.ask_host_key(request)

@@ -95,6 +95,7 @@ class SshPool:
         self._use_agent = use_agent
         self._config_paths = None if ssh_config_paths is None else list(ssh_config_paths)
         self._passphrase_callback = passphrase_callback
+        self._declined_keys: set[Path] = set()
         self._conns: dict[PoolKey, SshSession] = {}
         self._pending: dict[PoolKey, asyncio.Task[SshSession]] = {}
         self._lost: dict[PoolKey, Exception | None] = {}
@@ -171,6 +172,17 @@ class SshPool:
         session = await self.connect(target)
         async with session.sftp() as files:
             yield files
+
+    @property
+    def skipped_keys(self) -> tuple[Path, ...]:
+        """Key files whose passphrase the user skipped: not asked for again this session."""
+        return tuple(sorted(self._declined_keys))
+
+    def ask_again_for_skipped_keys(self) -> int:
+        """Ask again for the skipped keys' passphrases on the next connect; returns how many."""
+        count = len(self._declined_keys)
+        self._declined_keys.clear()
+        return count
 
     @property
     def trusted_hosts_path(self) -> Path:
@@ -361,6 +373,7 @@ class SshPool:
             passphrase_callback=self._passphrase_callback,
             identities_only=resolved.identities_only,
             on_prompt=on_prompt,
+            declined=self._declined_keys,
         )
         if agent and not self._use_agent:
             keys.agent_note = "not used (turned off in clusterdeck)"
