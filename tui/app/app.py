@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shlex
 import subprocess
 from collections.abc import Iterable
@@ -217,9 +218,9 @@ class ClusterdeckApp(App[None]):
         """Show an unknown host key and ask whether (and how long) to trust it."""
         return await ask_trust(self, request)
 
-    def alert_host_key_changed(self, error: HostKeyChanged) -> None:
-        """Refuse loudly: a changed host key may be an attack."""
-        alert_changed(self, error)
+    def alert_host_key_changed(self, error: HostKeyChanged) -> asyncio.Future[None]:
+        """Refuse loudly: a changed host key may be an attack. Done when the alert is closed."""
+        return alert_changed(self, error)
 
     def action_tunnels(self) -> None:
         if not isinstance(self.screen, TunnelScreen):

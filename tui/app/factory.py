@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -92,9 +93,8 @@ def make_app(
     async def ask_host_key(request: HostKeyUnknown) -> TrustChoice | None:
         return None if app is None else await app.ask_host_key(request)
 
-    def host_key_changed(error: HostKeyChanged) -> None:
-        if app is not None:
-            app.alert_host_key_changed(error)
+    def host_key_changed(error: HostKeyChanged) -> Awaitable[None] | None:
+        return None if app is None else app.alert_host_key_changed(error)
 
     pool = SshPool(
         known_hosts_paths=[Path.home() / ".ssh" / "known_hosts", settings.known_hosts_path],
