@@ -16,7 +16,7 @@ from tui.core.errors import HostKeyChanged, HostKeyUnknown, SshError
 from tui.core.models import SshTarget
 from tui.core.ssh.auth import KeySource, PassphraseCallback, default_identity_files
 from tui.core.ssh.client import PoolClient, open_connection
-from tui.core.ssh.diagnose import connect_error
+from tui.core.ssh.diagnose import TOO_MANY_FILES, connect_error, too_many_files
 from tui.core.ssh.dialogs import HostKeyDialogs
 from tui.core.ssh.files import RemoteFiles
 from tui.core.ssh.hostkeys import (
@@ -243,6 +243,10 @@ class SshPool:
             task.add_done_callback(lambda t: self._opened(key, t))
         try:
             return await asyncio.shield(task)
+        except Exception as exc:
+            if not isinstance(exc, HostKeyChanged | HostKeyUnknown) and too_many_files(exc):
+                raise SshError(f"cannot connect to {target}: {TOO_MANY_FILES}") from exc
+            raise
         except asyncio.CancelledError:
             current = asyncio.current_task()
             if task.cancelled() and current is not None and not current.cancelling():
