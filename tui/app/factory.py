@@ -80,7 +80,7 @@ def make_app(
     from tui.core.clipboard.bridge import ClipboardBridge
     from tui.core.ssh import SshPool, TrustChoice
     from tui.core.tunnels import TunnelManager
-    from tui.core.tunnels.store import provider_resolver
+    from tui.core.tunnels.store import provider_resolver, provider_respec
     from tui.core.watch import JobWatcher
 
     clock = clock or SystemClock()
@@ -116,6 +116,7 @@ def make_app(
         clock=clock,
         state_path=settings.state_dir / "tunnels.json",
         resolver=provider_resolver(provider),
+        respec=provider_respec(provider),
     )
     bridge = ClipboardBridge(
         prefer=settings.clipboard_backend,
