@@ -75,7 +75,7 @@ async def test_generated_keys_load_in_ssh_keygen_and_log_in(
     asked: list[str] = []
     answers = iter(["wrong guess", passphrase])
 
-    async def ask(key_path: Path) -> str | None:
+    async def ask(key_path: Path, error: str | None = None) -> str | None:
         asked.append(str(key_path))
         return next(answers)
 

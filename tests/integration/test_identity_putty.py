@@ -77,7 +77,7 @@ async def test_puttygen_keys_import_to_the_same_key_and_log_in(
     sshd.authorize(ppk)
     asked: list[Path] = []
 
-    async def ask(path: Path) -> str | None:
+    async def ask(path: Path, error: str | None = None) -> str | None:
         asked.append(path)
         return passphrase
 

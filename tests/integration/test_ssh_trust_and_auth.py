@@ -133,7 +133,7 @@ async def test_encrypted_key_asks_again_after_a_wrong_passphrase(
     asked: list[Path] = []
     answers = iter(["wrong", "right"])
 
-    async def passphrase(path: Path) -> str | None:
+    async def passphrase(path: Path, error: str | None = None) -> str | None:
         asked.append(path)
         return next(answers)
 

@@ -96,7 +96,10 @@ def test_out_of_range_numbers_are_config_errors(tmp_path: Path, key: str, value:
         build(tmp_path, **{key: value})
 
 
-def test_paths_expand_the_home_dir(tmp_path: Path) -> None:
+def test_paths_expand_the_home_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / ".ssh").mkdir()
+    (tmp_path / ".ssh" / "id_rescale").write_text("key")  # a missing ssh_key is a config error
     provider = build(tmp_path, api_key_file="~/k", ssh_key="~/.ssh/id_rescale")
     assert provider.api_key_file == Path.home() / "k"
     assert provider.ssh_key == Path.home() / ".ssh" / "id_rescale"

@@ -89,9 +89,11 @@ def test_registered_with_options_and_capabilities(tmp_path: Path) -> None:
     }  # fmt: skip
     assert SlurmProvider.capabilities == set(Capability)
     context = ProviderContext(tmp_path, tmp_path / "known_hosts", ManualClock(), name="hpc")
-    made = SlurmProvider.create({"ssh_alias": "mycluster", "key": "~/.ssh/id_hpc"}, context)
+    key = tmp_path / "id_hpc"
+    key.write_text("key")  # a key file that does not exist is a config error
+    made = SlurmProvider.create({"ssh_alias": "mycluster", "key": str(key)}, context)
     assert made.name == "hpc"
-    assert made.login == SshTarget("mycluster", 22, None, Path("~/.ssh/id_hpc").expanduser())
+    assert made.login == SshTarget("mycluster", 22, None, key)
 
 
 @pytest.mark.parametrize(
@@ -158,9 +160,10 @@ async def test_all_users_and_bin_dir() -> None:
     assert pool.commands == ["/opt/slurm/bin/squeue --json"]
 
 
-async def test_nodes_come_from_sinfo_and_go_through_the_login_host() -> None:
+async def test_nodes_come_from_sinfo_and_go_through_the_login_host(tmp_path: Path) -> None:
     pool = canned()
-    slurm = provider(pool, node_port=2222, key="/k")
+    (tmp_path / "k").write_text("key")
+    slurm = provider(pool, node_port=2222, key=str(tmp_path / "k"))
     job = next(j for j in await slurm.list_jobs() if j.id == "101")
     nodes = await slurm.list_nodes(job)
     assert [(n.name, n.host, n.role) for n in nodes] == [
@@ -171,8 +174,8 @@ async def test_nodes_come_from_sinfo_and_go_through_the_login_host() -> None:
     assert [n.state for n in nodes] == [NodeState.RUNNING, NodeState.RUNNING, NodeState.DOWN]
     assert nodes[0].load == 31.5 and nodes[0].cores == 64 and nodes[0].user == "alice"
     target = slurm.ssh_target(nodes[0])
-    assert target == SshTarget("10.1.0.1", 2222, "alice", Path("/k"), jump=slurm.login)
-    assert slurm.login == SshTarget("login.example", 22, None, Path("/k"))
+    assert target == SshTarget("10.1.0.1", 2222, "alice", tmp_path / "k", jump=slurm.login)
+    assert slurm.login == SshTarget("login.example", 22, None, tmp_path / "k")
 
 
 async def test_22_05_nodes_and_node_list_of_a_cancelled_job() -> None:

@@ -70,7 +70,7 @@ async def test_passphrase_is_asked_lazily_up_to_three_times(tmp_path: Path) -> N
     asked: list[Path] = []
     prompts: list[bool] = []
 
-    async def wrong(path: Path) -> str | None:
+    async def wrong(path: Path, error: str | None = None) -> str | None:
         asked.append(path)
         return "wrong"
 
@@ -92,7 +92,7 @@ async def test_a_declined_passphrase_stops_asking(tmp_path: Path) -> None:
     locked = _key(tmp_path / "locked", "ecdsa-sha2-nistp256", passphrase="right")
     asked: list[Path] = []
 
-    async def decline(path: Path) -> str | None:
+    async def decline(path: Path, error: str | None = None) -> str | None:
         asked.append(path)
         return None
 
@@ -116,7 +116,7 @@ def _openssh_format_locked_key(path: Path, passphrase: str) -> Path:
 async def test_openssh_format_encrypted_key_decrypts_or_explains_bcrypt(tmp_path: Path) -> None:
     path = _openssh_format_locked_key(tmp_path / "modern", "pw")
 
-    async def answer(_: Path) -> str | None:
+    async def answer(_: Path, error: str | None = None) -> str | None:
         return "pw"
 
     source = KeySource(agent_path=None, key_files=[path], passphrase_callback=answer)

@@ -51,7 +51,7 @@ async def test_a_slow_passphrase_answer_does_not_time_out(
     timeout = 0.3
     asked = 0
 
-    async def slow_user(path: Path) -> str | None:
+    async def slow_user(path: Path, error: str | None = None) -> str | None:
         nonlocal asked
         asked += 1
         await asyncio.sleep(timeout * 2)  # the user takes longer than the connect timeout

@@ -484,3 +484,24 @@ def _free(port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+async def test_connections_over_the_limit_are_refused_and_counted(
+    manager: TunnelManager, echo_port: int
+) -> None:
+    tunnel = await listening(manager, await manager.open(spec(echo_port)))
+    tunnel.max_connections = 2
+    held = [await asyncio.open_connection("127.0.0.1", tunnel.local_port) for _ in range(2)]
+    await wait_until(lambda: tunnel.counters.open == 2, what="two open")
+    assert await roundtrip(tunnel.local_port, b"third") == b""  # refused: EOF, nothing echoed
+    await wait_until(lambda: tunnel.counters.errors == 1, what="the refusal counted")
+    assert tunnel.last_error is not None and "already has 2 open connections" in tunnel.last_error
+    assert tunnel.counters.open == 2
+    reader, writer = held[0]
+    writer.write(b"ping")
+    async with asyncio.timeout(WAIT):
+        assert await reader.readexactly(4) == b"ping"  # the ones inside the limit still work
+    for _, w in held:
+        w.close()
+    await wait_until(lambda: tunnel.counters.open == 0, what="closed")
+    assert await roundtrip(tunnel.local_port, b"again") == b"again"  # room again

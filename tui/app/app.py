@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shlex
 import subprocess
 from collections.abc import Iterable
@@ -242,9 +243,9 @@ class ClusterdeckApp(App[None]):
         """Show an unknown host key and ask whether (and how long) to trust it."""
         return await ask_trust(self, request)
 
-    def alert_host_key_changed(self, error: HostKeyChanged) -> None:
-        """Refuse loudly: a changed host key may be an attack."""
-        alert_changed(self, error)
+    def alert_host_key_changed(self, error: HostKeyChanged) -> asyncio.Future[None]:
+        """Refuse loudly: a changed host key may be an attack. Done when the alert is closed."""
+        return alert_changed(self, error)
 
     def action_tunnels(self) -> None:
         if not isinstance(self.screen, TunnelScreen):
@@ -259,13 +260,18 @@ class ClusterdeckApp(App[None]):
                 )
             )
 
+    def action_ask_again_for_skipped_keys(self) -> None:
+        """Passphrases skipped with Esc are asked for again on the next connection."""
+        count = self.pool.ask_again_for_skipped_keys()
+        self.notify(f"{count} skipped key(s) will be asked for again.", title="Keys")
+
     def action_keys(self) -> None:
         if not isinstance(self.screen, KeysScreen):
             self.push_screen(KeysScreen(provider_type=self.provider_type))
 
-    async def ask_passphrase(self, key_path: Path) -> str | None:
+    async def ask_passphrase(self, key_path: Path, error: str | None = None) -> str | None:
         """Ask for `key_path`'s passphrase in a masked dialog (the SSH pool's callback)."""
-        return await ask(self, PassphraseDialog(key_path))
+        return await ask(self, PassphraseDialog(key_path, error=error))
 
     def action_toggle_terminals(self) -> None:
         if self.screen is self.terminals:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -79,22 +80,21 @@ def make_app(
     from tui.core.clipboard.bridge import ClipboardBridge
     from tui.core.ssh import SshPool, TrustChoice
     from tui.core.tunnels import TunnelManager
-    from tui.core.tunnels.store import provider_resolver
+    from tui.core.tunnels.store import provider_resolver, provider_respec
     from tui.core.watch import JobWatcher
 
     clock = clock or SystemClock()
     ensure_state_dir(settings.state_dir)
     app: ClusterdeckApp | None = None
 
-    async def ask_passphrase(key_path: Path) -> str | None:
-        return None if app is None else await app.ask_passphrase(key_path)
+    async def ask_passphrase(key_path: Path, error: str | None = None) -> str | None:
+        return None if app is None else await app.ask_passphrase(key_path, error)
 
     async def ask_host_key(request: HostKeyUnknown) -> TrustChoice | None:
         return None if app is None else await app.ask_host_key(request)
 
-    def host_key_changed(error: HostKeyChanged) -> None:
-        if app is not None:
-            app.alert_host_key_changed(error)
+    def host_key_changed(error: HostKeyChanged) -> Awaitable[None] | None:
+        return None if app is None else app.alert_host_key_changed(error)
 
     pool = SshPool(
         known_hosts_paths=[Path.home() / ".ssh" / "known_hosts", settings.known_hosts_path],
@@ -116,6 +116,7 @@ def make_app(
         clock=clock,
         state_path=settings.state_dir / "tunnels.json",
         resolver=provider_resolver(provider),
+        respec=provider_respec(provider),
     )
     bridge = ClipboardBridge(
         prefer=settings.clipboard_backend,

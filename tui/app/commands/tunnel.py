@@ -139,10 +139,11 @@ def run_tunnel(
     provider = provider_factory(options.provider)
     from tui.core.ssh import SshPool
 
-    async def ask(key_path: Path) -> str | None:
+    async def ask(key_path: Path, error: str | None = None) -> str | None:
         if not sys.stdin.isatty():
             return None
-        prompt = f"Passphrase for {key_path}: "
+        prompt = f"{error.capitalize()}. " if error else ""
+        prompt += f"Passphrase for {key_path}: "
         return await asyncio.to_thread(getpass.getpass, prompt)
 
     async def main() -> int:

@@ -179,6 +179,16 @@ class Provider(ABC):
         """A one-line message for the status bar (for example, that this is the demo)."""
         return None
 
+    async def restored_port(self, job: Job, node: str, name: str, port: int) -> int | None:
+        """Where a tunnel saved in an earlier run, to `port` on `node` of `job`, points now.
+
+        Optional hook, for providers whose service ports change on every start (the demo):
+        `name` is the tunnel's name (empty when unnamed). Return the port to forward to now,
+        or None to drop the tunnel (the tunnels screen shows it failed, with the reason). The
+        default keeps `port`: real clusters' services keep theirs.
+        """
+        return port
+
 
 class CompositeProvider(Provider):
     """Several providers shown as one; each job's `provider` names the member it came from."""

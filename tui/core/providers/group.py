@@ -90,6 +90,9 @@ class ProviderGroup(CompositeProvider):
             self._node_owner[node] = name
         return nodes
 
+    async def restored_port(self, job: Job, node: str, name: str, port: int) -> int | None:
+        return await self._member(job)[1].restored_port(job, node, name, port)
+
     def stream_log(self, job: Job, *, offset: int = 0) -> AsyncIterator[LogBatch]:
         return self._member(job)[1].stream_log(job, offset=offset)
 

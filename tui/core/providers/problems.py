@@ -8,6 +8,7 @@ end: one error stands for all of them, and its `errors` lists each one for `conf
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from tui.core.errors import ConfigError
 
@@ -39,3 +40,16 @@ class Problems:
             raise self.found[0]
         if self.found:
             raise ConfigProblems(self.found)
+
+
+def missing_key_file(option: str, raw: object) -> str | None:
+    """The problem with a private key option (`key`, `ssh_key`) naming no file, else None."""
+    if not raw:
+        return None
+    path = Path(str(raw)).expanduser()
+    if path.is_file():
+        return None
+    return (
+        f"`{option}` {path} is not a file; fix the path or make a key with "
+        f"`ssh-keygen -t ed25519 -f {raw}`"
+    )

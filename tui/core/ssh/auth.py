@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, MutableSet, Sequence
 from pathlib import Path
+from typing import Protocol
 
 import asyncssh
 
@@ -18,8 +19,15 @@ from tui.core.identity.errors import IdentityError, PassphraseRequired, WrongPas
 from tui.core.identity.keyinfo import sha256_fingerprint
 from tui.core.identity.ppk import import_ppk, is_ppk
 
-PassphraseCallback = Callable[[Path], Awaitable[str | None]]
-"""Asked for the passphrase of an encrypted key file; None means the user declined."""
+
+class PassphraseCallback(Protocol):
+    """Asked for the passphrase of an encrypted key file; None means the user declined.
+
+    `error` says why it is asked again ("wrong passphrase, 2 tries left"); None the first time.
+    """
+
+    def __call__(self, key_path: Path, /, error: str | None = None) -> Awaitable[str | None]: ...
+
 
 PASSPHRASE_TRIES = 3
 DEFAULT_KEY_NAMES = ("id_ed25519", "id_ecdsa", "id_ed25519_sk", "id_ecdsa_sk", "id_rsa", "id_dsa")
@@ -74,6 +82,8 @@ class KeySource:
         identities_only: Offer only agent keys matching one of `key_files` (`IdentitiesOnly`).
         on_prompt: Called with True before a passphrase prompt and False after it (the pool
             suspends its connect timeout meanwhile).
+        declined: Key files whose passphrase the user declined (shared by the pool for the
+            session): they are not asked for again, and a newly declined key is added.
     """
 
     def __init__(
@@ -85,7 +95,9 @@ class KeySource:
         passphrase_callback: PassphraseCallback | None = None,
         identities_only: bool = False,
         on_prompt: Callable[[bool], None] | None = None,
+        declined: MutableSet[Path] | None = None,
     ) -> None:
+        self._declined: MutableSet[Path] = set() if declined is None else declined
         self._agent_path = agent_path
         self._files = list(dict.fromkeys(key_files))
         self._explicit = set(explicit)
@@ -192,15 +204,26 @@ class KeySource:
         if self._callback is None:
             self.skipped.append(f"{path} (passphrase-protected, and there is no way to ask for it)")
             return None
-        for _ in range(PASSPHRASE_TRIES):
+        if path in self._declined:
+            self.skipped.append(
+                f"{path} (passphrase-protected; skipped for this session: ask again from the "
+                f"keys screen)"
+            )
+            return None
+        error: str | None = None
+        for attempt in range(PASSPHRASE_TRIES):
+            if attempt:
+                left = PASSPHRASE_TRIES - attempt
+                error = f"wrong passphrase, {left} {'try' if left == 1 else 'tries'} left"
             if self._on_prompt is not None:
                 self._on_prompt(True)
             try:
-                passphrase = await self._callback(path)
+                passphrase = await self._callback(path, error=error)
             finally:
                 if self._on_prompt is not None:
                     self._on_prompt(False)
             if passphrase is None:
+                self._declined.add(path)
                 self.skipped.append(f"{path} (passphrase-protected; no passphrase given)")
                 return None
             try:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import errno
+import os
+import pwd
 import socket
+from typing import TYPE_CHECKING
 
 import asyncssh
 
@@ -19,9 +22,49 @@ from tui.core.errors import (
     SshUnreachable,
 )
 from tui.core.models import SshTarget
-from tui.core.ssh.client import PoolClient
 from tui.core.ssh.hostkeys import host_key_error
-from tui.core.ssh.resolve import ResolvedTarget
+
+if TYPE_CHECKING:
+    from tui.core.ssh.client import PoolClient
+    from tui.core.ssh.resolve import ResolvedTarget
+
+TOO_MANY_FILES = "too many open files: close some tunnels/shells or raise `ulimit -n`"
+"""What running out of file descriptors (EMFILE/ENFILE) is called, wherever it happens."""
+
+
+def too_many_files(exc: BaseException | None) -> bool:
+    """True when `exc` (or what caused it) comes from the process running out of descriptors.
+
+    asyncssh's `Unknown local username: set one of LOGNAME, USER...` is one disguise: it is
+    what `getpass.getuser()` says when it cannot open /etc/passwd, so it counts when there
+    are no descriptors left now, or the user name can be looked up now after all.
+    """
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in {errno.EMFILE, errno.ENFILE}:
+            return True
+        if isinstance(exc, ValueError) and str(exc).startswith("Unknown local username"):
+            return _out_of_descriptors() or _user_name_known()
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _out_of_descriptors() -> bool:
+    try:
+        fd = os.open(os.devnull, os.O_RDONLY)
+    except OSError as exc:
+        return exc.errno in {errno.EMFILE, errno.ENFILE}
+    os.close(fd)
+    return False
+
+
+def _user_name_known() -> bool:
+    try:
+        pwd.getpwuid(os.getuid())
+    except (KeyError, OSError):
+        return False
+    return True
 
 
 def connect_error(
@@ -42,6 +85,8 @@ def connect_error(
     if isinstance(exc, ClusterdeckError):
         return exc
     where = f"{resolved.host}:{resolved.port}"
+    if too_many_files(exc):
+        return SshError(f"cannot connect to {where}: {TOO_MANY_FILES}")
     via = f" (through jump host {resolved.jump})" if resolved.jump is not None else ""
     if isinstance(exc, asyncssh.HostKeyNotVerifiable):
         if client is not None and client.host_key_check is not None:
@@ -152,6 +197,8 @@ def command_error(
     """
     if isinstance(exc, ClusterdeckError):
         return exc
+    if too_many_files(exc):
+        return SshError(f"cannot open {doing} on {target}: {TOO_MANY_FILES}")
     if isinstance(exc, TimeoutError):  # asyncssh's TimeoutError is one too (and an OSError)
         limit = f" within {timeout:g} s" if timeout is not None else " in time"
         return SshTimeout(f"{doing} on {target} did not finish{limit}")

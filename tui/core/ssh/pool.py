@@ -16,7 +16,8 @@ from tui.core.errors import HostKeyChanged, HostKeyUnknown, SshError
 from tui.core.models import SshTarget
 from tui.core.ssh.auth import KeySource, PassphraseCallback, default_identity_files
 from tui.core.ssh.client import PoolClient, open_connection
-from tui.core.ssh.diagnose import connect_error
+from tui.core.ssh.diagnose import TOO_MANY_FILES, connect_error, too_many_files
+from tui.core.ssh.dialogs import HostKeyDialogs
 from tui.core.ssh.files import RemoteFiles
 from tui.core.ssh.hostkeys import (
     KnownHostEntry,
@@ -61,7 +62,9 @@ class SshPool:
         keepalive_count_max: Unanswered keepalives before the connection counts as dropped.
         host_key_callback: Asked about an unknown host key (gets a `TrustRequest`); without
             it an unknown key fails with `HostKeyUnknown`. A changed key is always refused.
-        host_key_alert: Told about a changed host key before `HostKeyChanged` is raised.
+        host_key_alert: Told about a changed host key before `HostKeyChanged` is raised; when
+            it returns an awaitable (the alert is closed), other connects to that host wait.
+            Each dialog is shown once per host and key at a time (see `HostKeyDialogs`).
         trusted_hosts_path: Where "trust and remember" writes (default: the last of
             `known_hosts_paths`, else `~/.ssh/known_hosts`).
         job_hosts_path: The job-scoped trust file (default: `<trusted_hosts_path>.jobs`).
@@ -95,6 +98,8 @@ class SshPool:
         self._use_agent = use_agent
         self._config_paths = None if ssh_config_paths is None else list(ssh_config_paths)
         self._passphrase_callback = passphrase_callback
+        self._declined_keys: set[Path] = set()
+        self._dialogs = HostKeyDialogs()
         self._conns: dict[PoolKey, SshSession] = {}
         self._pending: dict[PoolKey, asyncio.Task[SshSession]] = {}
         self._lost: dict[PoolKey, Exception | None] = {}
@@ -173,6 +178,17 @@ class SshPool:
             yield files
 
     @property
+    def skipped_keys(self) -> tuple[Path, ...]:
+        """Key files whose passphrase the user skipped: not asked for again this session."""
+        return tuple(sorted(self._declined_keys))
+
+    def ask_again_for_skipped_keys(self) -> int:
+        """Ask again for the skipped keys' passphrases on the next connect; returns how many."""
+        count = len(self._declined_keys)
+        self._declined_keys.clear()
+        return count
+
+    @property
     def trusted_hosts_path(self) -> Path:
         """The known_hosts file "trust and remember" writes to."""
         return self._trusted_hosts_path or Path("~/.ssh/known_hosts").expanduser()
@@ -227,6 +243,10 @@ class SshPool:
             task.add_done_callback(lambda t: self._opened(key, t))
         try:
             return await asyncio.shield(task)
+        except Exception as exc:
+            if not isinstance(exc, HostKeyChanged | HostKeyUnknown) and too_many_files(exc):
+                raise SshError(f"cannot connect to {target}: {TOO_MANY_FILES}") from exc
+            raise
         except asyncio.CancelledError:
             current = asyncio.current_task()
             if task.cancelled() and current is not None and not current.cancelling():
@@ -271,7 +291,7 @@ class SshPool:
                 continue
             except HostKeyChanged as exc:
                 if self._host_key_alert is not None:
-                    self._host_key_alert(exc)
+                    await self._dialogs.alert(exc, self._host_key_alert)
                 raise
             self._conns[target.pool_key] = session
             log.info("ssh connected to %s", resolved.label)
@@ -326,22 +346,30 @@ class SshPool:
         Raises:
             HostKeyUnknown: `error` itself when the user declined.
         """
-        assert self._host_key_callback is not None
-        choice = await self._host_key_callback(TrustRequest(error, job_id=target.trust_scope))
-        if choice is None:
+        callback = self._host_key_callback
+        assert callback is not None
+
+        async def show() -> tuple[KnownHostEntry, ...] | None:
+            choice = await callback(TrustRequest(error, job_id=target.trust_scope))
+            if choice is None:
+                return None
+            key = asyncssh.import_public_key(error.public_key)
+            name, port = resolved.host_key_name, resolved.port
+            if choice == "remember":
+                await asyncio.to_thread(add_known_host, self.trusted_hosts_path, name, port, key)
+                log.info("host key of %s remembered in %s", name, self.trusted_hosts_path)
+                return ()
+            if choice == "job" and target.trust_scope is not None:
+                job = target.trust_scope
+                await asyncio.to_thread(add_job_host, self.job_hosts_path, name, port, key, job)
+                log.info("host key of %s trusted for job %s", name, job)
+                return ()
+            return (KnownHostEntry(Path("(trusted once)"), 0, known_hosts_name(name, port), key),)
+
+        once = await self._dialogs.ask(error, show)  # one question per host at a time
+        if once is None:
             raise error
-        key = asyncssh.import_public_key(error.public_key)
-        name, port = resolved.host_key_name, resolved.port
-        if choice == "remember":
-            await asyncio.to_thread(add_known_host, self.trusted_hosts_path, name, port, key)
-            log.info("host key of %s remembered in %s", name, self.trusted_hosts_path)
-            return ()
-        if choice == "job" and target.trust_scope is not None:
-            job = target.trust_scope
-            await asyncio.to_thread(add_job_host, self.job_hosts_path, name, port, key, job)
-            log.info("host key of %s trusted for job %s", name, job)
-            return ()
-        return (KnownHostEntry(Path("(trusted once)"), 0, known_hosts_name(name, port), key),)
+        return once
 
     def _all_known_hosts(self) -> list[Path]:
         user = Path("~/.ssh/known_hosts").expanduser()
@@ -361,6 +389,7 @@ class SshPool:
             passphrase_callback=self._passphrase_callback,
             identities_only=resolved.identities_only,
             on_prompt=on_prompt,
+            declined=self._declined_keys,
         )
         if agent and not self._use_agent:
             keys.agent_note = "not used (turned off in clusterdeck)"

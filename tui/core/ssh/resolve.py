@@ -11,6 +11,7 @@ import asyncssh
 
 from tui.core.errors import SshError
 from tui.core.models import SshTarget
+from tui.core.ssh.diagnose import TOO_MANY_FILES, too_many_files
 
 DEFAULT_PORT = 22
 MAX_INCLUDE_DEPTH = 16
@@ -157,6 +158,8 @@ async def resolve_target(target: SshTarget, config_paths: Sequence[Path]) -> Res
             known_hosts=None,
         )
     except (OSError, ValueError, RecursionError) as exc:
+        if too_many_files(exc):  # asyncssh's "Unknown local username" is often this
+            raise SshError(f"cannot connect to {target}: {TOO_MANY_FILES}") from exc
         where = ", ".join(str(p) for p in config_paths) or "the SSH config"
         raise SshError(f"cannot use {where} for {target}: {exc}") from exc
     config = options.config

@@ -24,8 +24,8 @@ TrustChoice = Literal["once", "remember", "job"]
 """`once`: this connection only; `remember`: the app's known_hosts; `job`: while the job runs."""
 HostKeyCallback = Callable[[HostKeyUnknown], Awaitable[TrustChoice | None]]
 """Asked about an unknown host key (a `TrustRequest`); None means "do not connect"."""
-HostKeyAlert = Callable[[HostKeyChanged], None]
-"""Told about a changed host key (the connection is refused regardless)."""
+HostKeyAlert = Callable[[HostKeyChanged], Awaitable[None] | None]
+"""Told about a changed host key (refused regardless); may return an awaitable: alert closed."""
 JOB_TAG = "clusterdeck-job="
 
 

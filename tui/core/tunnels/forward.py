@@ -15,6 +15,7 @@ from collections.abc import Coroutine
 from typing import Any, Protocol
 
 from tui.core.errors import SshChannelRefused, SshError, TunnelError
+from tui.core.ssh.diagnose import TOO_MANY_FILES
 from tui.core.ssh.forwarding import ForwardChannel, WriteGate
 from tui.core.ssh.session import SshSession
 from tui.core.tunnels.model import TunnelKind, TunnelSpec, format_host
@@ -103,6 +104,8 @@ class LocalConnection(asyncio.Protocol):
         if isinstance(peer, tuple):
             self._peer = (str(peer[0]), int(peer[1]))
         self._host.connection_opened(self)
+        if self._draining:
+            return  # refused: the tunnel is full
         if self._socks is None:
             transport.pause_reading()  # nothing to read until the node accepted
             spec = self._host.spec
@@ -213,6 +216,10 @@ class LocalConnection(asyncio.Protocol):
             chan.write_eof()
         self._resume_local()
 
+    def refuse(self, message: str) -> None:
+        """Refuse this client before any channel opens (counted as a failed connection)."""
+        self._refuse(message, REP_GENERAL_FAILURE)
+
     def _refuse(self, message: str, socks_code: int) -> None:
         """Tell the client no: an orderly EOF (a close with unread data would be a reset)."""
         if self._closed:
@@ -290,7 +297,10 @@ def bind_listener(address: str, port: int) -> socket.socket:
     except socket.gaierror as exc:
         raise TunnelError(f"cannot listen on {address!r}: {exc.strerror}") from None
     family, kind, proto, _, sockaddr = infos[0]
-    sock = socket.socket(family, kind, proto)
+    try:
+        sock = socket.socket(family, kind, proto)
+    except OSError as exc:
+        raise bind_error(exc, address, port) from None
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         if family == socket.AF_INET6:
@@ -313,6 +323,8 @@ def bind_error(exc: OSError, address: str, port: int) -> TunnelError:
             "or 0 for any free port",
             title="Port in use",
         )
+    if exc.errno in {errno.EMFILE, errno.ENFILE}:
+        return TunnelError(f"cannot listen on {where}: {TOO_MANY_FILES}")
     if exc.errno == errno.EACCES:
         return TunnelError(
             f"permission denied listening on {where}: ports below 1024 need root; "

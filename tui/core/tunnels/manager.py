@@ -9,13 +9,13 @@ from dataclasses import replace
 from pathlib import Path
 
 from tui.core.clock import Clock, SystemClock
-from tui.core.errors import StateDirError, TunnelError
+from tui.core.errors import ClusterdeckError, StateDirError, TunnelError
 from tui.core.models import Job, SshTarget
 from tui.core.subscribers import Subscribers
 from tui.core.tunnels.detect import DetectedService
 from tui.core.tunnels.model import TunnelSpec, TunnelState, self_loop, validate
 from tui.core.tunnels.runtime import Backoff, ConnectionSource, EventKind, Tunnel, TunnelEvent
-from tui.core.tunnels.store import Saved, TargetResolver, load, save
+from tui.core.tunnels.store import Respec, Saved, TargetResolver, load, save
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,8 @@ class TunnelManager:
         state_path: `tunnels.json` in the state dir; None keeps nothing on disk.
         resolver: Finds a node's SSH target from a spec's job key and node name (needed for
             specs without a `target`, e.g. restored ones).
+        respec: Re-resolves a restored spec's remote port (`Provider.restored_port`); a spec it
+            drops is shown failed with the reason.
         backoff: Delays between reconnect attempts.
         counter_interval: Seconds over which byte/connection counter events are coalesced.
         connect_wait: Seconds a new local connection waits for SSH before it is refused.
@@ -44,6 +46,7 @@ class TunnelManager:
         clock: Clock | None = None,
         state_path: Path | None = None,
         resolver: TargetResolver | None = None,
+        respec: Respec | None = None,
         backoff: Backoff | None = None,
         counter_interval: float = 0.25,
         connect_wait: float = 15.0,
@@ -53,6 +56,7 @@ class TunnelManager:
         self._clock: Clock = clock or SystemClock()
         self._state_path = state_path
         self._resolver = resolver
+        self._respec = respec
         self._backoff = backoff or Backoff()
         self.counter_interval = counter_interval
         self.connect_wait = connect_wait
@@ -204,6 +208,11 @@ class TunnelManager:
                 self._owned.add(key)
                 fresh = replace(spec, target=None) if self._resolver is not None else spec
                 port = bound if spec.local_port == 0 and bound else spec.local_port
+                found = await self._respecified(fresh)
+                if isinstance(found, str):
+                    restored.append(await self._dropped(fresh, found))
+                    continue
+                fresh = found
                 try:
                     restored.append(await self._open(fresh, bind_port=port, keep_failed=True))
                     continue
@@ -260,6 +269,26 @@ class TunnelManager:
         for warning in warnings:
             self._emit(tunnel, EventKind.ERROR, warning)
         self._persist(tunnel)
+        return tunnel
+
+    async def _respecified(self, spec: TunnelSpec) -> TunnelSpec | str:
+        if self._respec is None:
+            return spec
+        try:
+            return await self._respec(spec)
+        except ClusterdeckError:
+            return spec  # the provider is down: reconnecting will say so
+
+    async def _dropped(self, spec: TunnelSpec, reason: str) -> Tunnel:
+        """A restored tunnel that is not opened, shown failed with `reason`."""
+        tunnel = Tunnel(
+            f"t{self._next_id}", spec, warnings=[], clock=self._clock, emit=self._emit,
+            dirty=self._mark_dirty,
+        )  # fmt: skip
+        self._next_id += 1
+        self._tunnels[tunnel.id] = tunnel
+        self._emit(tunnel, EventKind.ADDED, reason)
+        await tunnel.stop(TunnelState.FAILED, reason)
         return tunnel
 
     async def _resolve(self, spec: TunnelSpec) -> SshTarget:

@@ -24,6 +24,9 @@ from tui.core.tunnels.model import Counters, TunnelSpec, TunnelState, format_hos
 
 log = logging.getLogger(__name__)
 
+MAX_CONNECTIONS = 256
+"""Local connections one tunnel serves at once; more are refused, each a counted error."""
+
 
 class ConnectionSource(Protocol):
     """Where SSH connections come from (`tui.core.ssh.SshPool` is one)."""
@@ -112,6 +115,7 @@ class Tunnel:
         self._tasks: set[asyncio.Task[None]] = set()
         self._supervisor: asyncio.Task[None] | None = None
         self.connect_wait = 15.0
+        self.max_connections = MAX_CONNECTIONS
         self.is_dirty = False
         self._stopping = False
 
@@ -183,6 +187,12 @@ class Tunnel:
         task.add_done_callback(self._tasks.discard)
 
     def connection_opened(self, conn: LocalConnection) -> None:
+        if len(self._locals) >= self.max_connections:
+            conn.refuse(
+                f"connection refused: the tunnel already has {len(self._locals)} open "
+                f"connections (its limit); close some"
+            )
+            return
         self._locals.add(conn)
         before = self.state
         self.counters.open += 1

@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 
 from tui.core.errors import ProviderError, StateDirError, TunnelError
 from tui.core.files import write_private_file
 from tui.core.models import SshTarget
 from tui.core.providers.base import Provider
-from tui.core.tunnels.model import TunnelSpec, spec_from_json, spec_to_json
+from tui.core.tunnels.model import TunnelKind, TunnelSpec, spec_from_json, spec_to_json
 
 VERSION = 1
 FILE_NAME = "tunnels.json"
@@ -25,6 +26,9 @@ log = logging.getLogger(__name__)
 
 TargetResolver = Callable[[TunnelSpec], Awaitable[SshTarget]]
 """Finds the SSH target of a spec's node (by job key and node name)."""
+
+Respec = Callable[[TunnelSpec], Awaitable[TunnelSpec | str]]
+"""Re-resolves a restored spec: the spec to open now, or why it is dropped."""
 
 Saved = dict[str, list[tuple[TunnelSpec, int]]]
 """Job key -> [(spec, last bound local port)]."""
@@ -96,3 +100,23 @@ def provider_resolver(provider: Provider) -> TargetResolver:
         raise ProviderError(f"job {job.name} has no node {spec.node!r} (any more)")
 
     return resolve
+
+
+def provider_respec(provider: Provider) -> Respec:
+    """Asks `provider` where a restored tunnel points now (`Provider.restored_port`)."""
+
+    async def respec(spec: TunnelSpec) -> TunnelSpec | str:
+        if spec.job_key is None or spec.kind is TunnelKind.SOCKS:
+            return spec
+        job = {job.key: job for job in await provider.list_jobs()}.get(spec.job_key)
+        if job is None:
+            return spec  # the resolver says why when it connects
+        port = await provider.restored_port(job, spec.node, spec.name, spec.remote_port)
+        if port is None:
+            return (
+                f"not restored: {spec.remote} on {spec.node} was from an earlier run and its "
+                f"port is not known now; open it again (from the log or with `a`)"
+            )
+        return replace(spec, remote_port=port)
+
+    return respec

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -13,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from tui.app.screens.dialogs.ask import ask
+from tui.app.screens.dialogs.ask import answer_once, ask
 from tui.core.errors import HostKeyChanged, HostKeyUnknown
 from tui.core.identity.errors import IdentityError
 from tui.core.identity.keyfiles import tildify
@@ -173,6 +174,12 @@ async def ask_trust(app: App[Any], request: HostKeyUnknown) -> TrustChoice | Non
     return await ask(app, HostKeyDialog(request))
 
 
-def alert_changed(app: App[Any], error: HostKeyChanged) -> None:
-    """Show `ChangedHostKeyAlert` for `error` (returns at once; the pool refuses anyway)."""
-    app.push_screen(ChangedHostKeyAlert(error))
+def alert_changed(app: App[Any], error: HostKeyChanged) -> asyncio.Future[None]:
+    """Show `ChangedHostKeyAlert` for `error`; the future is done when the alert is closed.
+
+    The pool refuses the connection anyway; it waits on the future so other connects to the
+    host (and their error toasts) wait until the alert is closed instead of stacking on it.
+    """
+    closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    app.push_screen(ChangedHostKeyAlert(error), callback=answer_once(closed))
+    return closed

@@ -22,16 +22,23 @@ class PassphraseDialog(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel", id="passphrase-cancel"),
     ]
 
-    def __init__(self, key_path: Path, attempt: int = 1) -> None:
+    def __init__(self, key_path: Path, attempt: int = 1, *, error: str | None = None) -> None:
         super().__init__()
         self.key_path = key_path
         self.attempt = attempt
+        self.error = error
 
     def compose(self) -> ComposeResult:
         with Vertical(id="passphrase-box") as box:
             box.border_title = "Key passphrase"
             yield Label(plain(f"Passphrase for {self.key_path}"))
-            yield Input(password=True, id="passphrase", placeholder="enter: unlock, esc: skip key")
+            if self.error:
+                yield Label(plain(f"{self.error.capitalize()}."), id="passphrase-error")
+            yield Input(
+                password=True,
+                id="passphrase",
+                placeholder="enter: unlock, esc: skip this key for the session",
+            )
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

@@ -1,8 +1,6 @@
 """The keys screen: SSH keys in ~/.ssh and the agent; make, check, copy, fix and convert them.
 
-Nothing is written without the user's confirmation, and passphrases only pass through masked
-inputs on their way to the key file: they are never stored, logged or shown.
-"""
+Nothing is written unconfirmed; passphrases pass only through masked inputs, never kept."""
 
 from __future__ import annotations
 
@@ -85,6 +83,7 @@ class KeysScreen(Screen[None]):
         Binding("e", "export_ppk", "Export .ppk", id="keys-export-ppk"),
         Binding("u", "register", "Register", id="keys-register"),
         Binding("r", "refresh", "Refresh", id="keys-refresh", show=False),
+        Binding("a", "app.ask_again_for_skipped_keys", "Ask skipped", id="keys-ask-skipped"),
     ]
 
     def __init__(

@@ -135,6 +135,13 @@ class DemoProvider(Provider):
             "Rescale, Slurm or your own hosts"
         )
 
+    async def restored_port(self, job: Job, node: str, name: str, port: int) -> int | None:
+        """The demo's ports change on every start: its one service, the dashboard (a tunnel
+        named "dashboard", or unnamed as opened from the log), is found again; others dropped."""
+        if name not in {"", "dashboard"} or not job.state.is_active or not self._http.port:
+            return None
+        return self._http.port
+
     # --- jobs and nodes ----------------------------------------------------------------------
 
     async def list_jobs(self) -> list[Job]:

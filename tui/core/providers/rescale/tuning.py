@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tui.core.errors import ConfigError
-from tui.core.providers.problems import Problems
+from tui.core.providers.problems import Problems, missing_key_file
 from tui.core.providers.rescale.support import check_base_url
 
 _RANGES: Mapping[str, tuple[float, float, float]] = {
@@ -32,7 +32,7 @@ class Tuning:
 
 
 def read_tuning(options: Mapping[str, Any]) -> Tuning:
-    """The numbers of `options` (and a valid `base_url`); raises every problem at once."""
+    """The numbers of `options`, a valid `base_url`, an existing `ssh_key`; raises every problem."""
     problems = Problems()
     values: dict[str, float] = {}
     for key, (default, low, high) in _RANGES.items():
@@ -46,6 +46,9 @@ def read_tuning(options: Mapping[str, Any]) -> Tuning:
             check_base_url(str(options["base_url"]))
         except ConfigError as exc:
             problems.add(exc)
+    missing = missing_key_file("ssh_key", options.get("ssh_key"))
+    if missing:
+        problems.add(missing)
     problems.raise_any()
     return Tuning(
         poll_interval=values["poll_interval"],

@@ -26,7 +26,7 @@ from tui.core.errors import (
 )
 from tui.core.models import Job, LogBatch, Node, SshTarget
 from tui.core.providers.base import ALL_CAPABILITIES, Option, ProviderContext
-from tui.core.providers.problems import Problems
+from tui.core.providers.problems import Problems, missing_key_file
 from tui.core.providers.slurm.log import LogSource, follow, output_path
 from tui.core.providers.slurm.parse import SlurmJob, parse_sinfo, parse_squeue
 from tui.core.providers.slurm.shell import NodeShellBackend
@@ -86,6 +86,9 @@ class SlurmProvider(SshBasedProvider):
                 problems.add(f"`{key_name}` must be from 1 to 65535 (got {value})")
         if poll_interval <= 0:
             problems.add("`poll_interval` must be positive")
+        missing = missing_key_file("key", key)
+        if missing:
+            problems.add(missing)
         problems.raise_any()
         super().__init__(pool, known_hosts_path)
         self.name = name

@@ -1,0 +1,94 @@
+"""A skipped key stays skipped for the session; a wrong passphrase says so when asked again."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncssh
+import pytest
+
+from tui.core.errors import SshError
+from tui.core.models import SshTarget
+from tui.core.ssh.hostkeys import add_known_host
+from tui.core.ssh.pool import SshPool
+
+
+def _hello(process: asyncssh.SSHServerProcess[str]) -> None:
+    process.stdout.write("hello\n")
+    process.exit(0)
+
+
+@pytest.fixture
+async def server(tmp_path: Path) -> AsyncIterator[tuple[SshTarget, Path]]:
+    """An asyncssh server trusting one passphrase-protected client key; yields (target, kh)."""
+    host_key = asyncssh.generate_private_key("ssh-ed25519")
+    client_key = asyncssh.generate_private_key("ecdsa-sha2-nistp256")
+    key_path = tmp_path / "locked_key"
+    client_key.write_private_key(key_path, format_name="pkcs8-pem", passphrase="open sesame")
+    authorized = asyncssh.import_authorized_keys(client_key.export_public_key().decode())
+    listener = await asyncssh.listen(
+        "127.0.0.1",
+        0,
+        server_host_keys=[host_key],
+        authorized_client_keys=authorized,
+        process_factory=_hello,
+    )
+    port = listener.get_port()
+    known_hosts = tmp_path / "known_hosts"
+    add_known_host(known_hosts, "127.0.0.1", port, host_key.convert_to_public())
+    try:
+        yield SshTarget("127.0.0.1", port, "tester", key_path), known_hosts
+    finally:
+        listener.close()
+        await listener.wait_closed()
+
+
+async def test_a_skipped_key_is_not_asked_again_until_the_user_says_so(
+    server: tuple[SshTarget, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))  # no default keys of the machine
+    target, known_hosts = server
+    answers: list[str | None] = [None, "open sesame"]
+    asked: list[Path] = []
+
+    async def user(path: Path, error: str | None = None) -> str | None:
+        asked.append(path)
+        return answers.pop(0)
+
+    pool = SshPool(known_hosts_paths=[known_hosts], use_agent=False, passphrase_callback=user)
+    try:
+        with pytest.raises(SshError) as first:
+            await pool.run(target, "x", timeout=5)
+        assert "skipped" in first.value.message
+        for _ in range(3):  # the provider's retries
+            with pytest.raises(SshError) as again:
+                await pool.run(target, "x", timeout=5)
+            assert "skipped for this session" in again.value.message
+        assert asked == [target.key_path]
+        assert pool.skipped_keys == (target.key_path,)
+        assert pool.ask_again_for_skipped_keys() == 1
+        assert await pool.run(target, "x", timeout=5) == (0, "hello\n", "")
+        assert len(asked) == 2
+    finally:
+        await pool.close()
+
+
+async def test_a_wrong_passphrase_is_said_in_the_next_prompt(
+    server: tuple[SshTarget, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    target, known_hosts = server
+    answers = ["nope", "still no", "open sesame"]
+    errors: list[str | None] = []
+
+    async def user(path: Path, error: str | None = None) -> str | None:
+        errors.append(error)
+        return answers.pop(0)
+
+    pool = SshPool(known_hosts_paths=[known_hosts], use_agent=False, passphrase_callback=user)
+    try:
+        assert await pool.run(target, "x", timeout=5) == (0, "hello\n", "")
+    finally:
+        await pool.close()
+    assert errors == [None, "wrong passphrase, 2 tries left", "wrong passphrase, 1 try left"]
