@@ -129,7 +129,11 @@ async def test_dashboard_on_slurm(
         await wait_until(
             lambda: isinstance(app.screen, ConfirmDialog), pause=pilot.pause, what="confirm"
         )
-        await pilot.click("#confirm")
+        dialog = app.screen
+        box = dialog.query_one(".dialog-box")
+        assert box.border_subtitle == "y: stop job · enter or esc: cancel"  # says which key stops
+        assert dialog.focused is not None and dialog.focused.id == "cancel"  # enter cancels
+        await pilot.press("y")
         await wait_until(
             lambda: (
                 slurm_cluster.job(job_id) is None

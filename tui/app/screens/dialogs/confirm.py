@@ -23,6 +23,7 @@ class ConfirmDialog(ModalScreen[bool]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss(False)", "Cancel", id="confirm-cancel"),
+        Binding("y", "dismiss(True)", "Confirm", id="confirm-accept"),
     ]
 
     def __init__(self, title: str, question: str, *, confirm: str = "Yes") -> None:
@@ -34,6 +35,7 @@ class ConfirmDialog(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box") as box:
             box.border_title = plain(self.title_text)
+            box.border_subtitle = plain(f"y: {self.confirm_label.lower()} · enter or esc: cancel")
             yield Label(plain(self.question, lines=True))
             with Horizontal(classes="dialog-buttons"):
                 yield Button(self.confirm_label, id="confirm", variant="error")
