@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import TabbedContent
@@ -118,6 +120,27 @@ async def test_exit_shows_the_status_and_r_reconnects(running_app: Running) -> N
     )
     await type_line(pilot, "echo again")
     await wait_until(lambda: screen_has(view, "again"), pause=pilot.pause, what="new shell")
+
+
+async def test_reconnect_starts_on_a_clean_screen_below_the_old_one(running_app: Running) -> None:
+    app, pilot = running_app
+    view = await open_shell(app, pilot)
+    await type_line(pilot, "clear; for i in 1 2 3 4 5 6; do echo old-line-$i; done; exit")
+    await wait_until(lambda: view.state == "exited", pause=pilot.pause, what="shell exited")
+    await pilot.press("r")
+    await wait_until(lambda: view.running, pause=pilot.pause, what="reconnected")
+    await type_line(pilot, "echo new-session")
+    await wait_until(
+        lambda: screen_has(view, "new-session"), pause=pilot.pause, what="the new shell's echo"
+    )
+    assert not screen_has(view, "old-line"), view.screen_text()
+    view.scroll_back(view.model.emulator.history_size)
+    history = [row for row in view.screen_text() if row]
+    olds = [history.index(f"old-line-{i}") for i in range(1, 7)]
+    assert olds == sorted(olds)
+    separator = next(i for i, row in enumerate(history) if row.startswith("── reconnected "))
+    assert separator > olds[-1]
+    assert re.fullmatch(r"── reconnected \d\d:\d\d:\d\d ──", history[separator])
 
 
 async def test_unknown_host_key_asks_cancel_refuses_trust_job_connects(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import time
+from datetime import datetime
 
 from rich.color import Color
 from rich.style import Style
@@ -296,6 +297,47 @@ async def test_exit_shows_the_reason_and_r_reconnects_keeping_scrollback() -> No
         await show(pilot, view, b"new session\r\n")
         view.scroll_back(100)
         assert view.screen_text()[0] == "old 0"
+
+
+async def test_reconnect_starts_a_clean_screen_below_the_old_one() -> None:
+    app = Host(FakeBackend())
+    async with app.run_test(size=(50, 12)) as pilot:
+        view, backend = await started(pilot)
+        view.now = lambda: datetime(2026, 12, 7, 22, 51, 49)
+        old = "".join(f"old-line-{i}\r\n" for i in range(1, 7))
+        await show(pilot, view, f"\x1b[H\x1b[2J{old}exit\r\n".encode())
+        backend.end(TerminalExit("exited with status 0", exit_status=0))
+        await wait_for(pilot, lambda: view.state == "exited", "the exit")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: view.state == "running", "the reconnect")
+        await show(pilot, view, b"Welcome to the node\r\n$ ")
+        # The new session has the screen to itself: nothing of the old one is left on it.
+        assert view.screen_text()[:2] == ["Welcome to the node", "$"]
+        assert not any("old-line" in row or "exit" in row for row in view.screen_text())
+        # The old lines are in the scrollback, in order, above the separator.
+        view.scroll_back(8)
+        assert view.screen_text()[:9] == [
+            *(f"old-line-{i}" for i in range(1, 7)),
+            "exit",
+            "── reconnected 22:51:49 ──",
+            "Welcome to the node",
+        ]
+
+
+async def test_reconnect_from_the_alternate_screen_keeps_the_primary_lines() -> None:
+    app = Host(FakeBackend())
+    async with app.run_test(size=(40, 6)) as pilot:
+        view, backend = await started(pilot)
+        await show(pilot, view, b"shell line\r\n\x1b[?1049h\x1b[Hin vim")
+        backend.end(TerminalExit("connection lost", disconnected=True))
+        await wait_for(pilot, lambda: view.state == "exited", "the exit")
+        view.reconnect()
+        await wait_for(pilot, lambda: view.state == "running", "the reconnect")
+        assert not view.is_alternate_screen
+        assert view.screen_text() == [""] * 6
+        view.scroll_back(2)
+        assert view.screen_text()[0] == "shell line"
+        assert view.screen_text()[1].startswith("── reconnected ")
 
 
 async def test_disconnect_and_read_errors_are_shown() -> None:

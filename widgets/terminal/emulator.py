@@ -97,6 +97,11 @@ class Emulator(Protocol):
         """The styled runs of one buffer line (empty when out of range)."""
         ...
 
+    def fresh_screen(self, separator: str) -> None:
+        """File the screen's lines (to the last one used) and `separator` in the scrollback,
+        then start a blank screen in its initial state (for a new session)."""
+        ...
+
     def line_cells(self, index: int) -> list[str]:
         """One string per column of a buffer line; `""` for the right half of a wide char."""
         ...
@@ -282,6 +287,18 @@ class AvtEmulator:
         _changed, scrolled = self._vt.resize(cols, rows)
         self._cols, self._rows = cols, rows
         self._push(scrolled)
+        self._dirty = set(range(rows))
+
+    def fresh_screen(self, separator: str) -> None:
+        self._feed("\x1b[?1049l")  # back to the primary screen, whose lines are kept
+        vt, rows = self._vt, self._rows
+        text = [line.rstrip() for line in vt.text()]
+        used = max([y for y in range(rows) if text[y]] + [min(vt.cursor.row, rows - 1) - 1])
+        self._push([vt[y] for y in range(used + 1)])
+        self._history.append(separator[: self._cols])
+        self._pushed += 1
+        self._vt = Vt(self._cols, rows, scrollback_limit=0)
+        self._splitter = BacklogSplitter()
         self._dirty = set(range(rows))
 
     def _push(self, lines: list[Line]) -> None:

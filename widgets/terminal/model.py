@@ -20,9 +20,6 @@ from widgets.terminal.scanner import (
 EmulatorFactory = Callable[[int, int, int], Emulator]
 """Builds an emulator from `(cols, rows, scrollback)`."""
 
-RECONNECT_RESET = "\x1b[?1049l\x1b[r\x1b[0m\x1b[?25h\r\n"
-"""Fed before a new session: leave the alternate screen, reset the region and pen, new line."""
-
 
 def avt_emulator(cols: int, rows: int, scrollback: int) -> Emulator:
     """The default `EmulatorFactory` (pyavt)."""
@@ -104,13 +101,14 @@ class TerminalModel:
         """Resize the screen."""
         self.emulator.resize(cols, rows)
 
-    def reset_for_reconnect(self) -> None:
-        """Prepare for a new session on the same screen: modes off, scrollback kept."""
+    def reset_for_reconnect(self, separator: str) -> None:
+        """Prepare for a new session: the old screen goes to the scrollback below its lines,
+        then `separator`; the new session starts on a blank screen with every mode off."""
         self._decoder.reset()
         title = self.scanner.title
         self.scanner = ModeScanner(clipboard_limit=self.scanner.clipboard_limit)
         self.scanner.title = title
-        self.emulator.feed(RECONNECT_RESET)
+        self.emulator.fresh_screen(separator)
 
     def screen_lines(self) -> list[str]:
         """The screen rows as plain text (trailing blanks removed)."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from datetime import datetime
 from typing import ClassVar
 
 from rich.style import Style
@@ -130,6 +132,8 @@ class TerminalView(Widget, can_focus=True):
         self._session = self._host.session
         self._pointer = self._host.pointer
         self._screen = self._host.screen
+        self.now: Callable[[], datetime] = datetime.now
+        """Local time, for the reconnect separator (tests may set it)."""
 
     # -- state for the app and tests ---------------------------------------------------------
 
@@ -224,10 +228,11 @@ class TerminalView(Widget, can_focus=True):
         )
 
     def reconnect(self) -> None:
-        """Start a new session on the same screen (scrollback kept) after it ended."""
+        """Start a new session after the old one ended: its screen goes to the scrollback,
+        under a `── reconnected HH:MM:SS ──` line, and the new one starts on a clean screen."""
         if self.state != "exited":
             return
-        self.model.reset_for_reconnect()
+        self.model.reset_for_reconnect(f"── reconnected {self.now():%H:%M:%S} ──")
         self._screen.painter.clear()
         self._screen.scrolled = 0
         self.start()
