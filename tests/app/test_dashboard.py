@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from textual.content import Content
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -207,19 +210,42 @@ async def test_switching_jobs_shows_the_end_of_the_new_log(running_app: Running)
     assert last in visible
 
 
-async def test_unknown_binding_ids_are_reported_not_fatal(app_factory: AppFactory) -> None:
-    app = app_factory(keymap={"focus-log": "L", "no-such-binding": "f9"})
+def shown_notes(app: ClusterdeckApp, title: str) -> list[str]:
+    """The text the toasts titled `title` show (markup rendered as the toast renders it)."""
+    return [
+        Content.from_markup(n.message).plain if n.markup else n.message
+        for n in app._notifications
+        if n.title == title
+    ]
+
+
+async def test_unknown_binding_ids_are_reported_with_the_file_not_fatal(
+    app_factory: AppFactory, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[keys]\nfocus-log = "L"\nno-such-binding = "f9"\n')
+    app = app_factory(keymap={"focus-log": "L", "no-such-binding": "f9"}, config_path=config)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle_dashboard(app, pilot)
-        notes = [n.message for n in app._notifications if n.title == "Configuration"]
-        assert any("no-such-binding" in note for note in notes)
-        assert not any("focus-log" in note for note in notes)
+        notes = shown_notes(app, "Configuration")
+        assert len(notes) == 1, notes
+        assert notes[0].startswith(f"{config}:3: [keys] unknown binding id 'no-such-binding'; "), (
+            notes
+        )
+        assert "focus-log" not in notes[0] and "ignored" in notes[0]
         assert app.is_running
 
 
-async def test_unknown_theme_is_reported_not_fatal(app_factory: AppFactory) -> None:
-    app = app_factory(theme="no-such-theme")
+async def test_unknown_theme_is_reported_with_the_file_not_fatal(
+    app_factory: AppFactory, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[ui]\ntheme = "no-such-theme"\n')
+    app = app_factory(theme="no-such-theme", config_path=config)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle_dashboard(app, pilot)
-        assert any("Unknown theme 'no-such-theme'" in n.message for n in app._notifications)
+        notes = shown_notes(app, "Configuration")
+        assert len(notes) == 1, notes
+        assert notes[0].startswith(f"{config}:2: [ui] theme 'no-such-theme' is not a theme")
+        assert app.theme == "textual-dark"
         assert app.is_running

@@ -216,7 +216,7 @@ def test_serve_checks_the_config_without_building_an_app(tmp_path: Path) -> None
     )
     assert result.stdout == "2 False False\n"
     assert result.stderr.startswith(
-        f'clusterdeck: {config}:1: [providers.lab] cluster "c": needs `nodes = [...]`'
+        f'clusterdeck: {config}:3: [providers.lab] cluster "c": needs `nodes = [...]`'
     )
 
 

@@ -118,9 +118,9 @@ def test_a_bad_slurm_section_is_named_once(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         build_provider(settings, settings.providers[0], ManualClock())
     expected = "[providers.hpc] give either `host` or `ssh_alias` (not both)"
-    assert str(caught.value) == f"{path}:1: {expected}"
+    assert str(caught.value) == f"{path}:3: {expected}"  # the key, as `config check` says
     [problem] = check_text(path.read_text(), "c.toml", state_dir=tmp_path).problems
-    assert str(problem) == f"c.toml:3: {expected}"  # `config check` points at the key
+    assert str(problem) == f"c.toml:3: {expected}"
 
 
 async def test_jobs_are_filtered_to_the_login_user_with_details() -> None:

@@ -31,6 +31,7 @@ from tui.core.clipboard.bridge import ClipboardBridge
 from tui.core.clipboard.flow import ClipboardFlow
 from tui.core.clipboard.protocols import SftpFiles
 from tui.core.clock import Clock
+from tui.core.config.names import unknown_names
 from tui.core.config.settings import Settings
 from tui.core.errors import ClusterdeckError, HostKeyChanged, HostKeyUnknown
 from tui.core.identity.cidr import GuardVerdict, PublicAddressGuard
@@ -113,25 +114,17 @@ class ClusterdeckApp(App[None]):
     def on_mount(self) -> None:
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
-            unknown = sorted(set(self.settings.keymap) - known_binding_ids())
-            if unknown:
-                self.notify(
-                    f"Unknown binding id(s) in [keys]: {', '.join(unknown)}. They are ignored; "
-                    "press ? for the list of ids.",
-                    title="Configuration",
-                    severity="warning",
-                    timeout=15,
-                )
-        if self.settings.theme:
-            if self.settings.theme in self.available_themes:
-                self.theme = self.settings.theme
-            else:
-                self.notify(
-                    f"Unknown theme {self.settings.theme!r}; using the default. "
-                    f"Known: {', '.join(sorted(self.available_themes))}",
-                    title="Configuration",
-                    severity="warning",
-                )
+        ids, themes = known_binding_ids(), self.available_themes
+        for problem in unknown_names(self.settings, binding_ids=ids, themes=themes):
+            self.notify(
+                f"{problem}. It is ignored until it is fixed.",
+                title="Configuration",
+                severity="warning",
+                timeout=15,
+                markup=False,
+            )
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
         self.tunnel_notifier = TunnelNotifier(self.tunnels, self.notify)
         self.install_screen(self.terminals, name="terminals")
         self.push_screen(self.main_screen)

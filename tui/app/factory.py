@@ -60,8 +60,20 @@ def build_provider(
         raise ConfigError(
             f"[providers.{chosen.name}] {exc.message}",
             path=str(settings.config_path) if settings.config_path else None,
-            line=chosen.line,
+            line=_error_line(settings, chosen, exc),
         ) from None
+
+
+def _error_line(settings: Settings, chosen: ProviderConfig, exc: ConfigError) -> int | None:
+    """The line `config check` names for `exc` (the provider's header when not found)."""
+    from tui.core.config.check import error_line
+    from tui.core.config.readfile import read_config_text
+
+    try:
+        text = read_config_text(settings.config_path) if settings.config_path else ""
+    except (OSError, UnicodeDecodeError, ConfigError):
+        text = ""
+    return error_line(chosen, exc, text)
 
 
 def check_providers(settings: Settings, *, only: str | None = None) -> None:

@@ -112,7 +112,11 @@ def run_check(path: Path) -> int:
             f"{path}: cannot read the config file ({exc}); check its permissions", file=sys.stderr
         )
         return 2
-    report = check_text(text, str(path))
+    from textual.theme import BUILTIN_THEMES
+
+    from tui.app.bindings import known_binding_ids
+
+    report = check_text(text, str(path), binding_ids=known_binding_ids(), themes=BUILTIN_THEMES)
     for problem in report.problems:
         print(problem)
     if report.stopped:

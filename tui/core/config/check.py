@@ -12,11 +12,12 @@ from __future__ import annotations
 import re
 import tempfile
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tui.core.clock import SystemClock
+from tui.core.config.names import unknown_names
 from tui.core.config.providers import ProviderConfig, explain_toml_error
 from tui.core.config.settings import Settings, parse_settings
 from tui.core.errors import ConfigError
@@ -41,8 +42,18 @@ class CheckReport:
     """True when a problem could not be stepped over, so later ones may be unreported."""
 
 
-def check_text(text: str, where: str, *, state_dir: Path | None = None) -> CheckReport:
-    """Every problem of the config `text` (from file `where`), each with its line."""
+def check_text(
+    text: str,
+    where: str,
+    *,
+    state_dir: Path | None = None,
+    binding_ids: Collection[str] | None = None,
+    themes: Collection[str] | None = None,
+) -> CheckReport:
+    """Every problem of the config `text` (from file `where`), each with its line.
+
+    With `binding_ids` and `themes` (the app's), `[keys]` ids and the theme are checked too.
+    """
     report = CheckReport()
     lines = text.splitlines()
     broken: set[str] = set()
@@ -104,6 +115,11 @@ def check_text(text: str, where: str, *, state_dir: Path | None = None) -> Check
                 continue
             skip = frozenset(keys_out.get(provider.name, ()))
             for problem in _create_problems(provider, lines, where, state_dir, skip):
+                add(problem)
+        if binding_ids is not None and themes is not None:
+            for problem in unknown_names(
+                report.settings, binding_ids=binding_ids, themes=themes, text="\n".join(lines)
+            ):
                 add(problem)
     report.problems.sort(key=lambda e: e.line or 0)
     return report
@@ -285,6 +301,12 @@ def _create_problems(
                 )
             ]
     return []
+
+
+def error_line(provider: ProviderConfig, exc: ConfigError, text: str) -> int | None:
+    """The line of `text` an error from `provider`'s `create()` is about, as `config check`
+    reports it (the app's start-up uses it too), else the provider's header line."""
+    return _locate(provider, exc, text.splitlines()) or provider.line
 
 
 def _locate(provider: ProviderConfig, exc: ConfigError, lines: Sequence[str]) -> int | None:

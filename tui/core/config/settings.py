@@ -172,7 +172,7 @@ def _key_list_problem(value: Any) -> str | None:
     return None
 
 
-class _Locator:
+class Locator:
     """Finds the line of a table or key in TOML source (tomllib gives no positions)."""
 
     def __init__(self, text: str) -> None:
@@ -230,7 +230,7 @@ def parse_settings(text: str, where: str, *, state_dir: Path | None = None) -> S
             f"not valid TOML: {reason}; fix the syntax on this line"
         )
         raise ConfigError(message, path=where, line=line) from None
-    locate = _Locator(text)
+    locate = Locator(text)
 
     def fail(message: str, table: str | None, key: str | None = None) -> ConfigError:
         if key is None and table and table.startswith("providers."):
