@@ -15,6 +15,11 @@ from widgets.tables.node import NodeTable
 AppFactory = Callable[..., ClusterdeckApp]
 
 
+def screen_lines(app: ClusterdeckApp) -> list[str]:
+    """The rows of the current screen as plain text, as the terminal would show them."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
 async def settle_dashboard(app: ClusterdeckApp, pilot: Pilot[None]) -> None:
     """Wait until jobs, the first job's nodes and its log are on screen."""
     screen = app.main_screen

@@ -160,7 +160,8 @@ def test_options_go_before_or_after_the_command(
     assert main(["--config", str(config), "config", "check"]) == 0
     before = capsys.readouterr().out
     assert main(["config", "check", "--config", str(config)]) == 0
-    assert capsys.readouterr().out == before == "config OK: 1 provider: lab (demo); demo on\n"
+    shown = "the app shows lab (the demo cluster only with --demo)"
+    assert capsys.readouterr().out == before == f"config OK: 1 provider: lab (demo); {shown}\n"
 
 
 BAD_CONFIG = "[ui]\nlog_max_lines = 'lots'\n"

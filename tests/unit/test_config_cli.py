@@ -86,7 +86,7 @@ def test_check_a_good_config(isolated_home: Path, capsys: pytest.CaptureFixture[
     assert main(["init"]) == 0
     capsys.readouterr()
     assert main(["config", "check"]) == 0
-    assert capsys.readouterr().out == "config OK: 0 providers; demo on\n"
+    assert capsys.readouterr().out == "config OK: 0 providers; the app shows the demo cluster\n"
     path = isolated_home / "two.toml"
     path.write_text(
         '[providers.lab]\ntype = "inventory"\nclusters = [{ name = "c", nodes = ["h"] }]\n\n'
@@ -94,8 +94,32 @@ def test_check_a_good_config(isolated_home: Path, capsys: pytest.CaptureFixture[
     )
     assert main(["config", "check", "--config", str(path)]) == 0
     assert capsys.readouterr().out == (
-        "config OK: 2 providers: lab (inventory), play (demo); demo off\n"
+        "config OK: 2 providers: lab (inventory), play (demo); the app shows both "
+        "(the demo cluster only with --demo)\n"
     )
+
+
+def test_check_says_what_the_app_will_show(
+    isolated_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = isolated_home / "one.toml"
+    path.write_text(
+        '[providers.lab]\ntype = "inventory"\nclusters = [{ name = "c", nodes = ["h"] }]\n'
+    )
+    assert main(["config", "check", "--config", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out == (
+        "config OK: 1 provider: lab (inventory); the app shows lab "
+        "(the demo cluster only with --demo)\n"
+    )
+    assert "demo on" not in out
+    path.write_text("[demo]\nenabled = false\n")  # nothing to show: the app would not start
+    assert main(["config", "check", "--config", str(path)]) == 2
+    assert capsys.readouterr().out.splitlines() == [
+        f"{path}: no provider is enabled; add a [providers.NAME] section or set "
+        "`enabled = true` under [demo]",
+        f"1 problem in {path}",
+    ]
 
 
 def test_check_prints_every_problem(

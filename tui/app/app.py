@@ -66,6 +66,7 @@ class ClusterdeckApp(App[None]):
         clock: Clock,
         banner: str | None = None,
         banner_note: str = "",
+        status_note: str = "",
         provider_type: str = "",
     ) -> None:
         install_render_guard()
@@ -91,6 +92,7 @@ class ClusterdeckApp(App[None]):
             watcher,
             banner=banner,
             banner_note=banner_note,
+            status_note=status_note,
             log_max_lines=settings.log_max_lines,
             access_guard=self.access_guard,
             copy_text=bridge.write_local,

@@ -6,6 +6,7 @@ from collections.abc import Awaitable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tui.app.banner import top_line
 from tui.core.clock import Clock, SystemClock
 from tui.core.config.providers import ProviderConfig
 from tui.core.config.settings import Settings, ensure_state_dir
@@ -16,10 +17,6 @@ from tui.core.providers.group import ProviderGroup
 if TYPE_CHECKING:
     from tui.app.app import ClusterdeckApp
     from tui.core.ssh.pool import SshPool
-
-NO_CONFIG_BANNER = (
-    "Demo cluster (no config file yet): to add your clusters, see README > Configuration"
-)
 
 
 def choose_provider(settings: Settings, only: str | None = None) -> ProviderConfig:
@@ -121,7 +118,7 @@ def make_app(
     else:
         chosen = choose_provider(settings, only)
         provider = build_provider(settings, chosen, clock, pool)
-    banner = NO_CONFIG_BANNER if settings.config_path is None else None
+    banner = top_line(settings, chosen, only)
     note = f" ({chosen.type})" if banner is None and chosen.type != "several" else ""
     tunnels = TunnelManager(
         pool,
@@ -147,7 +144,8 @@ def make_app(
         watcher=watcher,
         clock=clock,
         banner=banner,
-        banner_note=f"{note} · clipboard: {bridge.short_description}",
+        banner_note=note,
+        status_note=f"clipboard: {bridge.short_description}",
         provider_type=chosen.type,
     )
     return app

@@ -126,14 +126,28 @@ def run_check(path: Path) -> int:
         print(f"{count} problem{'s' if count != 1 else ''} in {path}")
         return 2
     assert report.settings is not None
+    from tui.app.factory import choose_provider
+
+    try:
+        choose_provider(report.settings)  # no provider and the demo off: the app cannot start
+    except ConfigError as exc:
+        print(exc)
+        print(f"1 problem in {path}")
+        return 2
     print(f"config OK: {summary(report.settings)}")
     return 0
 
 
 def summary(settings: Settings) -> str:
-    """`2 providers: uni (slurm), lab (inventory); demo on`."""
+    """What the file holds and what the app will show: `2 providers: uni (slurm), lab
+    (inventory); the app shows both (the demo cluster only with --demo)`."""
     providers = settings.providers
     names = ", ".join(f"{p.name} ({p.type})" for p in providers)
     text = f"{len(providers)} provider{'s' if len(providers) != 1 else ''}"
     text += f": {names}" if names else ""
-    return f"{text}; demo {'on' if settings.demo.enabled else 'off'}"
+    if len(providers) == 1:
+        return f"{text}; the app shows {providers[0].name} (the demo cluster only with --demo)"
+    if providers:
+        shown = "both" if len(providers) == 2 else f"all {len(providers)}"
+        return f"{text}; the app shows {shown} (the demo cluster only with --demo)"
+    return f"{text}; the app shows the demo cluster"

@@ -70,6 +70,7 @@ class MainScreen(JobActionsScreen):
         *,
         banner: str | None = None,
         banner_note: str = "",
+        status_note: str = "",
         log_max_lines: int = DEFAULT_LOG_MAX_LINES,
         access_guard: PublicAddressGuard | None = None,
         copy_text: CopyText | None = None,
@@ -83,6 +84,8 @@ class MainScreen(JobActionsScreen):
         self.banner = banner
         """A fixed top line; when None the provider's own banner (it may change on start)."""
         self.banner_note = banner_note
+        self.status_note = status_note
+        """The right end of the top line (the clipboard in use); it always stays visible."""
         self.log_max_lines = log_max_lines
         self.ready = asyncio.Event()
         """Set once the provider has started."""
@@ -107,7 +110,9 @@ class MainScreen(JobActionsScreen):
         return self.watcher.selected
 
     def compose(self) -> ComposeResult:
-        yield Static(self._banner_text(), id="banner", markup=False)
+        with Horizontal(id="banner"):
+            yield Static(self._banner_text(), id="banner-text", markup=False)
+            yield Static(self.status_note, id="banner-status", markup=False)
         with Horizontal(id="top"):
             yield JobTable(id="jobs", show_group=isinstance(self.provider, CompositeProvider))
             yield NodeTable(id="nodes")
@@ -138,7 +143,7 @@ class MainScreen(JobActionsScreen):
         match event:
             case ProviderStarted():
                 self.ready.set()
-                self.query_one("#banner", Static).update(self._banner_text())
+                self.query_one("#banner-text", Static).update(self._banner_text())
             case ProviderStartFailed(error=error):
                 self.query_one(JobTable).loading = False
                 self._fail(self.query_one(JobTable), error)

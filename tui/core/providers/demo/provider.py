@@ -130,10 +130,7 @@ class DemoProvider(Provider):
         await self._http.close()
 
     def banner(self) -> str:
-        return (
-            "Demo cluster (no config yet) — run `clusterdeck --help` / see README to add "
-            "Rescale, Slurm or your own hosts"
-        )
+        return "Demo cluster (embedded, on loopback)"
 
     async def restored_port(self, job: Job, node: str, name: str, port: int) -> int | None:
         """The demo's ports change on every start: its one service, the dashboard (a tunnel
