@@ -13,6 +13,7 @@ from widgets.tables.job import JobTable
 from widgets.tables.node import NodeTable
 
 AppFactory = Callable[..., ClusterdeckApp]
+Running = tuple[ClusterdeckApp, Pilot[None]]
 
 
 def screen_lines(app: ClusterdeckApp) -> list[str]:

@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
@@ -27,6 +28,7 @@ from tui.app.screens.dialogs.passphrase import PassphraseDialog
 from tui.app.screens.shells.terminals import TerminalScreen
 from tui.app.screens.sshkeys.screen import KeysScreen
 from tui.app.screens.tunnels.screen import TunnelNotifier, TunnelScreen
+from tui.app.screenshots import DELIVERY_NAME, deliver_screenshot
 from tui.core.clipboard.bridge import ClipboardBridge
 from tui.core.clipboard.flow import ClipboardFlow
 from tui.core.clipboard.protocols import SftpFiles
@@ -329,6 +331,24 @@ class ClusterdeckApp(App[None]):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(all_keys(), dict(self.settings.keymap)))
+
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None, time_format: str | None = None
+    ) -> str | None:
+        """An SVG of the screen in ~/Downloads (made when missing), else in the state dir."""
+        folder = Path(path).expanduser() if path else None
+        return deliver_screenshot(self, self.settings.state_dir, filename, folder)
+
+    def on_delivery_complete(self, event: events.DeliveryComplete) -> None:
+        if event.name == DELIVERY_NAME:
+            self.notify(f"Saved screenshot to {event.path}", title="Screenshot")
+
+    def on_delivery_failed(self, event: events.DeliveryFailed) -> None:
+        if event.name == DELIVERY_NAME:
+            error = event.exception
+            self.notify(
+                f"Could not save the screenshot: {error}", title="Screenshot", severity="error"
+            )
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
