@@ -18,6 +18,7 @@ from textual.screen import Screen
 
 from tui.app.bindings import APP_KEYS, all_keys, known_binding_ids, terminal_passthrough
 from tui.app.clipboard import TerminalTabs, paste_confirmer
+from tui.app.quitting import QuitDialog, quit_question
 from tui.app.render_guard import install_render_guard
 from tui.app.screens.clipboard.screen import ClipboardScreen
 from tui.app.screens.dashboard.main import MainScreen
@@ -269,6 +270,19 @@ class ClusterdeckApp(App[None]):
     async def ask_passphrase(self, key_path: Path, error: str | None = None) -> str | None:
         """Ask for `key_path`'s passphrase in a masked dialog (the SSH pool's callback)."""
         return await ask(self, PassphraseDialog(key_path, error=error))
+
+    async def action_quit(self) -> None:
+        """Quit; while shells or tunnels are open ask first (`[ui] confirm_quit`)."""
+        if isinstance(self.screen, QuitDialog):
+            self.exit()  # the quit key again: yes
+            return
+        shells = sum(view.state in ("starting", "running") for view in self.terminals.views)
+        tunnels = sum(tunnel.state.is_open for tunnel in self.tunnels.tunnels)
+        question = quit_question(shells, tunnels) if self.settings.confirm_quit else None
+        if question is None:
+            self.exit()
+        else:
+            self.push_screen(QuitDialog(question), lambda yes: self.exit() if yes else None)
 
     def action_toggle_terminals(self) -> None:
         if self.screen is self.terminals:

@@ -64,6 +64,8 @@ class Settings:
     theme: str | None = None
     log_max_lines: int = DEFAULT_LOG_MAX_LINES
     poll_interval: float = DEFAULT_POLL_INTERVAL
+    confirm_quit: bool = True
+    """Ask before quitting while shells or tunnels are open."""
     keymap: Mapping[str, str] = field(default_factory=dict)
     clipboard_backend: Literal["auto", "native", "osc52", "buffer"] = "auto"
     """Which local clipboard to use; "auto" picks the first that works."""
@@ -142,6 +144,7 @@ _SCHEMA: dict[str, dict[str, _Check] | None] = {
         "theme": _is_str,
         "log_max_lines": _is_int(1_000, 10_000_000),
         "poll_interval": _is_number(0.2, 3600),
+        "confirm_quit": _is_bool,
     },
     "demo": {"enabled": _is_bool, "seed": _is_int(0, 2**31), "speed": _is_number(0.1, 100)},
     "clipboard": {
@@ -286,6 +289,7 @@ def parse_settings(text: str, where: str, *, state_dir: Path | None = None) -> S
         theme=ui.get("theme"),
         log_max_lines=ui.get("log_max_lines", 100_000),
         poll_interval=float(ui.get("poll_interval", 2.0)),
+        confirm_quit=ui.get("confirm_quit", True),
         keymap=dict(data.get("keys", {})),
         providers=providers,
         address_url=data.get("identity", {}).get("address_url"),

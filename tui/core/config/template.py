@@ -16,6 +16,7 @@ STARTER_CONFIG = """\
 # theme = "textual-dark"         # any Textual theme (ctrl+p, "Change theme", lists them)
 # log_max_lines = 100000         # lines the live log keeps: 1000 to 10000000
 # poll_interval = 2.0            # seconds between job and node refreshes: 0.2 to 3600
+# confirm_quit = true            # ask before quitting while shells or tunnels are open
 
 [demo]
 enabled = true                   # the embedded demo cluster (false: hide it)
