@@ -5,7 +5,7 @@ Text a provider sent is made inert here (`tui.core.printable.inert`); row keys s
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from tui.core.identity.keyfiles import KeyFile
 from tui.core.identity.keyinfo import PublicKeyInfo
@@ -43,6 +43,25 @@ def _age(since: datetime | None, now: datetime) -> str:
     if seconds < 86400:
         return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
     return f"{seconds // 86400}d"
+
+
+def local_time_and_age(moment: datetime, now: datetime) -> str:
+    """`2026-12-07 22:51 (12 min ago)`: `moment` in local time, and its age at `now`."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    seconds = int((now - moment).total_seconds())
+    span = abs(seconds)
+    if span < 60:
+        age = f"{span} s"
+    elif span < 3600:
+        age = f"{span // 60} min"
+    elif span < 86400:
+        age = f"{span // 3600} h {span % 3600 // 60} min"
+    else:
+        days = span // 86400
+        age = f"{days} day{'s' if days != 1 else ''}"
+    local = f"{moment.astimezone():%Y-%m-%d %H:%M}"
+    return f"{local} ({age} ago)" if seconds >= 0 else f"{local} (in {age})"
 
 
 def job_detail(job: Job, now: datetime) -> str:

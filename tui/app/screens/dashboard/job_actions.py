@@ -9,7 +9,9 @@ from textual.screen import Screen
 
 from tui.app.screens.dialogs.access_rule import AccessRuleDialog
 from tui.app.screens.dialogs.confirm import ConfirmDialog, DetailsDialog
+from tui.app.screens.rows import local_time_and_age
 from tui.app.screens.tunnels.screen import tunnel_service
+from tui.core.clock import Clock
 from tui.core.errors import ProviderError, as_user_error
 from tui.core.identity.cidr import PublicAddressGuard
 from tui.core.models import Job
@@ -24,6 +26,8 @@ class JobActionsScreen(Screen[None]):
     """The dashboard's job actions (MainScreen builds on this)."""
 
     provider: Provider
+    clock: Clock
+    """The app's clock (for the ages in the job details)."""
     tunnels: TunnelManager | None
     access_guard: PublicAddressGuard | None
     """Checks this workstation's address against a job's access rule, when configured."""
@@ -100,17 +104,21 @@ class JobActionsScreen(Screen[None]):
             "State": job.state.value,
             "Provider": job.provider or self.provider.name,
         }
-        for label, value in (
-            ("Owner", job.owner),
-            ("Detail", job.status_detail),
+        for label, value in (("Owner", job.owner), ("Detail", job.status_detail)):
+            if value:
+                facts[label] = value
+        now = self.clock.now()
+        for label, moment in (
             ("Submitted", job.submitted),
             ("Started", job.started),
             ("Ended", job.ended),
         ):
-            if value:
-                facts[label] = str(value)
+            if moment is not None:
+                facts[label] = local_time_and_age(moment, now)
+        times = set(facts) & {"Submitted", "Started", "Ended"}
         try:
-            facts.update(await self.provider.job_details(job))
+            details = await self.provider.job_details(job)
+            facts.update((k, v) for k, v in details.items() if k not in times)
         except Exception as exc:
             error = as_user_error(exc)
             facts["Details unavailable"] = error.message

@@ -78,6 +78,7 @@ class MainScreen(JobActionsScreen):
         super().__init__()
         self.watcher = watcher
         self.provider = watcher.provider
+        self.clock = watcher.clock
         self.tunnels = watcher.tunnels
         self.access_guard = access_guard
         self.copy_text = copy_text
