@@ -355,6 +355,21 @@ async def test_disconnect_and_read_errors_are_shown() -> None:
         assert exited[0].exit_info.disconnected  # type: ignore[attr-defined]
 
 
+async def test_a_long_failure_line_wraps_onto_the_bottom_rows() -> None:
+    reason = "connect to 10.20.30.40 port 22: connection refused (is sshd running on the node?)"
+    app = Host(FakeBackend(fail=ConnectionRefusedError(reason)))
+    async with app.run_test(size=(40, 8)) as pilot:
+        view = app.query_one(TerminalView)
+        await wait_for(pilot, lambda: view.state == "exited", "the failure")
+        status = view.status_text
+        assert status is not None and len(status) > 80
+        rows = [view.render_line(y).text.rstrip() for y in range(8)]
+        shown = [row for row in rows if row]
+        assert len(shown) == 3 and rows[-len(shown) :] == shown  # the bottom rows
+        assert " ".join(shown) == status  # all of it, cut at spaces
+        assert all(view.render_line(y).cell_length == 40 for y in range(8))
+
+
 async def test_start_failure_is_shown_and_posted() -> None:
     class HostKeyError(Exception):
         title = "Host key changed"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import lru_cache
 
+from rich.cells import cell_len, chop_cells
 from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
@@ -76,6 +77,26 @@ def label(strip: Strip, text: str, style: Style, *, right: bool = False) -> Stri
     if right:
         return Strip.join([strip.crop(0, width - size), tag])
     return Strip.join([tag, strip.crop(size, width)])
+
+
+@lru_cache(maxsize=64)
+def wrap_cells(text: str, width: int) -> tuple[str, ...]:
+    """`text` cut into lines of at most `width` cells, at spaces where it can be."""
+    width = max(1, width)
+    lines: list[str] = []
+    line = ""
+    for word in text.split(" "):
+        joined = f"{line} {word}" if line else word
+        if cell_len(joined) <= width:
+            line = joined
+            continue
+        if line:
+            lines.append(line)
+        pieces = chop_cells(word, width) or [""]
+        lines.extend(pieces[:-1])
+        line = pieces[-1]
+    lines.append(line)
+    return tuple(lines)
 
 
 class RowPainter:

@@ -9,7 +9,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 
 from widgets.terminal.emulator import Emulator
-from widgets.terminal.render import RowPainter, label, overlay, style_at
+from widgets.terminal.render import RowPainter, label, overlay, style_at, wrap_cells
 from widgets.terminal.selection import Selection
 
 
@@ -31,7 +31,7 @@ class Overlays(NamedTuple):
     """Draw the cursor (focused, session running)."""
     selection: Selection | None
     status: str | None
-    """The exit/failure line for the bottom row."""
+    """The exit/failure line, wrapped onto the bottom rows."""
     cursor_style: Style
     selection_style: Style
     status_style: Style
@@ -121,7 +121,10 @@ class ScreenView:
         if y == 0 and self.scrolled:
             marker = f"[scrollback -{self.scrolled}]"
             strip = label(strip, marker, overlays.status_style, right=True)
-        if overlays.status is not None and y == height - 1:
-            blank = Strip.blank(strip.cell_length, overlays.status_style)
-            strip = label(blank, overlays.status, overlays.status_style)
+        if overlays.status is not None:
+            lines = wrap_cells(overlays.status, strip.cell_length)[-height:]
+            row = y - (height - len(lines))
+            if 0 <= row < len(lines):
+                blank = Strip.blank(strip.cell_length, overlays.status_style)
+                strip = label(blank, lines[row], overlays.status_style)
         return strip
