@@ -14,8 +14,29 @@ from tui.app.bindings import TERMINAL_KEYS
 from tui.app.plain import plain
 from tui.core.models import SshTarget
 from widgets.terminal import messages
-from widgets.terminal.backend import TerminalBackend
+from widgets.terminal.backend import ExitInfo, TerminalBackend
 from widgets.terminal.view import TerminalView
+
+LABEL_REASON_CELLS = 40
+"""A reason in a tab label is cut to this many characters (the tab's bottom row has it all)."""
+
+
+def ended_label(info: ExitInfo) -> str:
+    """The tab label's suffix once a session ended: ` (exited)`, ` (failed: reason)` or
+    ` (disconnected: reason)`."""
+    reason = info.reason
+    if reason.startswith("failed: "):
+        kind, reason = "failed", reason.removeprefix("failed: ")
+    elif info.disconnected:
+        kind = "disconnected"
+    else:
+        return " (exited)"
+    reason = reason.split(" — ")[0].removeprefix("connection lost: ")
+    if len(reason) > LABEL_REASON_CELLS and ": " in reason:
+        reason = reason.split(": ", 1)[1]  # "title: what happened": the second part says more
+    if len(reason) > LABEL_REASON_CELLS:
+        reason = reason[: LABEL_REASON_CELLS - 1].rstrip() + "…"
+    return f" ({kind}: {reason})"
 
 
 class TerminalScreen(Screen[None]):
@@ -33,6 +54,10 @@ class TerminalScreen(Screen[None]):
         self._targets: dict[str, SshTarget] = {}
         self._jobs: dict[str, str] = {}
         self._warnings: dict[str, str] = {}
+        self._titles: dict[str, str] = {}
+        """Pane id -> the title the remote set (OSC 0/2), shown instead of the label."""
+        self._ended: dict[str, str] = {}
+        """Pane id -> how its session ended, for the tab label (" (exited)")."""
 
     def compose(self) -> ComposeResult:
         yield Static("", id="terminal-hint")
@@ -85,8 +110,8 @@ class TerminalScreen(Screen[None]):
         pane = self._pane_of(view)
         if pane is None or pane.id is None:
             return
-        self._labels.pop(pane.id, None)
-        self._targets.pop(pane.id, None)
+        for known in (self._labels, self._targets, self._titles, self._ended, self._jobs):
+            known.pop(pane.id, None)
         await self.query_one(TabbedContent).remove_pane(pane.id)
         self._update_hint()
         if self.active_view is not None:
@@ -99,8 +124,7 @@ class TerminalScreen(Screen[None]):
         self._warnings = warnings
         for pane in self.query(TabPane):
             if pane.id in self._jobs:
-                view = pane.query_one(TerminalView)
-                self._set_label(view, " (exited)" if view.state == "exited" else "")
+                self._set_label(pane.query_one(TerminalView))
 
     def label_of(self, view: TerminalView) -> str:
         """The label the tab was opened with (`user@node`)."""
@@ -118,11 +142,14 @@ class TerminalScreen(Screen[None]):
                 return node
         return None
 
-    def _set_label(self, view: TerminalView, suffix: str = "", title: str | None = None) -> None:
+    def _set_label(self, view: TerminalView, title: str | None = None) -> None:
         pane = self._pane_of(view)
         if pane is None or pane.id is None:
             return
-        base = title or self._labels.get(pane.id, "shell")
+        if title:
+            self._titles[pane.id] = title
+        base = self._titles.get(pane.id) or self._labels.get(pane.id, "shell")
+        suffix = self._ended.get(pane.id, "") if view.state == "exited" else ""
         warning = self._warnings.get(self._jobs.get(pane.id, ""))
         if warning:
             suffix += f" ⚠ {warning}"
@@ -152,9 +179,10 @@ class TerminalScreen(Screen[None]):
 
     @on(messages.Exited)
     def _exited(self, event: messages.Exited) -> None:
-        info = event.exit_info
-        suffix = " (disconnected)" if info.disconnected else " (exited)"
-        self._set_label(event.terminal_view, suffix)
+        pane = self._pane_of(event.terminal_view)
+        if pane is not None and pane.id is not None:
+            self._ended[pane.id] = ended_label(event.exit_info)
+        self._set_label(event.terminal_view)
 
     def action_next_tab(self) -> None:
         self._cycle(1)
