@@ -7,7 +7,9 @@ own pool and provider and pushes the screen itself, as the app will.
 from __future__ import annotations
 
 import asyncio
+import webbrowser
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -45,22 +47,22 @@ class Harness:
         self.copied: list[str] = []
         self.opened: list[str] = []
 
-    async def push(self) -> TunnelScreen:
+    async def push(self, *, real_browser: bool = False) -> TunnelScreen:
         screen = TunnelScreen(
             self.manager,
             clock=self.app.clock,
             provider=self.app.provider,
             job=self.app.main_screen.selected,
             copy=self.copied.append,
-            open_url=self.open_url,
+            open_url=None if real_browser else self.open_url,
         )
         await self.app.push_screen(screen)
         await self.pilot.pause()
         return screen
 
-    def open_url(self, url: str) -> bool:
+    def open_url(self, url: str) -> str | None:
         self.opened.append(url)
-        return True
+        return None  # opened
 
     def dashboard_port(self) -> int:
         """The port the demo job's log says its HTTP service listens on."""
@@ -211,6 +213,78 @@ async def test_copy_open_restart_remove(harness: Harness) -> None:
     assert screen.query_one(TunnelTable).row_keys == []
     await h.pilot.press("escape")
     await wait_until(lambda: h.app.screen is h.app.main_screen, pause=h.pilot.pause)
+
+
+def fake_opener(folder: Path, script: str) -> None:
+    """An `xdg-open` in `folder` that runs `script` (with $1 the URL)."""
+    folder.mkdir(exist_ok=True)
+    opener = folder / "xdg-open"
+    opener.write_text(f"#!/bin/sh\n{script}\n")
+    opener.chmod(0o755)
+
+
+@pytest.fixture
+def desktop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A display, no BROWSER, and a PATH holding only a fake `xdg-open` (written by the test)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    monkeypatch.setenv("DISPLAY", ":99")
+    monkeypatch.delenv("BROWSER", raising=False)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.setattr(webbrowser, "_tryorder", None)  # the old opener caches what it found
+    monkeypatch.setattr(webbrowser, "_browsers", {})
+    return bin_dir
+
+
+async def web_tunnel(h: Harness, screen: TunnelScreen) -> str:
+    job = h.app.main_screen.selected
+    assert job is not None
+    node = (await h.app.provider.list_nodes(job))[0]
+    spec = TunnelSpec(
+        node=node.name,
+        remote_port=h.dashboard_port(),
+        job_key=job.key,
+        target=h.app.provider.ssh_target(node),
+        preset="tensorboard",
+    )
+    tunnel = await h.manager.open(spec)
+    await wait_until(
+        lambda: screen.query_one(TunnelTable).row_keys == [tunnel.id], pause=h.pilot.pause
+    )
+    return tunnel.url
+
+
+def browser_notes(h: Harness) -> list[str]:
+    return [n.message for n in h.app._notifications if n.title == "Browser"]
+
+
+async def test_o_says_when_the_browser_could_not_open(harness: Harness, desktop: Path) -> None:
+    h = harness
+    fake_opener(
+        desktop, "/bin/sleep 0.3\necho \"xdg-open: no method available for '$1'\" >&2\nexit 3"
+    )
+    screen = await h.push(real_browser=True)
+    url = await web_tunnel(h, screen)
+    await h.pilot.press("o")
+    await wait_until(lambda: browser_notes(h), pause=h.pilot.pause, what="the browser note")
+    assert browser_notes(h) == [
+        f"Could not open a browser (xdg-open exited with status 3: xdg-open: no method "
+        f"available for '{url}'). Open {url} yourself; c copies it."
+    ]
+
+
+async def test_o_says_opened_when_the_opener_took_the_url(
+    harness: Harness, desktop: Path, tmp_path: Path
+) -> None:
+    h = harness
+    asked = tmp_path / "asked"
+    fake_opener(desktop, f'echo "$1" > {asked}')
+    screen = await h.push(real_browser=True)
+    url = await web_tunnel(h, screen)
+    await h.pilot.press("o")
+    await wait_until(lambda: browser_notes(h), pause=h.pilot.pause, what="the browser note")
+    assert browser_notes(h) == [f"Opened {url} in the browser"]
+    assert asked.read_text().strip() == url
 
 
 async def test_tunnel_it_from_the_log_copies_the_url(harness: Harness) -> None:

@@ -7,7 +7,6 @@ screen) and `tunnel_service` (the one-key "tunnel it" for a service seen in a jo
 from __future__ import annotations
 
 import asyncio
-import webbrowser
 from collections.abc import Callable
 from typing import Any, ClassVar, Literal
 
@@ -18,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tui.app.bindings import TUNNEL_KEYS
+from tui.app.screens.tunnels.browser import open_in_browser
 from tui.app.screens.tunnels.dialog import TunnelDialog
 from tui.core.clock import Clock
 from tui.core.errors import ClusterdeckError, as_user_error
@@ -32,7 +32,8 @@ from widgets.tables.tunnel import TunnelRow, TunnelTable, human_bytes
 
 Notify = Callable[..., None]
 CopyText = Callable[[str], None]
-OpenUrl = Callable[[str], bool]
+OpenUrl = Callable[[str], str | None]
+"""Opens a URL in the browser: None when it worked, else why not."""
 
 _TONES = {
     TunnelState.ACTIVE: "active",
@@ -147,7 +148,7 @@ class TunnelScreen(Screen[None]):
         provider: Lists the nodes of `job` and gives their SSH targets (for adding).
         job: The job the dashboard has selected; new tunnels go through its nodes.
         copy: Puts text on the clipboard (default: `App.copy_to_clipboard`, OSC 52).
-        open_url: Opens a URL in the browser (default: `webbrowser.open`, in a thread).
+        open_url: Opens a URL in the browser (default: `open_in_browser`, in a thread).
         tick: Seconds between refreshes of ages and counters.
     """
 
@@ -183,7 +184,7 @@ class TunnelScreen(Screen[None]):
         self.provider = provider
         self.job = job
         self._copy = copy
-        self._open_url = open_url or webbrowser.open
+        self._open_url = open_url or open_in_browser
         self._tick = tick
         self._time_warnings = time_warnings or dict
         self._unsubscribe: Callable[[], None] | None = None
@@ -337,17 +338,21 @@ class TunnelScreen(Screen[None]):
     @work(thread=True, group="tunnel-browser", exit_on_error=False)
     def _browse(self, url: str) -> None:
         try:
-            opened = self._open_url(url)
-        except Exception as exc:  # webbrowser may raise on odd setups
-            opened = False
-            reason = str(exc)
-        else:
-            reason = "no browser found"
-        if opened:
-            self.app.call_from_thread(self.notify, f"Opened {url}", title="Browser")
+            reason = self._open_url(url)
+        except Exception as exc:  # an opener may fail in odd ways
+            reason = str(exc) or type(exc).__name__
+        if reason is None:
+            self.app.call_from_thread(
+                self.notify, f"Opened {url} in the browser", title="Browser", markup=False
+            )
         else:
             self.app.call_from_thread(
-                self.notify, f"Cannot open {url}: {reason}", title="Browser", severity="warning"
+                self.notify,
+                f"Could not open a browser ({reason}). Open {url} yourself; c copies it.",
+                title="Browser",
+                severity="warning",
+                timeout=15,
+                markup=False,
             )
 
     def action_back(self) -> None:
