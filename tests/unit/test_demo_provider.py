@@ -283,6 +283,36 @@ async def test_ssh_line_names_the_master_port_and_the_dashboard_answers(
     assert b"clusterdeck demo solver dashboard" in reply
 
 
+async def http_page(port: int) -> bytes:
+    async with asyncio.timeout(WAIT):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET / HTTP/1.0\r\n\r\n")
+        reply = await reader.read()
+    writer.close()
+    return reply
+
+
+async def test_each_running_job_announces_its_own_service(
+    provider: DemoProvider, clock: SleepWatchingClock
+) -> None:
+    clock.advance(60)  # md-run is running too by now
+    ports = {}
+    for name in ("cfd-wing", "md-run"):
+        job = await job_named(provider, name)
+        assert job.state is JobState.RUNNING
+        stream = provider.stream_log(job)
+        text = "\n".join((await next_batch(stream)).lines)
+        await stream.aclose()
+        match = re.search(r"server listening on port (\d+)", text)
+        assert match, name
+        ports[name] = int(match.group(1))
+    assert ports["cfd-wing"] != ports["md-run"]
+    for name, port in ports.items():
+        page = await http_page(port)
+        assert page.startswith(b"HTTP/1.0 200 OK")
+        assert f"<h2>job {name} (".encode() in page
+
+
 async def test_keys_persist_and_known_hosts_keeps_foreign_lines(tmp_path: Path) -> None:
     known_hosts = tmp_path / "state" / "known_hosts"
     known_hosts.parent.mkdir(parents=True)

@@ -2,19 +2,18 @@
 
 Jobs move through Queued -> Starting -> Running on an injected clock (see `demo_script`). Every node
 of a running job is a real asyncssh server on 127.0.0.1 (`demo_node`), and a tiny real HTTP service
-stands in for the solver's dashboard that logs say is "listening on port N".
+per running job stands in for the solver's dashboard that its log says is "listening on port N".
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import getpass
 import html
 import logging
 import os
 import shutil
-from collections.abc import AsyncGenerator, Callable, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -26,6 +25,7 @@ from tui.core.errors import ClusterdeckError, ProviderError, StateDirError
 from tui.core.files import make_private_dir
 from tui.core.models import Job, JobState, LogBatch, Node, SshTarget
 from tui.core.providers.base import Capability, Option, Provider, ProviderContext
+from tui.core.providers.demo.http import DashboardServer
 from tui.core.providers.demo.node import DemoNode, load_or_create_key, record_host_keys
 from tui.core.providers.demo.script import DemoScript, JobSpec, LogContext, master_of
 
@@ -71,7 +71,8 @@ class DemoProvider(Provider):
         self._client_key: asyncssh.SSHKey | None = None
         self._nodes: dict[tuple[str, str], DemoNode] = {}
         self._booting: dict[str, asyncio.Task[None]] = {}
-        self._http = _DashboardServer(self._render_page)
+        self._http: dict[str, DashboardServer] = {}
+        """Job id -> its dashboard service (started with the job's nodes)."""
         self._timeline: asyncio.Task[None] | None = None
         self._started = False
         self._closed = False
@@ -108,7 +109,6 @@ class DemoProvider(Provider):
             self._client_key = load_or_create_key(
                 self.key_path, comment=f"clusterdeck-demo@{self.user}", with_public=True
             )
-            await self._http.start()
             now = self._now()
             up = [s for s in self._script.jobs if self._script.state_at(s, now) in _UP]
             await asyncio.gather(*(self._ensure_nodes(spec) for spec in up))
@@ -127,17 +127,23 @@ class DemoProvider(Provider):
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         await asyncio.gather(*(n.close() for n in self._nodes.values()), return_exceptions=True)
-        await self._http.close()
+        await asyncio.gather(*(h.close() for h in self._http.values()), return_exceptions=True)
 
     def banner(self) -> str:
         return "Demo cluster (embedded, on loopback)"
 
     async def restored_port(self, job: Job, node: str, name: str, port: int) -> int | None:
-        """The demo's ports change on every start: its one service, the dashboard (a tunnel
-        named "dashboard", or unnamed as opened from the log), is found again; others dropped."""
-        if name not in {"", "dashboard"} or not job.state.is_active or not self._http.port:
+        """The demo's ports change on every start: the job's one service, its dashboard (a
+        tunnel named "dashboard", or unnamed as opened from the log), is found again; others
+        are dropped."""
+        if name not in {"", "dashboard"} or not job.state.is_active:
             return None
-        return self._http.port
+        try:
+            await self._ensure_nodes(self._spec(job))  # the job's service starts with its nodes
+        except ClusterdeckError:
+            return None
+        server = self._http.get(job.id)
+        return server.port if server is not None and server.port else None
 
     # --- jobs and nodes ----------------------------------------------------------------------
 
@@ -188,7 +194,7 @@ class DemoProvider(Provider):
             raise ProviderError("the demo provider is not running (start() it first)")
         pos = max(0, offset)
         if not spec.is_live:
-            lines = self._script.finished_log(spec, self._context(0))
+            lines = self._script.finished_log(spec, self._context(0, 0))
             pos = min(pos, len(lines))
             while True:
                 end = min(len(lines), pos + MAX_BATCH)
@@ -202,7 +208,7 @@ class DemoProvider(Provider):
             if pos < due:
                 await self._ensure_nodes(spec)
                 master = self._nodes[(spec.id, master_of(spec))]
-                ctx = self._context(master.port)
+                ctx = self._context(master.port, self._http[spec.id].port)
                 while pos < due:
                     end = min(due, pos + MAX_BATCH)
                     yield LogBatch(spec.id, self._script.lines(spec, pos, end, ctx), end)
@@ -220,8 +226,8 @@ class DemoProvider(Provider):
     def _at(self, demo_seconds: float) -> datetime:
         return self._epoch + timedelta(seconds=demo_seconds / self._speed)
 
-    def _context(self, ssh_port: int) -> LogContext:
-        return LogContext(self.user, ssh_port, self._http.port, self._epoch, self._speed)
+    def _context(self, ssh_port: int, http_port: int) -> LogContext:
+        return LogContext(self.user, ssh_port, http_port, self._epoch, self._speed)
 
     def _spec(self, job: Job) -> JobSpec:
         spec = self._script.spec(job.id)
@@ -259,7 +265,10 @@ class DemoProvider(Provider):
     async def _boot(self, spec: JobSpec) -> None:
         assert self._client_key is not None
         nodes = []
+        http = DashboardServer(lambda: self._render_page(spec))
         try:
+            await http.start()
+            self._http[spec.id] = http
             for name in spec.nodes:
                 workdir = self.root / "nodes" / spec.id / name
                 _make_dir(workdir, own=self.root)
@@ -283,7 +292,8 @@ class DemoProvider(Provider):
             del self._booting[spec.id]  # let a later call try again
             for node in nodes:
                 self._nodes.pop((spec.id, node.name), None)
-            await asyncio.gather(*(n.close() for n in nodes), return_exceptions=True)
+            self._http.pop(spec.id, None)
+            await asyncio.gather(*(n.close() for n in nodes), http.close(), return_exceptions=True)
             raise
 
     async def _run_timeline(self) -> None:
@@ -301,7 +311,7 @@ class DemoProvider(Provider):
                 return
             await self._clock.sleep((upcoming - now) / self._speed)
 
-    def _render_page(self) -> str:
+    def _render_page(self, job: JobSpec) -> str:
         now = self._now()
         rows = "".join(
             f"<tr><td>{html.escape(s.name)}</td><td>{self._script.state_at(s, now)}</td>"
@@ -310,63 +320,9 @@ class DemoProvider(Provider):
         )
         return (
             f"<!doctype html><html><head><meta charset='utf-8'><title>{PAGE_TITLE}</title>"
-            f"</head><body><h1>{PAGE_TITLE}</h1><table>{rows}</table></body></html>\n"
+            f"</head><body><h1>{PAGE_TITLE}</h1><h2>job {html.escape(job.name)} ({job.id})</h2>"
+            f"<table>{rows}</table></body></html>\n"
         )
-
-
-class _DashboardServer:
-    """A tiny HTTP/1.0 service on 127.0.0.1: GET / answers the demo dashboard page."""
-
-    def __init__(self, render: Callable[[], str]) -> None:
-        self._render = render
-        self._server: asyncio.Server | None = None
-        self._clients: set[asyncio.Task[None]] = set()
-        self.port = 0
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-
-    async def close(self) -> None:
-        if self._server is not None:
-            self._server.close()
-        for task in list(self._clients):
-            task.cancel()
-        await asyncio.gather(*self._clients, return_exceptions=True)
-        if self._server is not None:
-            await self._server.wait_closed()
-            self._server = None
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._clients.add(task)
-        try:
-            async with asyncio.timeout(10):
-                head = await reader.readuntil(b"\r\n\r\n")
-                method, _, rest = head.partition(b" ")
-                path = rest.split(b" ", 1)[0]
-                if method not in (b"GET", b"HEAD"):
-                    status, body = "405 Method Not Allowed", "method not allowed\n"
-                elif path.split(b"?", 1)[0] != b"/":
-                    status, body = "404 Not Found", "not found\n"
-                else:
-                    status, body = "200 OK", self._render()
-                data = body.encode()
-                kind = "text/html" if status.startswith("200") else "text/plain"
-                writer.write(
-                    f"HTTP/1.0 {status}\r\nContent-Type: {kind}; charset=utf-8\r\n"
-                    f"Content-Length: {len(data)}\r\nConnection: close\r\n\r\n".encode()
-                    + (data if method != b"HEAD" else b"")
-                )
-                await writer.drain()
-        except (TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, OSError):
-            pass
-        finally:
-            self._clients.discard(task)
-            writer.close()
-            with contextlib.suppress(OSError):
-                await writer.wait_closed()
 
 
 def _make_dir(folder: Path, *, own: Path | None = None) -> None:
