@@ -30,6 +30,7 @@ from tui.app.screens.shells.terminals import TerminalScreen
 from tui.app.screens.sshkeys.screen import KeysScreen
 from tui.app.screens.tunnels.screen import TunnelNotifier, TunnelScreen
 from tui.app.screenshots import DELIVERY_NAME, deliver_screenshot
+from tui.app.uistate import ThemeMemory
 from tui.core.clipboard.bridge import ClipboardBridge
 from tui.core.clipboard.flow import ClipboardFlow
 from tui.core.clipboard.protocols import SftpFiles
@@ -130,6 +131,10 @@ class ClusterdeckApp(App[None]):
             )
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
+        self.theme_memory = ThemeMemory(
+            self, self.settings.state_dir, configured=self.settings.theme
+        )
+        self.theme_memory.start()
         self.tunnel_notifier = TunnelNotifier(self.tunnels, self.notify)
         self.install_screen(self.terminals, name="terminals")
         self.push_screen(self.main_screen)
