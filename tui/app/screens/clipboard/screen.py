@@ -11,13 +11,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Input, Label, Static
+from textual.widgets import Button, DataTable, Input, Label, Static
 
 from tui.app.plain import plain
 from tui.core.clipboard.bridge import ClipboardBridge, ClipboardError, Transfer
 from tui.core.clipboard.flow import human_size
 from tui.core.clipboard.protocols import BridgeAction, PasteChoice
 from tui.core.printable import inert
+from widgets.footer import KeyFooter
 
 PREVIEW_LINES = 6
 
@@ -111,7 +112,7 @@ class ClipboardScreen(Screen[None]):
             yield Label("Remote file: ")
             yield Input(self.remote_file, id="clipboard-path")
         yield DataTable(id="clipboard-history", cursor_type="row")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#clipboard-history", DataTable)

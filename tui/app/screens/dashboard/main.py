@@ -12,7 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from tui.app.bindings import DASHBOARD_KEYS
 from tui.app.plain import plain
@@ -43,6 +43,7 @@ from tui.core.watch import (
     TimeLimitNear,
     WatchEvent,
 )
+from widgets.footer import KeyFooter
 from widgets.log.view import LogView
 from widgets.tables.job import JobRow, JobTable
 from widgets.tables.node import NodeTable
@@ -120,7 +121,7 @@ class MainScreen(JobActionsScreen):
         with Vertical(id="log-pane"):
             yield LogView(max_lines=self.log_max_lines, id="log")
             yield Input(placeholder="search the log (enter: find, esc: close)", id="log-search")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#jobs").border_title = "Jobs"

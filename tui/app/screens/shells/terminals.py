@@ -8,11 +8,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 
 from tui.app.bindings import TERMINAL_KEYS
 from tui.app.plain import plain
 from tui.core.models import SshTarget
+from widgets.footer import KeyFooter
 from widgets.terminal import messages
 from widgets.terminal.backend import ExitInfo, TerminalBackend
 from widgets.terminal.view import TerminalView
@@ -62,7 +63,7 @@ class TerminalScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static("", id="terminal-hint")
         yield TabbedContent(id="terminal-tabs")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._update_hint()

@@ -14,7 +14,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui.app.bindings import TUNNEL_KEYS
 from tui.app.screens.tunnels.browser import open_in_browser
@@ -28,6 +28,7 @@ from tui.core.tunnels import TunnelManager
 from tui.core.tunnels.detect import DetectedService
 from tui.core.tunnels.model import TunnelSpec, TunnelState
 from tui.core.tunnels.runtime import EventKind, Tunnel, TunnelEvent
+from widgets.footer import KeyFooter
 from widgets.tables.tunnel import TunnelRow, TunnelTable, human_bytes
 
 Notify = Callable[..., None]
@@ -195,7 +196,7 @@ class TunnelScreen(Screen[None]):
         yield Static(hint, id="tunnels-hint", markup=False)
         yield TunnelTable(id="tunnel-table")
         yield Static("", id="tunnel-detail", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._unsubscribe = self.manager.subscribe(self._on_event)
