@@ -83,7 +83,9 @@ class KeysScreen(Screen[None]):
         Binding("e", "export_ppk", "Export .ppk", id="keys-export-ppk"),
         Binding("u", "register", "Register", id="keys-register"),
         Binding("r", "refresh", "Refresh", id="keys-refresh", show=False),
-        Binding("a", "app.ask_again_for_skipped_keys", "Ask skipped", id="keys-ask-skipped", show=False),
+        Binding(
+            "a", "app.ask_again_for_skipped_keys", "Ask skipped", id="keys-ask-skipped", show=False
+        ),
     ]
 
     def __init__(
