@@ -20,10 +20,9 @@ from tui.core.tunnels.model import (
     parse_dynamic,
     parse_forward,
     parse_port,
-    spec_from_json,
-    spec_to_json,
     validate,
 )
+from tui.core.tunnels.specjson import spec_from_json, spec_to_json
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,8 @@ from tui.core.errors import ProviderError, StateDirError, TunnelError
 from tui.core.files import write_private_file
 from tui.core.models import SshTarget
 from tui.core.providers.base import Provider
-from tui.core.tunnels.model import TunnelKind, TunnelSpec, spec_from_json, spec_to_json
+from tui.core.tunnels.model import TunnelKind, TunnelSpec
+from tui.core.tunnels.specjson import spec_from_json, spec_to_json
 
 VERSION = 1
 FILE_NAME = "tunnels.json"

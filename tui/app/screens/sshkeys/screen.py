@@ -1,6 +1,4 @@
-"""The keys screen: SSH keys in ~/.ssh and the agent; make, check, copy, fix and convert them.
-
-Nothing is written unconfirmed; passphrases pass only through masked inputs, never kept."""
+"""The keys screen: SSH keys in ~/.ssh and the agent; make, check, copy, fix and convert them."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """The Rescale provider: jobs, nodes, live logs and SSH targets from Rescale's REST API v2.
 
-The HTTP client is in `rescale_api`, key loading in `rescale_keys`, JSON mapping in
-`rescale_jobs`, the tail de-duplication in `rescale_tail` and the log stream in `rescale_log`.
-Configuration (`[providers.NAME]` with `type = "rescale"`) is described by `OPTIONS`.
+The HTTP client is in `api`, key loading in `credentials`, JSON mapping in `jobs`, the tail
+de-duplication in `tail` and the log stream in `log`. Configuration (`[providers.NAME]` with
+`type = "rescale"`) is described by `tuning.OPTIONS` and range-checked there.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from tui.core.providers.rescale.support import (
     region_of,
     wrong_platform,
 )
-from tui.core.providers.rescale.tuning import read_tuning
+from tui.core.providers.rescale.tuning import OPTIONS, read_tuning
 
 __all__ = ["RescaleCheck", "RescaleProvider", "check_base_url"]
 
@@ -76,23 +76,7 @@ class RescaleProvider(Provider):
     """
 
     capabilities = ALL_CAPABILITIES
-    OPTIONS: ClassVar[Mapping[str, Option]] = {
-        "region": Option(
-            str, help="Rescale platform: platform (US), eu, jp, kr or itar", choices=tuple(REGIONS)
-        ),
-        "base_url": Option(str, help="API host, overrides region, e.g. https://eu.rescale.com"),
-        "api_key_file": Option(str, help="file holding only the API key, mode 0600"),
-        "profile": Option(str, help="profile of ~/.config/rescale/apiconfig (default: default)"),
-        "ssh_key": Option(
-            str,
-            help="private key for SSH to job nodes (its public half is in Rescale's Job Settings)",
-        ),
-        "poll_interval": Option((int, float), help="seconds between job list refreshes (10)"),
-        "tail_interval": Option((int, float), help="seconds between live log polls (5)"),
-        "tail_lines": Option(int, help="lines per live log poll, 10 to 2000 (500)"),
-        "timeout": Option((int, float), help="seconds per API request (20)"),
-        "retries": Option(int, help="retries of a failed GET, 0 to 10 (4)"),
-    }
+    OPTIONS: ClassVar[Mapping[str, Option]] = OPTIONS
 
     def __init__(
         self,

@@ -7,8 +7,29 @@ from dataclasses import dataclass
 from typing import Any
 
 from tui.core.errors import ConfigError
+from tui.core.providers.base import Option
 from tui.core.providers.problems import Problems, missing_key_file
+from tui.core.providers.rescale.api import REGIONS
 from tui.core.providers.rescale.support import check_base_url
+
+OPTIONS: Mapping[str, Option] = {
+    "region": Option(
+        str, help="Rescale platform: platform (US), eu, jp, kr or itar", choices=tuple(REGIONS)
+    ),
+    "base_url": Option(str, help="API host, overrides region, e.g. https://eu.rescale.com"),
+    "api_key_file": Option(str, help="file holding only the API key, mode 0600"),
+    "profile": Option(str, help="profile of ~/.config/rescale/apiconfig (default: default)"),
+    "ssh_key": Option(
+        str,
+        help="private key for SSH to job nodes (its public half is in Rescale's Job Settings)",
+    ),
+    "poll_interval": Option((int, float), help="seconds between job list refreshes (10)"),
+    "tail_interval": Option((int, float), help="seconds between live log polls (5)"),
+    "tail_lines": Option(int, help="lines per live log poll, 10 to 2000 (500)"),
+    "timeout": Option((int, float), help="seconds per API request (20)"),
+    "retries": Option(int, help="retries of a failed GET, 0 to 10 (4)"),
+}
+"""The keys of a rescale provider section (besides `type`), with their help."""
 
 _RANGES: Mapping[str, tuple[float, float, float]] = {
     "poll_interval": (10, 0, 3600),
