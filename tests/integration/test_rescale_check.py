@@ -235,7 +235,7 @@ def test_control_characters_from_the_server_are_shown_escaped(
         ('[providers.box]\ntype = "demo"\n', ["--provider", "nope"], "{path}: no provider "
          "named 'nope'; rescale providers: none"),
         ('[providers.r]\ntype = "rescale"\nbase_url = "http://example.com"\n', [],
-         "{path}:1: [providers.r] base_url 'http://example.com' must use https (the API key is "
+         "{path}:3: [providers.r] base_url 'http://example.com' must use https (the API key is "
          "sent with it)"),
     ],
     ids=["another type", "unknown name", "bad base_url"],
