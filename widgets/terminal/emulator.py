@@ -164,6 +164,10 @@ _DRAWING = re.compile("[`-~]")
 HistoryLine = Line | str
 """A scrollback line: as avt returned it, or plain ASCII text in the default style."""
 
+MIN_COLS = 2
+"""pyavt panics (a BaseException) resizing a screen that holds a wide character to one column,
+so the screen is never narrower than this."""
+
 
 class AvtEmulator:
     """`Emulator` over pyavt (asciinema's avt): fast, alternate screen, scroll regions, reflow.
@@ -181,11 +185,11 @@ class AvtEmulator:
         """Create the screen.
 
         Args:
-            cols: Columns (>= 1).
+            cols: Columns (at least `MIN_COLS` are made).
             rows: Rows (>= 1).
             scrollback: Lines of history kept (>= 0).
         """
-        cols, rows = max(1, cols), max(1, rows)
+        cols, rows = max(MIN_COLS, cols), max(1, rows)
         self._vt = Vt(cols, rows, scrollback_limit=0)
         self._cols, self._rows = cols, rows
         self._history: deque[HistoryLine] = deque(maxlen=max(0, scrollback))
@@ -276,7 +280,7 @@ class AvtEmulator:
         return any(map(_DRAWING.search, shown)) or not any(map(_DRAWING.search, rest))
 
     def resize(self, cols: int, rows: int) -> None:
-        cols, rows = max(1, cols), max(1, rows)
+        cols, rows = max(MIN_COLS, cols), max(1, rows)
         if (cols, rows) == (self._cols, self._rows):
             return
         _changed, scrolled = self._vt.resize(cols, rows)
