@@ -15,3 +15,12 @@ def test_a_wide_character_survives_a_resize_to_one_column() -> None:
     assert model.emulator.size[0] >= 2
     model.resize(3, 2)
     assert model.emulator.size == (3, 2)
+
+
+def test_del_is_ignored_as_a_terminal_does() -> None:
+    """pyavt drew DEL (0x7f) as a character: the screen showed a control character and the
+    cells after it were one column off in the painted row."""
+    model = TerminalModel(10, 2)
+    model.feed(b"a\x7fb\x1b[1\x7f;3Hc\x1b]0;t\x7fitle\x07")
+    assert model.screen_lines() == ["abc", ""]
+    assert model.scanner.title == "title"

@@ -202,6 +202,8 @@ class AvtEmulator:
         return self._cols, self._rows
 
     def feed(self, text: str) -> None:
+        if "\x7f" in text:
+            text = text.replace("\x7f", "")  # ignored anywhere, as by a VT100; avt draws it
         if not text:
             return
         backlog = self._splitter.split(text, self._cols, self._min_run) if self._rows > 1 else None
