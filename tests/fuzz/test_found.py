@@ -24,3 +24,23 @@ def test_del_is_ignored_as_a_terminal_does() -> None:
     model.feed(b"a\x7fb\x1b[1\x7f;3Hc\x1b]0;t\x7fitle\x07")
     assert model.screen_lines() == ["abc", ""]
     assert model.scanner.title == "title"
+
+
+def _history(model: TerminalModel) -> list[str]:
+    emulator = model.emulator
+    return ["".join(emulator.line_cells(i)).rstrip() for i in range(emulator.history_size)]
+
+
+def test_lines_scrolled_off_before_the_alternate_screen_reach_the_scrollback() -> None:
+    """pyavt reports the lines a feed scrolled off only when the feed ends on the primary
+    screen: output and a switch to the alternate screen in one read (`git log` starting its
+    pager) left them out of the scrollback until the program left it, and lost them for good
+    on a reset (RIS) there. The same bytes in two reads kept them."""
+    for switch in (b"\x1b[?47h", b"\x1b[?1;1049h", b"\x1b[?1047h"):
+        whole, split = TerminalModel(2, 1), TerminalModel(2, 1)
+        whole.feed(b"000" + switch)
+        split.feed(b"000")
+        split.feed(switch)
+        assert _history(whole) == _history(split) == ["00"]
+        whole.feed(b"\x1bc")
+        assert _history(whole) == ["00"]

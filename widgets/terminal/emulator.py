@@ -161,6 +161,9 @@ def _cells(line: Line) -> list[str]:
 _DRAWING = re.compile("[`-~]")
 """The characters avt's DEC special graphics set redraws."""
 
+_ALT_SCREEN = re.compile(r"\x1b\[\?(?:[0-9]*;)*(?:47|1047|1049)(?:;[0-9]*)*h")
+"""A switch to the alternate screen (DECSET 47, 1047 or 1049, maybe among other modes)."""
+
 HistoryLine = Line | str
 """A scrollback line: as avt returned it, or plain ASCII text in the default style."""
 
@@ -219,6 +222,18 @@ class AvtEmulator:
 
     def _feed(self, text: str) -> int:
         """Feed avt; returns how many lines scrolled off the screen."""
+        if "\x1b[?" not in text:
+            return self._feed_avt(text)
+        # avt reports the lines a feed scrolled off only when the feed ends on the primary
+        # screen: feed up to each switch to the alternate screen first.
+        scrolled = start = 0
+        for match in _ALT_SCREEN.finditer(text):
+            if match.start() > start:
+                scrolled += self._feed_avt(text[start : match.start()])
+                start = match.start()
+        return scrolled + self._feed_avt(text[start:])
+
+    def _feed_avt(self, text: str) -> int:
         changed, scrolled = self._vt.feed_str(text)
         self._dirty.update(changed)
         self._push(scrolled)
