@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from tui.core.errors import ProviderError
+from tui.core.providers.slurm.parse import parse_squeue
+from tui.core.providers.slurm.view import time_left, to_job
 from widgets.terminal.model import TerminalModel
 
 
@@ -44,3 +53,39 @@ def test_lines_scrolled_off_before_the_alternate_screen_reach_the_scrollback() -
         assert _history(whole) == _history(split) == ["00"]
         whole.feed(b"\x1bc")
         assert _history(whole) == ["00"]
+
+
+def _squeue(**job: Any) -> str:
+    base = {"job_id": 7, "job_state": ["RUNNING"], "start_time": 1_795_554_469, "name": "x"}
+    return json.dumps({"meta": {}, "errors": [], "jobs": [{**base, **job}]})
+
+
+NOW = datetime(2026, 11, 25, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("limit", [4_294_967_295, 4_294_967_294, 10**18, 2**64])
+def test_an_unlimited_or_huge_time_limit_is_no_time_limit(limit: int) -> None:
+    """Slurm's INFINITE (0xffffffff) and NO_VAL time limits, and bigger ones, made
+    `time_left` overflow a date (OverflowError): the job list failed."""
+    [record] = parse_squeue(_squeue(time_limit=limit)).jobs
+    assert time_left(record, NOW) is None
+    assert "no time limit" in to_job(record, "slurm", NOW).status_detail
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "[" * 3000 + "]" * 3000,  # RecursionError in json.loads
+        _squeue(job_id=float("inf")),  # OverflowError in int()
+        _squeue(job_id=float("nan")),  # ValueError in int()
+    ],
+)
+def test_odd_json_from_squeue_is_a_provider_error(raw: str) -> None:
+    with pytest.raises(ProviderError):
+        parse_squeue(raw)
+
+
+def test_a_non_finite_number_is_unset() -> None:
+    [record] = parse_squeue(_squeue(time_limit=float("inf"), node_count=float("nan"))).jobs
+    assert (record.time_limit, record.node_count) == (None, 0)
+
