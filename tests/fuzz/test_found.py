@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tui.core.errors import ProviderError
+from tui.core.providers.slurm.log import output_path
 from tui.core.providers.slurm.parse import parse_squeue
 from tui.core.providers.slurm.view import time_left, to_job
 from widgets.terminal.model import TerminalModel
@@ -88,4 +89,13 @@ def test_odd_json_from_squeue_is_a_provider_error(raw: str) -> None:
 def test_a_non_finite_number_is_unset() -> None:
     [record] = parse_squeue(_squeue(time_limit=float("inf"), node_count=float("nan"))).jobs
     assert (record.time_limit, record.node_count) == (None, 0)
+
+
+def test_a_huge_padding_width_in_an_output_pattern_is_bounded() -> None:
+    """`%99999999999j` made `zfill` allocate the width (MemoryError, or gigabytes)."""
+    for width in ("99999999999", "9" * 5000, "11"):
+        [record] = parse_squeue(_squeue(standard_output=f"/o/%{width}j.out")).jobs
+        assert output_path(record) == "/o/0000000007.out"  # Slurm pads to 10 at most
+    [record] = parse_squeue(_squeue(standard_output="/o/%4j.out")).jobs
+    assert output_path(record) == "/o/0007.out"
 
