@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from tui.core.errors import ProviderError
+from tui.core.providers.slurm.hostlist import HostlistError, expand_hostlist
 from tui.core.providers.slurm.log import output_path
 from tui.core.providers.slurm.parse import parse_squeue
 from tui.core.providers.slurm.view import time_left, to_job
@@ -99,3 +101,18 @@ def test_a_huge_padding_width_in_an_output_pattern_is_bounded() -> None:
     [record] = parse_squeue(_squeue(standard_output="/o/%4j.out")).jobs
     assert output_path(record) == "/o/0007.out"
 
+
+@pytest.mark.parametrize(
+    "hostlist",
+    [
+        "n[1-" + "9" * 5000 + "]",  # ValueError from int(), past its digit limit
+        "n[" + ",".join(["0-99998"] * 200) + "]",  # 20 M names built before the cap
+    ],
+)
+def test_a_hostile_hostlist_is_refused_quickly(hostlist: str) -> None:
+    start = time.perf_counter()
+    with pytest.raises(HostlistError):
+        expand_hostlist(hostlist)
+    assert time.perf_counter() - start < 2.0
+    [record] = parse_squeue(_squeue(nodes=hostlist)).jobs
+    assert record.nodes == ()
