@@ -116,3 +116,31 @@ def test_a_hostile_hostlist_is_refused_quickly(hostlist: str) -> None:
     assert time.perf_counter() - start < 2.0
     [record] = parse_squeue(_squeue(nodes=hostlist)).jobs
     assert record.nodes == ()
+
+
+async def test_rows_with_the_same_key_show_once_instead_of_raising() -> None:
+    """Two rows with one key (a Rescale job listed on two pages while the list shifted, two
+    MPI_MASTER instances, a repeated squeue entry) raised DuplicateKey out of
+    `sync_rows`, in the dashboard's message handler: the app died."""
+    from textual.app import App, ComposeResult
+
+    from widgets.tables.job import JobRow, JobTable
+    from widgets.tables.node import NodeRow, NodeTable
+
+    class Host(App[None]):
+        def compose(self) -> ComposeResult:
+            yield JobTable()
+            yield NodeTable()
+
+    app = Host()
+    async with app.run_test() as pilot:
+        jobs, nodes = app.query_one(JobTable), app.query_one(NodeTable)
+        first, again = JobRow("r:1", "one", "running"), JobRow("r:1", "two", "failed")
+        jobs.update_jobs([first, JobRow("r:2", "b", "queued"), again])
+        nodes.update_nodes([NodeRow("master", "master", "m", "1:22", "running")] * 2)
+        await pilot.pause()
+        assert jobs.row_keys == ["r:1", "r:2"] and nodes.row_keys == ["master"]
+        assert str(jobs.get_cell("r:1", "name")) == "one"
+        jobs.update_jobs([again, first])
+        await pilot.pause()
+        assert jobs.row_keys == ["r:1"] and str(jobs.get_cell("r:1", "name")) == "two"
