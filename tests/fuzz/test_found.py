@@ -144,3 +144,14 @@ async def test_rows_with_the_same_key_show_once_instead_of_raising() -> None:
         jobs.update_jobs([again, first])
         await pilot.pause()
         assert jobs.row_keys == ["r:1"] and str(jobs.get_cell("r:1", "name")) == "two"
+
+
+@pytest.mark.parametrize("field", ["nodes", "addresses", "hostnames"])
+@pytest.mark.parametrize("value", [True, 5, {"a": 1}, None])
+def test_a_sinfo_group_whose_node_lists_are_not_lists_has_no_nodes(field: str, value: Any) -> None:
+    """`{"nodes": {"addresses": true}}` in a 23.11 sinfo group raised TypeError."""
+    from tui.core.providers.slurm.parse import parse_sinfo
+
+    members = {"nodes": ["cn1"], "addresses": ["10.0.0.1"], "hostnames": ["h1"], field: value}
+    reply = parse_sinfo(json.dumps({"sinfo": [{"nodes": members}]}))
+    assert [n.name for n in reply.nodes] == ([] if field == "nodes" else ["cn1"])

@@ -353,9 +353,10 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 def _nodes_23_11(group: Mapping[str, Any]) -> list[SlurmNode]:
     """One `sinfo` group (23.11+): several nodes sharing a state, addresses index-aligned."""
     members = _mapping(group.get("nodes"))
-    names = [text(n) for n in members.get("nodes") or []]
-    addresses = [text(a) for a in members.get("addresses") or []]
-    hostnames = [text(h) for h in members.get("hostnames") or []]
+    lists = [members.get(key) for key in ("nodes", "addresses", "hostnames")]  # or not lists
+    names, addresses, hostnames = (
+        [text(v) for v in x] if isinstance(x, list) else [] for x in lists
+    )
     states = flags(_mapping(group.get("node")).get("state"))
     cpus = _mapping(group.get("cpus"))
     raw_load = number(_mapping(cpus.get("load")).get("maximum"))
