@@ -155,3 +155,55 @@ def test_a_sinfo_group_whose_node_lists_are_not_lists_has_no_nodes(field: str, v
     members = {"nodes": ["cn1"], "addresses": ["10.0.0.1"], "hostnames": ["h1"], field: value}
     reply = parse_sinfo(json.dumps({"sinfo": [{"nodes": members}]}))
     assert [n.name for n in reply.nodes] == ([] if field == "nodes" else ["cn1"])
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('# a top-level key\ntheme = "dark"\n', 2),  # "unknown section [theme]"
+        ("[demo]\nseed = 1\nui.theme = 5\n", 3),  # dotted key
+        ("\n\nui = { theme = 5 }\n", 3),  # inline table
+        ('\n"ui".theme = 5\n', 2),
+        ("[ui]\n\nsub.x = 1\n", 3),  # unknown key written dotted
+        ("\nkeys.quit = 5\n", 2),
+        ('\nproviders = { x = { type = "nope" } }\n', 2),
+        ('\n\nproviders.x.type = "nope"\n', 3),
+    ],
+)
+def test_every_problem_names_its_line_however_the_key_is_written(text: str, line: int) -> None:
+    """Keys written dotted, in inline tables or at the top level were reported without a
+    line (`config check` promises file:line for every problem)."""
+    from tui.core.config.check import check_text
+    from tui.core.config.settings import parse_settings
+    from tui.core.errors import ConfigError
+
+    assert [problem.line for problem in check_text(text, "c.toml").problems] == [line]
+    with pytest.raises(ConfigError) as raised:
+        parse_settings(text, "c.toml")
+    assert raised.value.line == line
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
+def test_a_line_separator_in_a_comment_or_string_does_not_shift_lines(separator: str) -> None:
+    """`str.splitlines()` also splits at U+2028, NEL and others, which TOML allows in comments
+    and strings: `config check` then saw a syntax error that is not there, and both it and
+    the loader named lines past the end of the file."""
+    from tui.core.config.check import check_text
+    from tui.core.config.settings import parse_settings
+    from tui.core.errors import ConfigError
+
+    text = f'# a{separator}b\n[ui]\ntheme = "x{separator}y"\nbogus = 1\n'
+    assert [problem.line for problem in check_text(text, "c.toml").problems] == [4]
+    with pytest.raises(ConfigError) as raised:
+        parse_settings(text, "c.toml")
+    assert raised.value.line == 4
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [('\n[providers."we ird"]\n', 2), ("\n[ui.sub]\n", 2), ("[ui]\n\n[ui.sub.x]\n", 3)],
+)
+def test_a_table_named_dotted_or_quoted_has_its_line(text: str, line: int) -> None:
+    from tui.core.config.check import check_text
+
+    assert [problem.line for problem in check_text(text, "c.toml").problems] == [line]

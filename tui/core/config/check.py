@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tui.core.clock import SystemClock
 from tui.core.config.providers import ProviderConfig, explain_toml_error
-from tui.core.config.settings import Settings, parse_settings
+from tui.core.config.settings import Settings, parse_settings, toml_lines
 from tui.core.errors import ConfigError
 from tui.core.providers.base import ProviderContext, provider_class
 
@@ -44,7 +44,7 @@ class CheckReport:
 def check_text(text: str, where: str, *, state_dir: Path | None = None) -> CheckReport:
     """Every problem of the config `text` (from file `where`), each with its line."""
     report = CheckReport()
-    lines = text.splitlines()
+    lines = toml_lines(text)
     broken: set[str] = set()
     blanked: set[tuple[str, str]] = set()
     seen: set[str] = set()
