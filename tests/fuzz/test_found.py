@@ -1,14 +1,16 @@
-"""Bugs the fuzz suite found, each pinned by its smallest example."""
+"""Bugs the fuzz suite (and the scale bench) found, each pinned by its smallest example."""
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from tui.app.app import ClusterdeckApp
 from tui.core.errors import ProviderError
 from tui.core.providers.slurm.hostlist import HostlistError, expand_hostlist
 from tui.core.providers.slurm.log import output_path
@@ -207,3 +209,22 @@ def test_a_table_named_dotted_or_quoted_has_its_line(text: str, line: int) -> No
     from tui.core.config.check import check_text
 
     assert [problem.line for problem in check_text(text, "c.toml").problems] == [line]
+
+
+async def test_time_warnings_skip_a_shell_tab_still_mounting(
+    app_factory: Callable[..., ClusterdeckApp],
+) -> None:
+    """Found by tests/bench/bench_scale.py (50 shells): a poll's time warnings arriving while a
+    new tab's pane was in the DOM but its terminal not yet mounted raised NoMatches in
+    `set_time_warnings` (the tabs after it missed the warning, the error was logged), and
+    `active_view` raised the same for such a tab."""
+    from textual.widgets import TabbedContent, TabPane
+
+    app = app_factory()
+    async with app.run_test() as pilot:
+        await app.push_screen(app.terminals)
+        app.terminals._jobs["shell-mounting"] = "demo:4207"  # what open_tab notes first
+        await app.terminals.query_one(TabbedContent).add_pane(TabPane("x", id="shell-mounting"))
+        app.terminals.set_time_warnings({"demo:4207": "5 min left"})
+        await pilot.pause()
+        assert app.terminals.active_view is None
