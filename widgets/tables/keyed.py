@@ -111,7 +111,15 @@ class KeyedTable(DataTable[Cell]):
         return True
 
     def sync_rows(self, rows: Sequence[tuple[str, tuple[Cell, ...]]]) -> None:
-        """Show exactly `rows` (key, cells), in order, keeping the cursor on its key."""
+        """Show exactly `rows` (key, cells), in order, keeping the cursor on its key.
+
+        A key given twice is shown once, as its first row (a provider may list a job twice).
+        """
+        if len({key for key, _ in rows}) < len(rows):
+            unique: dict[str, tuple[Cell, ...]] = {}
+            for key, cells in rows:
+                unique.setdefault(key, cells)
+            rows = list(unique.items())
         keys = [key for key, _ in rows]
         if keys == self._order:
             for key, cells in rows:

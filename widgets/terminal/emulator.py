@@ -166,8 +166,15 @@ def _cells(line: Line) -> list[str]:
 _DRAWING = re.compile("[`-~]")
 """The characters avt's DEC special graphics set redraws."""
 
+_ALT_SCREEN = re.compile(r"\x1b\[\?(?:[0-9]*;)*(?:47|1047|1049)(?:;[0-9]*)*h")
+"""A switch to the alternate screen (DECSET 47, 1047 or 1049, maybe among other modes)."""
+
 HistoryLine = Line | str
 """A scrollback line: as avt returned it, or plain ASCII text in the default style."""
+
+MIN_COLS = 2
+"""pyavt panics (a BaseException) resizing a screen that holds a wide character to one column,
+so the screen is never narrower than this."""
 
 
 class AvtEmulator:
@@ -186,11 +193,11 @@ class AvtEmulator:
         """Create the screen.
 
         Args:
-            cols: Columns (>= 1).
+            cols: Columns (at least `MIN_COLS` are made).
             rows: Rows (>= 1).
             scrollback: Lines of history kept (>= 0).
         """
-        cols, rows = max(1, cols), max(1, rows)
+        cols, rows = max(MIN_COLS, cols), max(1, rows)
         self._vt = Vt(cols, rows, scrollback_limit=0)
         self._cols, self._rows = cols, rows
         self._history: deque[HistoryLine] = deque(maxlen=max(0, scrollback))
@@ -203,6 +210,8 @@ class AvtEmulator:
         return self._cols, self._rows
 
     def feed(self, text: str) -> None:
+        if "\x7f" in text:
+            text = text.replace("\x7f", "")  # ignored anywhere, as by a VT100; avt draws it
         if not text:
             return
         backlog = self._splitter.split(text, self._cols, self._min_run) if self._rows > 1 else None
@@ -218,6 +227,18 @@ class AvtEmulator:
 
     def _feed(self, text: str) -> int:
         """Feed avt; returns how many lines scrolled off the screen."""
+        if "\x1b[?" not in text:
+            return self._feed_avt(text)
+        # avt reports the lines a feed scrolled off only when the feed ends on the primary
+        # screen: feed up to each switch to the alternate screen first.
+        scrolled = start = 0
+        for match in _ALT_SCREEN.finditer(text):
+            if match.start() > start:
+                scrolled += self._feed_avt(text[start : match.start()])
+                start = match.start()
+        return scrolled + self._feed_avt(text[start:])
+
+    def _feed_avt(self, text: str) -> int:
         changed, scrolled = self._vt.feed_str(text)
         self._dirty.update(changed)
         self._push(scrolled)
@@ -281,7 +302,7 @@ class AvtEmulator:
         return any(map(_DRAWING.search, shown)) or not any(map(_DRAWING.search, rest))
 
     def resize(self, cols: int, rows: int) -> None:
-        cols, rows = max(1, cols), max(1, rows)
+        cols, rows = max(MIN_COLS, cols), max(1, rows)
         if (cols, rows) == (self._cols, self._rows):
             return
         _changed, scrolled = self._vt.resize(cols, rows)

@@ -19,7 +19,7 @@ from pathlib import Path
 from tui.core.clock import SystemClock
 from tui.core.config.names import unknown_names
 from tui.core.config.providers import ProviderConfig, explain_toml_error
-from tui.core.config.settings import Settings, parse_settings
+from tui.core.config.settings import Settings, parse_settings, toml_lines
 from tui.core.errors import ConfigError
 from tui.core.providers.base import ProviderContext, provider_class
 
@@ -55,7 +55,7 @@ def check_text(
     With `binding_ids` and `themes` (the app's), `[keys]` ids and the theme are checked too.
     """
     report = CheckReport()
-    lines = text.splitlines()
+    lines = toml_lines(text)
     broken: set[str] = set()
     blanked: set[tuple[str, str]] = set()
     seen: set[str] = set()

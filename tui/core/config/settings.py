@@ -175,15 +175,32 @@ def _key_list_problem(value: Any) -> str | None:
     return None
 
 
+def toml_lines(text: str) -> list[str]:
+    """The lines of TOML source as TOML (and tomllib's line numbers) count them: split at LF
+    only. `str.splitlines()` also splits at U+2028, NEL and others, allowed in comments and
+    strings."""
+    return text.removesuffix("\n").split("\n") if text else []
+
+
 class Locator:
     """Finds the line of a table or key in TOML source (tomllib gives no positions)."""
 
     def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
+        self.lines = toml_lines(text)
 
     def table(self, name: str) -> int | None:
         pattern = re.compile(rf"^\s*\[\s*{re.escape(name)}\s*\]")
-        return next((i + 1 for i, ln in enumerate(self.lines) if pattern.match(ln)), None)
+        found = next((i + 1 for i, ln in enumerate(self.lines) if pattern.match(ln)), None)
+        parts = name.split(".")
+        return found or self.written(name) or self.written(parts[-1]) or self.written(parts[0])
+
+    def written(self, name: str) -> int | None:
+        """The first line naming `name` as a key in any other form: `name = `, `name.x = `,
+        `x.name = `, `{ name = ...`, `[x.name]`, quoted or not (where a table has no header of
+        its own, or a key is dotted)."""
+        key = "|".join(re.escape(form) for form in (name, f'"{name}"', f"'{name}'"))
+        pattern = re.compile(rf"(?:^|[.{{,\[])\s*(?:{key})\s*[=.\]]")
+        return next((i + 1 for i, ln in enumerate(self.lines) if pattern.search(ln)), None)
 
     def array(self, name: str) -> int | None:
         """The line of the first `[[name]]` header."""
@@ -200,7 +217,8 @@ class Locator:
                 current = match.group(1)
             elif current == table and assign.match(line):
                 return i + 1
-        return None
+        dotted = self.written(f"{table}.{key}") if table else None
+        return dotted or self.written(key) or (self.table(table) if table else None)
 
 
 def load_settings(path: Path, *, state_dir: Path | None = None) -> Settings:
@@ -229,7 +247,7 @@ def parse_settings(text: str, where: str, *, state_dir: Path | None = None) -> S
         match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
         line = int(match.group(1)) if match else None
         reason = re.sub(r"\s*\(at line.*\)$", "", str(exc))
-        message = explain_toml_error(reason, text.splitlines(), line) or (
+        message = explain_toml_error(reason, toml_lines(text), line) or (
             f"not valid TOML: {reason}; fix the syntax on this line"
         )
         raise ConfigError(message, path=where, line=line) from None

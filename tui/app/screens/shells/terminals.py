@@ -81,7 +81,8 @@ class TerminalScreen(Screen[None]):
         tabs = self.query_one(TabbedContent)
         if not tabs.active:
             return None
-        return tabs.get_pane(tabs.active).query_one(TerminalView)
+        views = tabs.get_pane(tabs.active).query(TerminalView)
+        return views.first() if views else None  # None while its tab is still mounting
 
     async def open_tab(
         self,
@@ -124,8 +125,9 @@ class TerminalScreen(Screen[None]):
         """Show `warnings` (job key -> "6 min left") beside the tabs of those jobs."""
         self._warnings = warnings
         for pane in self.query(TabPane):
-            if pane.id in self._jobs:
-                self._set_label(pane.query_one(TerminalView))
+            # a tab whose terminal is still mounting has no view yet: skip it
+            for view in pane.query(TerminalView) if pane.id in self._jobs else ():
+                self._set_label(view)
 
     def label_of(self, view: TerminalView) -> str:
         """The label the tab was opened with (`user@node`)."""

@@ -48,6 +48,8 @@ def _expand_range(spec: str, whole: str) -> list[str]:
         if last is None:
             values.append(first)
             continue
+        if max(len(first), len(last)) > 18:  # int() refuses 4301 digits; no cluster has 10**18
+            raise HostlistError(f"range {item!r} in hostlist {whole!r} is too large")
         low, high = int(first), int(last)
         if high < low:
             raise HostlistError(f"range {item!r} goes backwards in hostlist {whole!r}")
@@ -55,6 +57,8 @@ def _expand_range(spec: str, whole: str) -> list[str]:
             raise HostlistError(f"range {item!r} in hostlist {whole!r} is too large")
         width = len(first) if first.startswith("0") or len(first) == len(last) else 0
         values.extend(str(n).zfill(width) for n in range(low, high + 1))
+        if len(values) > MAX_HOSTS:  # many ranges in one bracket
+            raise HostlistError(f"hostlist {whole!r} stands for more than {MAX_HOSTS} hosts")
     return values
 
 

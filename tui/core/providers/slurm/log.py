@@ -28,6 +28,8 @@ MAX_LINES = 2000
 EXIT_MISSING = 78
 EXIT_UNREADABLE = 77
 
+MAX_WIDTH = 10
+"""Widest zero-padding of a pattern field (`%4j`): Slurm's own MAX_WIDTH (fname.c)."""
 _PATTERN = re.compile(r"%(\d*)([%AabjJNnstux])")
 
 
@@ -59,7 +61,9 @@ def expand_pattern(pattern: str, job: SlurmJob) -> str:
             "u": job.user,
             "x": job.name,
         }[code]
-        return value.zfill(int(width)) if width and value.isdigit() else value
+        digits = width.lstrip("0")  # a huge width must not allocate itself (nor reach int())
+        padded = MAX_WIDTH if len(digits) > 2 else min(int(digits or 0), MAX_WIDTH)
+        return value.zfill(padded) if padded and value.isdigit() else value
 
     return _PATTERN.sub(replace, pattern)
 

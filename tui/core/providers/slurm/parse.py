@@ -10,6 +10,7 @@ objects, `exit_code` is `{"status", "return_code", "signal"}`, and from 23.11 `s
 from __future__ import annotations
 
 import json
+import math
 import signal
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -163,7 +164,7 @@ def number(value: Any) -> int | None:
     if isinstance(value, int):
         return value
     if isinstance(value, float):
-        return int(value)
+        return int(value) if math.isfinite(value) else None
     if isinstance(value, str):
         try:
             return int(value)
@@ -223,7 +224,7 @@ def decode_exit(value: Any) -> ExitStatus:
 def _load(raw: str, command: str) -> dict[str, Any]:
     try:
         doc = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python goes
         start = raw.strip()[:200] or "(nothing)"
         raise SlurmFormatError(f"`{command}` did not print JSON; it printed: {start}") from None
     if not isinstance(doc, dict):
@@ -291,7 +292,7 @@ def parse_job(item: Mapping[str, Any]) -> SlurmJob:
         nodes = tuple(expand_hostlist(hostlist))
     except HostlistError:
         nodes = ()
-    array_job = number(item.get("array_job_id"))
+    array_job, limit = number(item.get("array_job_id")), number(item.get("time_limit"))
     return SlurmJob(
         job_id=str(job_id),
         name=text(item.get("name")),
@@ -307,7 +308,7 @@ def parse_job(item: Mapping[str, Any]) -> SlurmJob:
         submitted=timestamp(item.get("submit_time")),
         started=timestamp(item.get("start_time")),
         ended=timestamp(item.get("end_time")),
-        time_limit=number(item.get("time_limit")),
+        time_limit=limit if limit is not None and 0 <= limit < 0xFFFFFFFE else None,  # NO_VAL
         exit=decode_exit(item.get("exit_code")),
         workdir=text(item.get("current_working_directory")),
         stdout=text(item.get("standard_output")),
@@ -352,9 +353,10 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 def _nodes_23_11(group: Mapping[str, Any]) -> list[SlurmNode]:
     """One `sinfo` group (23.11+): several nodes sharing a state, addresses index-aligned."""
     members = _mapping(group.get("nodes"))
-    names = [text(n) for n in members.get("nodes") or []]
-    addresses = [text(a) for a in members.get("addresses") or []]
-    hostnames = [text(h) for h in members.get("hostnames") or []]
+    lists = [members.get(key) for key in ("nodes", "addresses", "hostnames")]  # or not lists
+    names, addresses, hostnames = (
+        [text(v) for v in x] if isinstance(x, list) else [] for x in lists
+    )
     states = flags(_mapping(group.get("node")).get("state"))
     cpus = _mapping(group.get("cpus"))
     raw_load = number(_mapping(cpus.get("load")).get("maximum"))

@@ -29,7 +29,10 @@ def time_left(record: SlurmJob, now: datetime) -> timedelta | None:
         return None
     if record.time_limit is None or record.started is None:
         return None
-    end = record.started + timedelta(minutes=record.time_limit)
+    try:
+        end = record.started + timedelta(minutes=record.time_limit)
+    except OverflowError:  # past the year 9999: as good as unlimited
+        return None
     return max(timedelta(0), end - now)
 
 
