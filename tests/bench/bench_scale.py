@@ -43,10 +43,12 @@ sys.path.insert(0, str(ROOT))
 PROMPT = "demo$"
 """PS1 of the demo shells (their `sh` reads it from the environment); see `_scale_parts`."""
 
-ROWS = 10_000
-JOBS = 1_000
-SHELLS = 50
-TUNNELS = 100
+SMOKE = os.environ.get("CLUSTERDECK_SCALE_SMOKE") == "1"
+"""A CI-sized run (tests/bench/test_scale_smoke.py): tiny sizes, only to prove every step works."""
+ROWS = 300 if SMOKE else 10_000
+JOBS = 20 if SMOKE else 1_000
+SHELLS = 3 if SMOKE else 50
+TUNNELS = 4 if SMOKE else 100
 MIB = 1 << 20
 
 
@@ -321,7 +323,7 @@ def main() -> None:
     for kind, title in (("node", "NodeTable"), ("job", "JobTable")):
         figures = asyncio.run(table_figures(kind, args.reps))
         for name, pair in figures.items():
-            lines.append(row(f"{title} 10,000 rows: {name}", pair, "ms", TABLE_GOALS[name]))
+            lines.append(row(f"{title} {ROWS:,} rows: {name}", pair, "ms", TABLE_GOALS[name]))
     with tempfile.TemporaryDirectory() as state:
         startup_seconds("ours", state)  # make the demo keys, warm the file cache
         ours_up, anchor_up = [], []
