@@ -228,3 +228,13 @@ async def test_time_warnings_skip_a_shell_tab_still_mounting(
         app.terminals.set_time_warnings({"demo:4207": "5 min left"})
         await pilot.pause()
         assert app.terminals.active_view is None
+
+
+@pytest.mark.parametrize(
+    ("text", "line"), [("\n\nui = []\n", 3), ('\nproviders = [{ type = "x" }]\n', 2)]
+)
+def test_a_section_written_as_an_array_value_has_its_line(text: str, line: int) -> None:
+    """`ui = []` (an array, not `[[ui]]`) was reported without a line."""
+    from tui.core.config.check import check_text
+
+    assert [problem.line for problem in check_text(text, "c.toml").problems] == [line]

@@ -269,7 +269,8 @@ def parse_settings(text: str, where: str, *, state_dir: Path | None = None) -> S
                 if table == "providers"
                 else f"[[{table}]] must be a single section [{table}]"
             )
-            raise ConfigError(message, path=where, line=locate.array(table))
+            line = locate.array(table) or locate.key(None, table)  # [[ui]] or ui = [...]
+            raise ConfigError(message, path=where, line=line)
         if not isinstance(value, dict):
             raise ConfigError(
                 f"{table!r} must be a section like [{table}]",
