@@ -193,3 +193,18 @@ def test_details_show_cidr_public_key_and_port() -> None:
     everywhere = job_details({"cidrRule": "0.0.0.0/0"}, running())
     assert everywhere["Access restriction (CIDR)"] == "0.0.0.0/0 (everywhere)"
     assert "SSH public key" not in everywhere
+
+
+def test_two_masters_get_names_of_their_own() -> None:
+    """Rows are keyed by node name: a second MPI_MASTER named "master" too would be hidden."""
+    instances: list[dict[str, object]] = [
+        {"publicIp": "3.0.0.1", "role": "MPI_MASTER"},
+        {"publicIp": "3.0.0.2", "role": "MPI_MASTER"},
+        {"publicIp": "3.0.0.3", "role": "MPI_SLAVE"},
+    ]
+    nodes = build_nodes(running(), instances)
+    assert [(n.name, n.role, n.host) for n in nodes] == [
+        ("master", "master", "3.0.0.1"),
+        ("master-1", "master", "3.0.0.2"),
+        ("worker-2", "worker", "3.0.0.3"),
+    ]

@@ -153,9 +153,14 @@ def build_nodes(
     usable.sort(key=lambda i: str(i.get("role") or "") != MASTER_ROLE)
     state = _NODE_STATES.get(job.state, NodeState.STOPPED)
     nodes = []
+    masters = 0
     for index, inst in enumerate(usable):
         is_master = inst.get("role") == MASTER_ROLE or (index == 0 and len(usable) == 1)
-        name = "master" if is_master else f"worker-{index}"
+        if is_master:  # a second MPI_MASTER gets a name of its own (rows are keyed by name)
+            name = "master" if masters == 0 else f"master-{masters}"
+            masters += 1
+        else:
+            name = f"worker-{index}"
         port = inst.get("sshPort")
         nodes.append(
             Node(
