@@ -10,8 +10,8 @@ is reported, so a new benchmark cannot be left out of the README silently.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
