@@ -1,0 +1,281 @@
+"""`PersistentShell`: a terminal backend whose shell lives in a tmux session on the node.
+
+It wraps a plain `SshShellBackend` (or a provider's subclass), running the attach command of
+`tui.core.ssh.persistent` in its PTY. A dropped connection does not end it: `read()` keeps the
+terminal view waiting while it reattaches with jittered exponential backoff (`status` says so),
+and tmux repaints the screen on attach. A fresh attach to a session that already exists (after
+clusterdeck restarted) first replays the pane's history into the scrollback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections import deque
+from collections.abc import Callable
+
+from tui.core.errors import HostKeyError, SshAuthError, SshError
+from tui.core.models import SshTarget
+from tui.core.ssh.persistent import (
+    EXIT_FOREIGN,
+    EXIT_GONE,
+    EXIT_NO_TMUX,
+    PersistMode,
+    RemoteSessions,
+    attach_command,
+)
+from tui.core.ssh.shell import SessionExit, SshShellBackend
+
+FIRST_DELAY = 2.0
+"""The first reattach waits up to this long (jittered: 10% to 100% of it)..."""
+MAX_DELAY = 30.0
+"""...doubling per try up to this."""
+RETRY_FOR = 600.0
+"""Reattaching gives up after this many seconds without success (then `r` tries again)."""
+
+log = logging.getLogger(__name__)
+
+
+def backoff_delay(attempt: int, rng: Callable[[], float] = random.random) -> float:
+    """Seconds before reattach try `attempt` (0, 1, ...): full jitter over a doubling window,
+    so tabs dropped together do not come back in the same second."""
+    window = min(MAX_DELAY, FIRST_DELAY * 2**attempt)
+    return window * (0.1 + 0.9 * rng())
+
+
+class PersistentShell:
+    """A shell in tmux session `name` on the inner backend's node (see the module docstring).
+
+    Args:
+        inner: Opens the PTY channel; its `command` is set before each start.
+        sessions: Probes the node (is tmux there, name clashes, history).
+        name: The session name (`cd-<job>-<node>-<n>`).
+        job: The job key stored with the session.
+        node: The node name stored with the session.
+        mode: `auto` (tmux when present, else plain), `tmux` (warn when missing) or `off`.
+        taken: Names already used by other tabs (skipped when `name` clashes).
+        rng: Jitter source (tests pass a seeded one).
+    """
+
+    def __init__(
+        self,
+        inner: SshShellBackend,
+        sessions: RemoteSessions,
+        *,
+        name: str,
+        job: str,
+        node: str,
+        mode: PersistMode = "auto",
+        taken: Callable[[str], bool] = lambda name: False,
+        rng: Callable[[], float] = random.random,
+        retry_for: float = RETRY_FOR,
+    ) -> None:
+        self.inner = inner
+        self.sessions = sessions
+        self.name = name
+        self.job = job
+        self.node = node
+        self.mode: PersistMode = mode
+        self.taken = taken
+        self.rng = rng
+        self.retry_for = retry_for
+        self.active: str = ""
+        """What runs now: `tmux`, `plain`, or "" before the first start."""
+        self.note = ""
+        """Why the shell is plain, or that the name was changed (shown once by the app)."""
+        self.status = ""
+        """While reattaching: `reattaching in 3 s (try 2)`; else ""."""
+        self.on_change: Callable[[PersistentShell], None] | None = None
+        """Called when `status`, `active` or `name` changed (the tab label follows)."""
+        self.attempts: list[float] = []
+        """Loop times of the reattach tries (for tests and figures)."""
+        self.reattached_at: float | None = None
+        """Loop time the last reattach's channel opened."""
+        self._size = (80, 24)
+        self._fresh = True
+        self._prefix: deque[bytes] = deque()
+        self._exit: SessionExit | None = None
+        self._stop = asyncio.Event()
+
+    @property
+    def target(self) -> SshTarget:
+        """The node's SSH target (the inner backend's)."""
+        return self.inner.target
+
+    @property
+    def persistent(self) -> bool:
+        """The shell runs in tmux (detaching keeps it running)."""
+        return self.active == "tmux"
+
+    # --- the backend protocol ------------------------------------------------------------------
+
+    async def start(self, cols: int, rows: int) -> None:
+        """Attach to (or make) the session; a plain shell when tmux is off or missing."""
+        self._size = (cols, rows)
+        self._exit = None
+        self._stop.clear()
+        self._prefix.clear()
+        if self.mode == "off":
+            await self._start_plain("")
+            return
+        probe = await self.sessions.probe(self.inner.target, self.name if self._fresh else None)
+        if not probe.has_tmux:
+            missing = f"tmux is not installed on {self.node}: a plain shell, ended by a drop"
+            await self._start_plain(missing if self.mode == "tmux" else "")
+            return
+        found = probe.find(self.name)
+        if found is not None and not found.ours:
+            self._rename_clash({s.name for s in probe.sessions})
+        elif found is not None and self._fresh and probe.capture:
+            self._prefix.append(probe.capture.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+        await self._attach(create=True)
+        self._fresh = False
+
+    async def read(self) -> bytes:
+        """The next output; `b""` once the session really ended (not at a connection drop)."""
+        if self._prefix:
+            return self._prefix.popleft()
+        while True:
+            data = await self.inner.read()
+            if data:
+                return data
+            info = self.inner.exit_info
+            if not self.persistent:
+                return b""
+            if info is not None and info.disconnected and not self._stop.is_set():
+                if await self._reattach(info.reason):
+                    continue
+                return b""
+            await self._ended(info.exit_status if info is not None else None)
+            return b""
+
+    def write(self, data: bytes) -> None:
+        """Send input (dropped while reattaching)."""
+        self.inner.write(data)
+
+    def resize(self, cols: int, rows: int) -> None:
+        """Remember the size (a reattach uses it) and tell the remote."""
+        self._size = (cols, rows)
+        self.inner.resize(cols, rows)
+
+    async def close(self) -> None:
+        """Detach: close the channel (tmux keeps the session); stops a reattach loop."""
+        self._stop.set()
+        await self.inner.close()
+
+    async def end_session(self) -> None:
+        """Kill the tmux session on the node, then close.
+
+        Raises:
+            SshError: the node could not be reached (the session may still run).
+        """
+        self._stop.set()
+        try:
+            if self.persistent:
+                await self.sessions.kill(self.inner.target, self.name)
+        finally:
+            await self.inner.close()
+
+    @property
+    def exit_info(self) -> SessionExit | None:
+        """How it ended; None while it runs or reattaches."""
+        if self._exit is not None:
+            return self._exit
+        if self.persistent and not self._stop.is_set():
+            return None
+        return self.inner.exit_info
+
+    # --- internals -----------------------------------------------------------------------------
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change(self)
+
+    async def _start_plain(self, note: str) -> None:
+        self.note = note
+        self.inner.command = None
+        await self.inner.start(*self._size)
+        self.active = "plain"
+        self._changed()
+
+    async def _attach(self, *, create: bool) -> None:
+        cols, rows = self._size
+        self.inner.command = attach_command(
+            self.name, job=self.job, node=self.node, create=create, cols=cols, rows=rows
+        )
+        await self.inner.start(cols, rows)
+        self.active = "tmux"
+        self._changed()
+
+    def _rename_clash(self, existing: set[str]) -> None:
+        stem, _, number = self.name.rpartition("-")
+        count = int(number) if number.isdigit() else 1
+        old = self.name
+        while self.name in existing or self.taken(self.name) or self.name == old:
+            count += 1
+            self.name = f"{stem}-{count}" if stem else f"{old}-{count}"
+        self.note = (
+            f"a tmux session {old} that clusterdeck did not make exists on {self.node}: "
+            f"it is left alone; this shell uses {self.name}"
+        )
+
+    async def _reattach(self, reason: str) -> bool:
+        """Reattach with backoff after a drop; False (and `exit_info` set) when it gave up."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.retry_for
+        attempt = 0
+        while True:
+            delay = backoff_delay(attempt, self.rng)
+            self.status = f"reattaching in {delay:.0f} s (try {attempt + 1})"
+            self._changed()
+            try:
+                await asyncio.wait_for(self._stop.wait(), delay)
+                return False  # closed meanwhile
+            except TimeoutError:
+                pass
+            self.status = f"reattaching (try {attempt + 1})"
+            self._changed()
+            self.attempts.append(loop.time())
+            try:
+                await self._attach(create=False)
+            except (SshAuthError, HostKeyError) as exc:
+                self._give_up(f"{reason}; reattaching stopped: {exc}")
+                return False
+            except (SshError, OSError) as exc:
+                log.info("reattach to %s failed: %s", self.name, exc)
+                attempt += 1
+                if loop.time() + backoff_delay(attempt, lambda: 0.0) > deadline:
+                    self._give_up(f"{reason}; gave up reattaching after {attempt} tries")
+                    return False
+                continue
+            self.reattached_at = loop.time()
+            self.status = ""
+            self._changed()
+            return True
+
+    def _give_up(self, reason: str) -> None:
+        self.status = ""
+        self._exit = SessionExit(reason, disconnected=True)
+        self._changed()
+
+    async def _ended(self, status: int | None) -> None:
+        """The attach client exited: say why (detached, gone, foreign) in `exit_info`."""
+        name = self.name
+        if status == EXIT_GONE:
+            reason = f"tmux session {name} is gone (killed on the node, or the node restarted)"
+        elif status == EXIT_FOREIGN:
+            reason = f"tmux session {name} was not made by clusterdeck: not attached"
+        elif status == EXIT_NO_TMUX:
+            reason = f"tmux is no longer installed on {self.node}"
+        else:
+            try:
+                alive = (await self.sessions.probe(self.inner.target)).find(name)
+            except SshError:
+                alive = None
+            if alive is not None and alive.ours:
+                reason = f"detached from tmux session {name} (it keeps running)"
+            else:
+                reason = f"tmux session {name} ended (its shell exited or it was killed)"
+        self._exit = SessionExit(reason, status)
+        self._changed()
