@@ -47,7 +47,8 @@ _FIELDS = (
     "#{session_created}",
     "#{session_activity}",
 )
-LIST_FORMAT = "\t".join(_FIELDS)
+LIST_FORMAT = "|".join(_FIELDS)
+"""tmux prints a tab as `_`: fields are split at `|` (from the right, a foreign name may hold one)."""
 
 
 def safe_part(text: str, limit: int = 24) -> str:
@@ -181,7 +182,7 @@ def parse_sessions(lines: list[str]) -> list[RemoteSession]:
     """`list_sessions` output lines -> sessions (malformed lines are skipped)."""
     found = []
     for line in lines:
-        fields = line.split("\t")
+        fields = line.rsplit("|", len(_FIELDS) - 1)
         if len(fields) != len(_FIELDS) or not fields[0]:
             continue
         numbers = [int(f) if f.isdigit() else 0 for f in fields[4:]]
