@@ -28,7 +28,9 @@ async def read_until(shell: PersistentShell, pattern: bytes, *, within: float = 
         while not re.search(pattern, seen):
             chunk = await shell.read()
             if not chunk:
-                raise AssertionError(f"ended before {pattern!r}: {shell.exit_info}; {seen[-300:]!r}")
+                raise AssertionError(
+                    f"ended before {pattern!r}: {shell.exit_info}; {seen[-300:]!r}"
+                )
             seen += chunk
     return seen
 
@@ -63,7 +65,7 @@ async def cleanup(pool: SshPool, sshd: SshdServer, job: str) -> AsyncIterator[No
     names = f"cd-{job}-"
     script = (
         "tmux list-sessions -F '#{session_name}' 2>/dev/null | grep -F -- "
-        f"{shlex.quote(names)} | while read -r s; do tmux kill-session -t \"=$s\"; done; "
+        f'{shlex.quote(names)} | while read -r s; do tmux kill-session -t "=$s"; done; '
         f"tmux kill-session -t {shlex.quote('=mine-' + job)} 2>/dev/null; true"
     )
     if sshd.proc is None:
@@ -166,7 +168,7 @@ async def test_a_node_that_rebooted_ends_the_tab_with_the_reason(
     await read_until(shell, rb"\$ ")
     sshd.stop()
     as_user = ["runuser", "-u", sshd.user, "--", "tmux", "kill-session", "-t", f"={shell.name}"]
-    subprocess.run(as_user, check=True, capture_output=True, timeout=10)
+    subprocess.run(as_user, check=True, capture_output=True, timeout=10)  # noqa: ASYNC221
     sshd.start()
     await read_to_end(shell)
     assert shell.exit_info is not None and "is gone" in shell.exit_info.reason
@@ -207,9 +209,7 @@ async def test_without_tmux_the_tab_gets_a_plain_shell_and_says_why(
     tmp_path: Path, sshd_without_tmux: SshdServer, mode: str
 ) -> None:
     server = sshd_without_tmux
-    pool = SshPool(
-        known_hosts_paths=[server.write_known_hosts(tmp_path / "kh")], use_agent=False
-    )
+    pool = SshPool(known_hosts_paths=[server.write_known_hosts(tmp_path / "kh")], use_agent=False)
     try:
         shell = PersistentShell(
             SshShellBackend(pool, server.target()),

@@ -18,7 +18,7 @@ from textual.screen import Screen
 
 from tui.app.bindings import APP_KEYS, all_keys, known_binding_ids, terminal_passthrough
 from tui.app.clipboard import TerminalTabs, paste_confirmer
-from tui.app.quitting import QuitDialog, quit_question
+from tui.app.quitting import QuitDialog, kept_message, quit_question
 from tui.app.render_guard import install_render_guard
 from tui.app.screens.clipboard.screen import ClipboardScreen
 from tui.app.screens.dashboard.main import MainScreen
@@ -26,6 +26,8 @@ from tui.app.screens.dialogs.ask import ask
 from tui.app.screens.dialogs.help import HelpScreen
 from tui.app.screens.dialogs.hostkey import alert_changed, ask_trust
 from tui.app.screens.dialogs.passphrase import PassphraseDialog
+from tui.app.screens.shells.opener import ShellOpener
+from tui.app.screens.shells.persist import SessionLedger
 from tui.app.screens.shells.terminals import TerminalScreen
 from tui.app.screens.sshkeys.screen import KeysScreen
 from tui.app.screens.tunnels.screen import TunnelNotifier, TunnelScreen
@@ -42,7 +44,7 @@ from tui.core.identity.cidr import GuardVerdict, PublicAddressGuard
 from tui.core.models import Job, SshTarget
 from tui.core.printable import inert, inert_lines
 from tui.core.providers.base import Capability, Provider, capability_note
-from tui.core.ssh import SshPool, SshShellBackend, TrustChoice
+from tui.core.ssh import SshPool, TrustChoice
 from tui.core.tunnels import TunnelManager
 from tui.core.watch import JobWatcher, TimeWarnings, WatchEvent
 from widgets.terminal import messages
@@ -101,9 +103,12 @@ class ClusterdeckApp(App[None]):
             access_guard=self.access_guard,
             copy_text=bridge.write_local,
         )
+        ledger = SessionLedger(settings.state_dir)
         self.terminals = TerminalScreen(
-            passthrough_keys=terminal_passthrough(dict(settings.keymap))
+            passthrough_keys=terminal_passthrough(dict(settings.keymap)), ledger=ledger
         )
+        self.shells = ShellOpener(self, ledger)
+        """Opens shell tabs (persistent ones in tmux) and restores sessions."""
         self.shell_tabs = TerminalTabs(self, self.terminals)
         self.clipboard_flow = ClipboardFlow(
             bridge,
@@ -182,18 +187,24 @@ class ClusterdeckApp(App[None]):
             self.run_system_ssh(target)
             return
         target = replace(target, trust_scope=event.job.key)
-        label = f"{target.user + '@' if target.user else ''}{event.node.name}"
         if self.settings.address_url:
             self.run_worker(
                 self._guard_access(event.job), group="access-guard", exit_on_error=False
             )
-        if self.screen is not self.terminals:
-            await self.push_screen(self.terminals)
-        backend = self.provider.shell_backend(event.node) or SshShellBackend(self.pool, target)
-        await self.terminals.open_tab(label, backend, target, event.job.key)
+        await self.shells.open_shell(event.job, event.node, target)
+
+    async def on_terminal_screen_restore_requested(
+        self, event: TerminalScreen.RestoreRequested
+    ) -> None:
+        await self.shells.restore_all()
+
+    def action_node_sessions(self) -> None:
+        """P: the highlighted node's tmux sessions (attach, rename, kill)."""
+        self.shells.node_sessions(self.main_screen.selected, self.main_screen.highlighted_node)
 
     def _watched(self, event: WatchEvent) -> None:
         """The shells (and the tunnel screen) show the watcher's time-limit warnings."""
+        self.shells.watched(event)
         if isinstance(event, TimeWarnings):
             self.time_warnings = dict(event.warnings)
             if self.terminals.is_mounted:
@@ -279,20 +290,28 @@ class ClusterdeckApp(App[None]):
     async def action_quit(self) -> None:
         """Quit; while shells or tunnels are open ask first (`[ui] confirm_quit`)."""
         if isinstance(self.screen, QuitDialog):
-            self.exit()  # the quit key again: yes
+            kept = len(self.terminals.persistent_shells)
+            self.exit(message=kept_message(kept) if kept else None)  # the quit key again: yes
             return
         shells = sum(view.state in ("starting", "running") for view in self.terminals.views)
         tunnels = sum(tunnel.state.is_open for tunnel in self.tunnels.tunnels)
-        question = quit_question(shells, tunnels) if self.settings.confirm_quit else None
+        kept = len(self.terminals.persistent_shells)
+        question = quit_question(shells, tunnels, kept) if self.settings.confirm_quit else None
+        if question is None and kept:
+            self.exit(message=kept_message(kept))
+            return
         if question is None:
             self.exit()
         else:
-            self.push_screen(QuitDialog(question), lambda yes: self.exit() if yes else None)
+            message = kept_message(kept) if kept else None
+            self.push_screen(
+                QuitDialog(question), lambda yes: self.exit(message=message) if yes else None
+            )
 
     def action_toggle_terminals(self) -> None:
         if self.screen is self.terminals:
             self.pop_screen()
-        elif self.terminals.views:
+        elif self.terminals.views or self.terminals.restorable:
             self.push_screen(self.terminals)
         else:
             self.notify("No shell is open yet: press enter on a node.", title="Shells")

@@ -48,7 +48,8 @@ _FIELDS = (
     "#{session_activity}",
 )
 LIST_FORMAT = "|".join(_FIELDS)
-"""tmux prints a tab as `_`: fields are split at `|` (from the right, a foreign name may hold one)."""
+"""tmux prints a tab as `_`, so fields are split at `|` (from the right: a foreign name may
+hold one)."""
 
 
 def safe_part(text: str, limit: int = 24) -> str:
@@ -186,9 +187,7 @@ def parse_sessions(lines: list[str]) -> list[RemoteSession]:
         if len(fields) != len(_FIELDS) or not fields[0]:
             continue
         numbers = [int(f) if f.isdigit() else 0 for f in fields[4:]]
-        found.append(
-            RemoteSession(fields[0], fields[1] == "1", fields[2], fields[3], *numbers)
-        )
+        found.append(RemoteSession(fields[0], fields[1] == "1", fields[2], fields[3], *numbers))
     return found
 
 
@@ -227,9 +226,7 @@ class RemoteSessions:
         Raises:
             SshError: the node cannot be reached.
         """
-        result = await self.pool.run(
-            target, probe_command(name), timeout=LIST_TIMEOUT, binary=True
-        )
+        result = await self.pool.run(target, probe_command(name), timeout=LIST_TIMEOUT, binary=True)
         return parse_probe(result.stdout)
 
     async def ours(self, target: SshTarget) -> list[RemoteSession]:

@@ -40,8 +40,8 @@ log = logging.getLogger(__name__)
 def backoff_delay(attempt: int, rng: Callable[[], float] = random.random) -> float:
     """Seconds before reattach try `attempt` (0, 1, ...): full jitter over a doubling window,
     so tabs dropped together do not come back in the same second."""
-    window = min(MAX_DELAY, FIRST_DELAY * 2**attempt)
-    return window * (0.1 + 0.9 * rng())
+    window: float = min(MAX_DELAY, FIRST_DELAY * 2.0**attempt)
+    return window * (0.1 + 0.9 * float(rng()))
 
 
 class PersistentShell:

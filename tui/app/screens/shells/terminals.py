@@ -7,12 +7,17 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static, TabbedContent, TabPane
 
 from tui.app.bindings import TERMINAL_KEYS
 from tui.app.plain import plain
+from tui.app.screens.shells.close_dialog import CloseTabDialog
+from tui.app.screens.shells.persist import Restorable, SessionLedger
+from tui.core.errors import ClusterdeckError
 from tui.core.models import SshTarget
+from tui.core.ssh.persistent_shell import PersistentShell
 from widgets.footer import KeyFooter
 from widgets.terminal import messages
 from widgets.terminal.backend import ExitInfo, TerminalBackend
@@ -40,6 +45,18 @@ def ended_label(info: ExitInfo) -> str:
     return f" ({kind}: {reason})"
 
 
+def persist_tag(shell: PersistentShell) -> str:
+    """What the tab label says about a persistent shell: ` · tmux`, ` · plain`, the reattach."""
+    tag = ""
+    if shell.active == "tmux":
+        tag = " · tmux"
+    elif shell.active == "plain" and shell.mode != "off":
+        tag = " · plain"
+    if shell.status:
+        tag += f" ({shell.status})"
+    return tag
+
+
 class TerminalScreen(Screen[None]):
     """Tabs of terminals. Every key goes to the focused shell except the app chords."""
 
@@ -47,9 +64,21 @@ class TerminalScreen(Screen[None]):
         Binding(k.keys, k.action, k.description, show=k.show, id=k.id) for k in TERMINAL_KEYS
     ]
 
-    def __init__(self, *, passthrough_keys: frozenset[str]) -> None:
+    class RestoreRequested(Message):
+        """alt+s: open tabs on the sessions in `TerminalScreen.restorable`."""
+
+    def __init__(
+        self, *, passthrough_keys: frozenset[str], ledger: SessionLedger | None = None
+    ) -> None:
         super().__init__()
         self.passthrough_keys = passthrough_keys
+        self.ledger = ledger
+        """Where persistent sessions are remembered (None: nowhere)."""
+        self.restorable: list[Restorable] = []
+        """Sessions of running jobs still alive on their nodes, not open in a tab (alt+s)."""
+        self._persistent: dict[str, PersistentShell] = {}
+        """Pane id -> its shell, when it is a persistent one."""
+        self._notes_shown: set[str] = set()
         self._count = 0
         self._labels: dict[str, str] = {}
         self._targets: dict[str, SshTarget] = {}
@@ -100,6 +129,9 @@ class TerminalScreen(Screen[None]):
             self._targets[pane_id] = target
         if job_key is not None:
             self._jobs[pane_id] = job_key
+        if isinstance(backend, PersistentShell):
+            self._persistent[pane_id] = backend
+            backend.on_change = lambda shell: self._persist_changed(view, shell)
         tabs = self.query_one(TabbedContent)
         await tabs.add_pane(TabPane(plain(label), view, id=pane_id))
         tabs.active = pane_id
@@ -114,6 +146,7 @@ class TerminalScreen(Screen[None]):
             return
         for known in (self._labels, self._targets, self._titles, self._ended, self._jobs):
             known.pop(pane.id, None)
+        self._persistent.pop(pane.id, None)
         await self.query_one(TabbedContent).remove_pane(pane.id)
         self._update_hint()
         if self.active_view is not None:
@@ -139,6 +172,44 @@ class TerminalScreen(Screen[None]):
         pane = self._pane_of(view)
         return self._targets.get(pane.id or "") if pane is not None else None
 
+    def persistent_of(self, view: TerminalView) -> PersistentShell | None:
+        """`view`'s shell when it is a persistent one."""
+        pane = self._pane_of(view)
+        return self._persistent.get(pane.id or "") if pane is not None else None
+
+    @property
+    def open_persistent(self) -> list[PersistentShell]:
+        """Every open tab's persistent shell (running, reattaching or ended)."""
+        return list(self._persistent.values())
+
+    def select(self, view: TerminalView) -> None:
+        """Show `view`'s tab."""
+        pane = self._pane_of(view)
+        if pane is not None and pane.id is not None:
+            self.query_one(TabbedContent).active = pane.id
+            view.focus()
+
+    @property
+    def persistent_shells(self) -> list[PersistentShell]:
+        """The open tabs' shells that run in tmux on their node."""
+        return [shell for shell in self._persistent.values() if shell.persistent]
+
+    def offer_restore(self, restorable: list[Restorable]) -> None:
+        """Offer `restorable` (alt+s) in the hint line."""
+        open_names = {shell.name for shell in self._persistent.values()}
+        self.restorable = [r for r in restorable if r.session.name not in open_names]
+        if self.is_mounted:
+            self._update_hint()
+
+    def _persist_changed(self, view: TerminalView, shell: PersistentShell) -> None:
+        if shell.note and shell.note not in self._notes_shown:
+            self._notes_shown.add(shell.note)
+            self.app.notify(shell.note, title="Persistent shell", severity="warning", timeout=10)
+        if shell.persistent and self.ledger is not None:
+            self.ledger.add(shell.job, shell.node, shell.name)
+        if view.is_attached:
+            self._set_label(view)
+
     def _pane_of(self, view: TerminalView) -> TabPane | None:
         for node in view.ancestors:
             if isinstance(node, TabPane):
@@ -153,6 +224,9 @@ class TerminalScreen(Screen[None]):
             self._titles[pane.id] = title
         base = self._titles.get(pane.id) or self._labels.get(pane.id, "shell")
         suffix = self._ended.get(pane.id, "") if view.state == "exited" else ""
+        shell = self._persistent.get(pane.id)
+        if shell is not None:
+            suffix = persist_tag(shell) + suffix
         warning = self._warnings.get(self._jobs.get(pane.id, ""))
         if warning:
             suffix += f" ⚠ {warning}"
@@ -160,10 +234,17 @@ class TerminalScreen(Screen[None]):
 
     def _update_hint(self) -> None:
         count = len(self.query(TabPane))
-        self.query_one("#terminal-hint", Static).update(
+        hint = (
             f"{count} shell{'s' if count != 1 else ''} · ctrl+] dashboard · "
             "ctrl+pgup/pgdn switch tabs · shift+pgup/pgdn scroll back · drag to select"
         )
+        if self.restorable:
+            many = len(self.restorable)
+            hint = (
+                f"{many} session{'s' if many != 1 else ''} still running on the nodes: "
+                f"alt+s restores {'them' if many != 1 else 'it'} · {hint}"
+            )
+        self.query_one("#terminal-hint", Static).update(plain(hint))
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -201,6 +282,44 @@ class TerminalScreen(Screen[None]):
         tabs.active = panes[(panes.index(tabs.active) + step) % len(panes)]
 
     async def action_close_tab(self) -> None:
+        """Close the tab; a live tmux shell asks first: detach or end the session."""
         view = self.active_view
-        if view is not None:
+        if view is None:
+            return
+        shell = self.persistent_of(view)
+        if shell is None or not shell.persistent or view.state == "exited":
             await self.close_tab(view)
+            return
+        dialog = CloseTabDialog(self.label_of(view), shell.name)
+        self.app.push_screen(dialog, lambda choice: self._close_chosen(view, shell, choice))
+
+    def _close_chosen(self, view: TerminalView, shell: PersistentShell, choice: str | None) -> None:
+        if choice is not None:
+            self.run_worker(self._close_persistent(view, shell, choice), exit_on_error=False)
+
+    async def _close_persistent(
+        self, view: TerminalView, shell: PersistentShell, choice: str
+    ) -> None:
+        if choice == "end":
+            try:
+                await shell.end_session()
+            except ClusterdeckError as exc:
+                self.app.notify(exc.message, title=exc.title, severity="error")
+                return
+            if self.ledger is not None:
+                self.ledger.remove(shell.job, shell.node, shell.name)
+        else:
+            self.app.notify(
+                f"{shell.name} keeps running on {shell.node}; alt+s here or P on the node "
+                "brings it back.",
+                title="Detached",
+            )
+        await self.close_tab(view)
+
+    def action_restore_sessions(self) -> None:
+        if self.restorable:
+            self.post_message(self.RestoreRequested())
+        else:
+            self.app.notify(
+                "No session of a running job is waiting on the nodes.", title="Restore sessions"
+            )

@@ -1,0 +1,57 @@
+"""Closing a tab whose shell runs in tmux: detach (it keeps running) or end the session."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label
+
+from tui.app.plain import plain
+
+CloseChoice = Literal["detach", "end"]
+
+
+class CloseTabDialog(ModalScreen[CloseChoice | None]):
+    """Detach, end the session, or cancel (None)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", "Cancel", id="close-tab-cancel"),
+        Binding("d", "dismiss('detach')", "Detach", id="close-tab-detach"),
+        Binding("e", "dismiss('end')", "End session", id="close-tab-end"),
+    ]
+
+    def __init__(self, label: str, session: str) -> None:
+        super().__init__()
+        self.label = label
+        self.session = session
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box") as box:
+            box.border_title = plain(f"Close {self.label}")
+            box.border_subtitle = "d: detach · e: end · esc: cancel"
+            yield Label(
+                plain(
+                    f"This shell runs in the tmux session {self.session} on the node.\n"
+                    "Detach: close the tab, the session keeps running (alt+s on the shells "
+                    "screen, or P on the node, brings it back).\nEnd: kill the session and "
+                    "what runs in it.",
+                    lines=True,
+                )
+            )
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Detach", id="detach", variant="primary")
+                yield Button("End session", id="end", variant="error")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#detach", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        choice = event.button.id
+        self.dismiss(choice if choice in ("detach", "end") else None)  # type: ignore[arg-type]
