@@ -21,6 +21,7 @@ from tui.core.config.providers import (
 from tui.core.config.readfile import read_config_text
 from tui.core.errors import ConfigError, StateDirError
 from tui.core.files import make_private_dir
+from tui.core.ssh.persistent import PERSIST_MODES, PersistMode
 
 APP_NAME = "clusterdeck"
 CONFIG_ENV = "CLUSTERDECK_CONFIG"
@@ -51,6 +52,8 @@ class DemoSettings:
     seed: int = 1
     speed: float = 1.0
     """How fast demo time runs: 2.0 moves jobs and logs twice as fast."""
+    persistent: PersistMode = "off"
+    """Shells in tmux on the demo's nodes (they run on this machine, so off unless asked)."""
 
 
 @dataclass(frozen=True)
@@ -146,7 +149,12 @@ _SCHEMA: dict[str, dict[str, _Check] | None] = {
         "poll_interval": _is_number(0.2, 3600),
         "confirm_quit": _is_bool,
     },
-    "demo": {"enabled": _is_bool, "seed": _is_int(0, 2**31), "speed": _is_number(0.1, 100)},
+    "demo": {
+        "enabled": _is_bool,
+        "seed": _is_int(0, 2**31),
+        "speed": _is_number(0.1, 100),
+        "persistent": _is_choice(*PERSIST_MODES),
+    },
     "clipboard": {
         "backend": _is_choice("auto", "native", "osc52", "buffer"),
         "remote_file": _is_str,
@@ -304,6 +312,7 @@ def parse_settings(text: str, where: str, *, state_dir: Path | None = None) -> S
             enabled=demo.get("enabled", True),
             seed=demo.get("seed", 1),
             speed=float(demo.get("speed", 1.0)),
+            persistent=demo.get("persistent", "off"),
         ),
         theme=ui.get("theme"),
         log_max_lines=ui.get("log_max_lines", 100_000),

@@ -32,8 +32,11 @@ log = logging.getLogger(__name__)
 
 
 def persist_mode(settings: Settings, job: Job, node: str) -> PersistMode:
-    """The `persistent` setting of the job's provider section for `node` (default auto)."""
+    """The `persistent` setting of the job's provider section for `node` (default auto; the
+    built-in demo, shown without providers: `[demo] persistent`, default off)."""
     sections = settings.providers
+    if not sections:
+        return settings.demo.persistent
     section = next((p for p in sections if p.name == job.provider), None)
     if section is None and len(sections) == 1:
         section = sections[0]
