@@ -79,7 +79,7 @@ async def kill_ours(sshd: SshdServer, settings: Settings, cluster: str) -> None:
     try:
         script = (
             "tmux list-sessions -F '#{session_name}' 2>/dev/null | grep -F -- "
-            f"{shlex.quote('cd-' + cluster)} | while read -r s; do tmux kill-session -t \"=$s\"; "
+            f'{shlex.quote("cd-" + cluster)} | while read -r s; do tmux kill-session -t "=$s"; '
             "done; true"
         )
         await pool.run(sshd.target(), script, timeout=10)
