@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import random
 import resource
 import shlex
@@ -17,18 +18,18 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.bench._table import Row, publish  # noqa: E402
-from tests.integration.sshd import SshdServer, require_sshd  # noqa: E402
-from tui.core.ssh.persistent import RemoteSessions, session_name  # noqa: E402
-from tui.core.ssh.persistent_shell import PersistentShell  # noqa: E402
-from tui.core.ssh.pool import SshPool  # noqa: E402
-from tui.core.ssh.shell import SshShellBackend  # noqa: E402
-from widgets.terminal.model import TerminalModel  # noqa: E402
+from tests.bench._table import Row, publish
+from tests.integration.sshd import SshdServer, require_sshd
+from tui.core.ssh.persistent import RemoteSessions, session_name
+from tui.core.ssh.persistent_shell import PersistentShell
+from tui.core.ssh.pool import SshPool
+from tui.core.ssh.shell import SshShellBackend
+from widgets.terminal.model import TerminalModel
 
 TABS = 50
 WITHIN = 120.0
@@ -44,6 +45,9 @@ class Tab:
         self.painted: float | None = None
         self.task = asyncio.create_task(self._pump())
 
+    def is_painted(self) -> bool:
+        return self.painted is not None
+
     def shows_mark(self) -> bool:
         emulator = self.model.emulator
         top = emulator.history_size
@@ -57,9 +61,9 @@ class Tab:
                 self.painted = time.monotonic()
 
 
-async def wait_for(predicate: object, what: str) -> None:
+async def wait_for(predicate: Callable[[], object], what: str) -> None:
     deadline = time.monotonic() + WITHIN
-    while not predicate():  # type: ignore[operator]
+    while not predicate():
         if time.monotonic() > deadline:
             raise TimeoutError(what)
         await asyncio.sleep(0.01)
@@ -121,7 +125,7 @@ async def main() -> None:
             for _ in range(5):
                 (tab,) = await open_tabs(pool, server, job, 1, rng=lambda: 0.0)
                 await drop(server, [tab])
-                await wait_for(lambda: tab.painted is not None, "one tab back")
+                await wait_for(functools.partial(Tab.is_painted, tab), "one tab back")
                 assert tab.painted is not None
                 single.append(tab.painted - tab.shell.attempts[-1])
                 await tab.shell.end_session()

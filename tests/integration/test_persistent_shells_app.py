@@ -201,12 +201,12 @@ async def test_the_node_sessions_list_attaches_renames_and_kills(
             await pilot.press("ctrl+right_square_bracket")
             app.main_screen.query_one(NodeTable).focus()
             await pilot.press("P")
-            screen = app.screen
-            assert isinstance(screen, SessionsScreen)
-            await wait_until(lambda: screen.loaded and screen.listed, pause=pilot.pause)
+            assert isinstance(app.screen, SessionsScreen)
+            second: SessionsScreen = app.screen
+            await wait_until(lambda: second.loaded and second.listed, pause=pilot.pause)
             await pilot.press("k")
             await pilot.press("y")  # confirm
-            await wait_until(lambda: not screen.listed, pause=pilot.pause, what="killed")
+            await wait_until(lambda: not second.listed, pause=pilot.pause, what="killed")
             await pilot.press("escape")
             tab = app.terminals.views[0]
             await wait_until(lambda: tab.state == "exited", pause=pilot.pause, what="tab ended")
