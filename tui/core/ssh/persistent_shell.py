@@ -143,8 +143,10 @@ class PersistentShell:
             info = self.inner.exit_info
             if not self.persistent:
                 return b""
-            if info is not None and info.disconnected and not self._stop.is_set():
-                if await self._reattach(info.reason):
+            # tmux's client always exits with a status; a channel closed without one dropped
+            dropped = info is None or info.disconnected or info.exit_status is None
+            if dropped and not self._stop.is_set():
+                if await self._reattach(info.reason if info is not None else "connection lost"):
                     continue
                 return b""
             await self._ended(info.exit_status if info is not None else None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import ClassVar
 
 from textual import on
@@ -76,6 +76,8 @@ class SessionsScreen(ModalScreen[str | None]):
         """The sessions shown, in table order."""
         self.loaded = False
         """The first listing finished (or failed)."""
+        self.now: Callable[[], float] = time.time
+        """Epoch seconds, for the ages shown (tests may set it)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box", id="sessions-box") as box:
@@ -109,8 +111,8 @@ class SessionsScreen(ModalScreen[str | None]):
             table.add_row(
                 inert(session.name),
                 str(session.attached),
-                ago(session.created),
-                ago(session.activity),
+                ago(session.created, self.now()),
+                ago(session.activity, self.now()),
                 key=session.name,
             )
         if not probe.has_tmux:
