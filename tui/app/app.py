@@ -288,22 +288,19 @@ class ClusterdeckApp(App[None]):
         return await ask(self, PassphraseDialog(key_path, error=error))
 
     async def action_quit(self) -> None:
-        """Quit; while shells or tunnels are open ask first (`[ui] confirm_quit`)."""
+        """Quit; while shells or tunnels are open ask first (`[ui] confirm_quit`). Shells in
+        tmux keep running on their nodes, and the question and a last line say so."""
+        kept = len(self.terminals.persistent_shells)
+        message = kept_message(kept) if kept else None
         if isinstance(self.screen, QuitDialog):
-            kept = len(self.terminals.persistent_shells)
-            self.exit(message=kept_message(kept) if kept else None)  # the quit key again: yes
+            self.exit(message=message)  # the quit key again: yes
             return
         shells = sum(view.state in ("starting", "running") for view in self.terminals.views)
         tunnels = sum(tunnel.state.is_open for tunnel in self.tunnels.tunnels)
-        kept = len(self.terminals.persistent_shells)
         question = quit_question(shells, tunnels, kept) if self.settings.confirm_quit else None
-        if question is None and kept:
-            self.exit(message=kept_message(kept))
-            return
         if question is None:
-            self.exit()
+            self.exit(message=message)
         else:
-            message = kept_message(kept) if kept else None
             self.push_screen(
                 QuitDialog(question), lambda yes: self.exit(message=message) if yes else None
             )

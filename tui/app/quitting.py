@@ -28,16 +28,17 @@ def quit_question(shells: int, tunnels: int, kept: int = 0) -> str | None:
             f"{'it' if closed + tunnels == 1 else 'them'}. "
         )
     if kept:
-        question += f"{kept_message(kept)} "
+        question += f"{kept_message(kept, lines=True)}\n"
     return question + "Quit clusterdeck?"
 
 
-def kept_message(kept: int) -> str:
-    """What is said about the `kept` tmux sessions left running when quitting."""
+def kept_message(kept: int, *, lines: bool = False) -> str:
+    """What is said about the `kept` tmux sessions left running when quitting (`lines`: with
+    line breaks, for the dialog)."""
     return (
         f"{_count(kept, 'persistent shell')} keep{'s' if kept == 1 else ''} running in tmux on "
-        "the nodes: start clusterdeck again and press alt+s on the shells screen to restore "
-        f"{'it' if kept == 1 else 'them'}."
+        f"the nodes;{chr(10) if lines else ' '}alt+s on the shells screen restores "
+        f"{'it' if kept == 1 else 'them'} at the next start."
     )
 
 

@@ -108,6 +108,11 @@ class PersistentShell:
         """The shell runs in tmux (detaching keeps it running)."""
         return self.active == "tmux"
 
+    @property
+    def alive(self) -> bool:
+        """In tmux and not ended: attached, or reattaching after a drop."""
+        return self.persistent and self._exit is None and not self._stop.is_set()
+
     # --- the backend protocol ------------------------------------------------------------------
 
     async def start(self, cols: int, rows: int) -> None:

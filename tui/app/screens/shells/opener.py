@@ -72,7 +72,10 @@ class ShellOpener:
             await self._restore_one(item)
         self.app.terminals.offer_restore([])
         if waiting:
-            self.app.notify(f"Restored {len(waiting)} shell session(s).", title="Shells")
+            many = len(waiting)
+            self.app.notify(
+                f"Restored {many} shell session{'s' if many != 1 else ''}.", title="Shells"
+            )
 
     async def _restore_one(self, item: Restorable) -> None:
         try:
@@ -128,7 +131,7 @@ class ShellOpener:
             self.app.notify(
                 f"{count} shell session{'s' if count != 1 else ''} of running jobs "
                 f"{'are' if count != 1 else 'is'} still alive on the nodes: ctrl+] then alt+s "
-                "restores them.",
+                f"restores {'them' if count != 1 else 'it'}.",
                 title="Shells",
                 timeout=15,
             )

@@ -191,8 +191,8 @@ class TerminalScreen(Screen[None]):
 
     @property
     def persistent_shells(self) -> list[PersistentShell]:
-        """The open tabs' shells that run in tmux on their node."""
-        return [shell for shell in self._persistent.values() if shell.persistent]
+        """The open tabs' shells that run in tmux on their node, attached or reattaching."""
+        return [shell for shell in self._persistent.values() if shell.alive]
 
     def offer_restore(self, restorable: list[Restorable]) -> None:
         """Offer `restorable` (alt+s) in the hint line."""
