@@ -22,6 +22,7 @@ STARTER_CONFIG = """\
 enabled = true                   # the embedded demo cluster (false: hide it)
 # seed = 1                       # same seed, same demo jobs and log lines
 # speed = 1.0                    # 2.0 runs demo time twice as fast: 0.1 to 100
+# persistent = "off"             # shells in tmux on the demo's nodes: auto, tmux or off
 
 [clipboard]
 # backend = "auto"               # auto, native (xclip, xsel, wl-clipboard, pbcopy), osc52, buffer
@@ -53,6 +54,9 @@ enabled = true                   # the embedded demo cluster (false: hide it)
 # poll_interval = 2.0              # seconds between job checks while following a log
 # node_port = 22                   # SSH port of the compute nodes
 # bin_dir = "/opt/slurm/bin"       # where squeue, sinfo and scancel are, if not on the PATH
+# persistent = "auto"              # any provider: shells in tmux on the nodes (auto: when
+#                                  #   the node has tmux), "tmux" or "off"
+# persistent_nodes = { "gpu*" = "off" }   # node-name patterns overriding `persistent`
 
 # Rescale, through its REST API. The API key comes from RESCALE_API_KEY, else from
 # api_key_file (mode 0600), else from Rescale's own ~/.config/rescale/apiconfig.
