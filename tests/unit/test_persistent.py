@@ -54,9 +54,9 @@ def test_listing_lines_are_split_from_the_right() -> None:
 
 
 def test_probe_output() -> None:
-    assert not parse_probe(b"notmux\n").has_tmux
+    assert not parse_probe(b"notmux\n").installed
     probe = parse_probe(b"tmux\ncd-1-n-1|1|j|n|0|1|2\n--capture--\n\x1b[31mred\x1b[0m\nnext\n")
-    assert probe.has_tmux and probe.find("cd-1-n-1") is not None
+    assert probe.installed and probe.find("cd-1-n-1") is not None
     assert probe.capture == b"\x1b[31mred\x1b[0m\nnext\n"
 
 
@@ -87,7 +87,11 @@ PROVIDER = '[providers.lab]\ntype = "demo"\n'
 @pytest.mark.parametrize(
     ("text", "line", "message"),
     [
-        (PROVIDER + 'persistent = "screen"\n', 3, 'persistent must be one of "auto", "tmux"'),
+        (
+            PROVIDER + 'persistent = "mosh"\n',
+            3,
+            'persistent must be one of "auto", "tmux", "screen"',
+        ),
         (PROVIDER + 'persistent_nodes = "off"\n', 3, "persistent_nodes must be a table"),
         (
             PROVIDER + 'persistent_nodes = { "gpu*" = "yes" }\n',

@@ -22,7 +22,7 @@ STARTER_CONFIG = """\
 enabled = true                   # the embedded demo cluster (false: hide it)
 # seed = 1                       # same seed, same demo jobs and log lines
 # speed = 1.0                    # 2.0 runs demo time twice as fast: 0.1 to 100
-# persistent = "off"             # shells in tmux on the demo's nodes: auto, tmux or off
+# persistent = "off"             # shells in tmux on the demo's nodes: auto, tmux, screen, off
 
 [clipboard]
 # backend = "auto"               # auto, native (xclip, xsel, wl-clipboard, pbcopy), osc52, buffer
@@ -55,7 +55,7 @@ enabled = true                   # the embedded demo cluster (false: hide it)
 # node_port = 22                   # SSH port of the compute nodes
 # bin_dir = "/opt/slurm/bin"       # where squeue, sinfo and scancel are, if not on the PATH
 # persistent = "auto"              # any provider: shells in tmux on the nodes (auto: when
-#                                  #   the node has tmux), "tmux" or "off"
+#                                  #   the node has tmux), "tmux", "screen" or "off"
 # persistent_nodes = { "gpu*" = "off" }   # node-name patterns overriding `persistent`
 
 # Rescale, through its REST API. The API key comes from RESCALE_API_KEY, else from

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -17,10 +18,10 @@ from tui.core.errors import SshError
 from tui.core.models import SshTarget
 from tui.core.ssh.pool import SshPool
 
-PersistMode = Literal["auto", "tmux", "off"]
-"""`auto`: tmux when the node has it, else a plain shell; `tmux`: tmux or a plain shell with a
-warning; `off`: always a plain shell."""
-PERSIST_MODES: tuple[str, ...] = ("auto", "tmux", "off")
+PersistMode = Literal["auto", "tmux", "screen", "off"]
+"""`auto`: tmux when the node has it, else a plain shell; `tmux` or `screen`: that one, or a
+plain shell with a warning; `off`: always a plain shell."""
+PERSIST_MODES: tuple[str, ...] = ("auto", "tmux", "screen", "off")
 
 PREFIX = "cd-"
 MARKER = "@clusterdeck"
@@ -30,7 +31,7 @@ LIST_TIMEOUT = 10.0
 """Seconds a listing or probe may take on one node."""
 
 EXIT_NO_TMUX = 96
-"""The attach command's exit status: tmux is not installed."""
+"""The attach command's exit status: tmux (or screen) is not installed."""
 EXIT_FOREIGN = 98
 """...a session with that name exists but clusterdeck did not make it."""
 EXIT_GONE = 99
@@ -195,30 +196,54 @@ def parse_sessions(lines: list[str]) -> list[RemoteSession]:
 class Probe:
     """What `probe_command` found on a node."""
 
-    has_tmux: bool
+    installed: bool
+    """The multiplexer (tmux or screen) is there."""
     sessions: tuple[RemoteSession, ...] = ()
     capture: bytes = b""
     """The asked-for session's pane history (with colours), when it is ours."""
 
     def find(self, name: str) -> RemoteSession | None:
-        """The session called `name`, if any."""
-        return next((s for s in self.sessions if s.name == name), None)
+        """The session called `name`, if any (ours first: screen allows the same name twice)."""
+        named = [s for s in self.sessions if s.name == name]
+        return next((s for s in named if s.ours), named[0] if named else None)
 
 
 def parse_probe(output: bytes) -> Probe:
     """Parse `probe_command`'s output."""
     head, _, capture = output.partition(b"--capture--\n")
     lines = head.decode("utf-8", "replace").splitlines()
-    if not lines or lines[0].strip() != "tmux":
-        return Probe(has_tmux=False)
+    if not lines or lines[0].strip() not in ("tmux", "screen"):
+        return Probe(installed=False)
     return Probe(True, tuple(parse_sessions(lines[1:])), capture)
 
 
-class RemoteSessions:
-    """Lists, renames and kills clusterdeck's tmux sessions on nodes, through the pool."""
+@dataclass(frozen=True)
+class Multiplexer:
+    """The remote commands of one terminal multiplexer (see `TMUX`)."""
 
-    def __init__(self, pool: SshPool) -> None:
+    program: str
+    probe: Callable[[str | None], str]
+    """`probe_command`: presence, sessions, and a session's history."""
+    attach: Callable[..., str]
+    """`attach_command`: the PTY command that attaches (or makes) a session."""
+    kill: Callable[[str], str]
+    rename: Callable[[str, str], str]
+
+
+TMUX = Multiplexer("tmux", probe_command, attach_command, kill_command, rename_command)
+
+
+class RemoteSessions:
+    """Lists, renames and kills clusterdeck's sessions on nodes, through the pool.
+
+    Args:
+        pool: Runs the commands.
+        mux: tmux (`TMUX`) or screen (`tui.core.ssh.persistent_screen.SCREEN`).
+    """
+
+    def __init__(self, pool: SshPool, mux: Multiplexer = TMUX) -> None:
         self.pool = pool
+        self.mux = mux
 
     async def probe(self, target: SshTarget, name: str | None = None) -> Probe:
         """tmux's presence and sessions on `target` (and `name`'s history when ours).
@@ -226,11 +251,13 @@ class RemoteSessions:
         Raises:
             SshError: the node cannot be reached.
         """
-        result = await self.pool.run(target, probe_command(name), timeout=LIST_TIMEOUT, binary=True)
+        result = await self.pool.run(
+            target, self.mux.probe(name), timeout=LIST_TIMEOUT, binary=True
+        )
         return parse_probe(result.stdout)
 
     async def ours(self, target: SshTarget) -> list[RemoteSession]:
-        """clusterdeck's sessions on `target` (none when tmux is missing)."""
+        """clusterdeck's sessions on `target` (none when the multiplexer is missing)."""
         return [s for s in (await self.probe(target)).sessions if s.ours]
 
     async def kill(self, target: SshTarget, name: str) -> None:
@@ -239,7 +266,7 @@ class RemoteSessions:
         Raises:
             SshError: unreachable, or the session is not ours (or gone).
         """
-        await self._checked(target, kill_command(name), f"kill the session {name}")
+        await self._checked(target, self.mux.kill(name), f"kill the session {name}")
 
     async def rename(self, target: SshTarget, name: str, new: str) -> None:
         """Rename our session `name` to `new` on `target`."""
@@ -248,10 +275,10 @@ class RemoteSessions:
                 f"{new!r} is not a session name: use letters, digits, '_' and '-' (1-64)",
                 title="Rename refused",
             )
-        await self._checked(target, rename_command(name, new), f"rename {name}")
+        await self._checked(target, self.mux.rename(name, new), f"rename {name}")
 
     async def _checked(self, target: SshTarget, command: str, doing: str) -> None:
         result = await self.pool.run(target, command, timeout=LIST_TIMEOUT)
         if result.status != 0:
             why = result.stderr.strip() or f"exit status {result.status}"
-            raise SshError(f"cannot {doing} on {target}: {why}", title="tmux")
+            raise SshError(f"cannot {doing} on {target}: {why}", title=self.mux.program)

@@ -23,7 +23,6 @@ from tui.core.ssh.persistent import (
     EXIT_NO_TMUX,
     PersistMode,
     RemoteSessions,
-    attach_command,
 )
 from tui.core.ssh.shell import SessionExit, SshShellBackend
 
@@ -81,7 +80,7 @@ class PersistentShell:
         self.rng = rng
         self.retry_for = retry_for
         self.active: str = ""
-        """What runs now: `tmux`, `plain`, or "" before the first start."""
+        """What runs now: `tmux`, `screen`, `plain`, or "" before the first start."""
         self.note = ""
         """Why the shell is plain, or that the name was changed (shown once by the app)."""
         self.status = ""
@@ -105,8 +104,8 @@ class PersistentShell:
 
     @property
     def persistent(self) -> bool:
-        """The shell runs in tmux (detaching keeps it running)."""
-        return self.active == "tmux"
+        """The shell runs in tmux or screen (detaching keeps it running)."""
+        return self.active not in ("", "plain")
 
     @property
     def alive(self) -> bool:
@@ -124,13 +123,14 @@ class PersistentShell:
         if self.mode == "off":
             await self._start_plain("")
             return
+        program = self.sessions.mux.program
         probe = await self.sessions.probe(self.inner.target, self.name if self._fresh else None)
-        if not probe.has_tmux:
-            missing = f"tmux is not installed on {self.node}: a plain shell, ended by a drop"
-            await self._start_plain(missing if self.mode == "tmux" else "")
+        if not probe.installed:
+            missing = f"{program} is not installed on {self.node}: a plain shell, ended by a drop"
+            await self._start_plain(missing if self.mode != "auto" else "")
             return
         found = probe.find(self.name)
-        if found is not None and not found.ours:
+        if found is not None and not found.ours:  # never attach to a session we did not make
             self._rename_clash({s.name for s in probe.sessions})
         elif found is not None and self._fresh and probe.capture:
             self._prefix.append(probe.capture.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
@@ -208,11 +208,11 @@ class PersistentShell:
 
     async def _attach(self, *, create: bool) -> None:
         cols, rows = self._size
-        self.inner.command = attach_command(
+        self.inner.command = self.sessions.mux.attach(
             self.name, job=self.job, node=self.node, create=create, cols=cols, rows=rows
         )
         await self.inner.start(cols, rows)
-        self.active = "tmux"
+        self.active = self.sessions.mux.program
         self._changed()
 
     def _rename_clash(self, existing: set[str]) -> None:
@@ -268,21 +268,21 @@ class PersistentShell:
 
     async def _ended(self, status: int | None) -> None:
         """The attach client exited: say why (detached, gone, foreign) in `exit_info`."""
-        name = self.name
+        name, program = self.name, self.sessions.mux.program
         if status == EXIT_GONE:
-            reason = f"tmux session {name} is gone (killed on the node, or the node restarted)"
+            reason = f"{program} session {name} is gone (killed on the node, or the node restarted)"
         elif status == EXIT_FOREIGN:
-            reason = f"tmux session {name} was not made by clusterdeck: not attached"
+            reason = f"{program} session {name} was not made by clusterdeck: not attached"
         elif status == EXIT_NO_TMUX:
-            reason = f"tmux is no longer installed on {self.node}"
+            reason = f"{program} is no longer installed on {self.node}"
         else:
             try:
                 alive = (await self.sessions.probe(self.inner.target)).find(name)
             except SshError:
                 alive = None
             if alive is not None and alive.ours:
-                reason = f"detached from tmux session {name} (it keeps running)"
+                reason = f"detached from {program} session {name} (it keeps running)"
             else:
-                reason = f"tmux session {name} ended (its shell exited or it was killed)"
+                reason = f"{program} session {name} ended (its shell exited or it was killed)"
         self._exit = SessionExit(reason, status)
         self._changed()

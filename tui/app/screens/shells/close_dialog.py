@@ -1,4 +1,4 @@
-"""Closing a tab whose shell runs in tmux: detach (it keeps running) or end the session."""
+"""Closing a tab whose shell runs in tmux or screen: detach (it keeps running) or end it."""
 
 from __future__ import annotations
 
@@ -25,10 +25,11 @@ class CloseTabDialog(ModalScreen[CloseChoice | None]):
         Binding("e", "dismiss('end')", "End session", id="close-tab-end"),
     ]
 
-    def __init__(self, label: str, session: str) -> None:
+    def __init__(self, label: str, session: str, program: str = "tmux") -> None:
         super().__init__()
         self.label = label
         self.session = session
+        self.program = program
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box") as box:
@@ -36,9 +37,9 @@ class CloseTabDialog(ModalScreen[CloseChoice | None]):
             box.border_subtitle = "d: detach · e: end · esc: cancel"
             yield Label(
                 plain(
-                    f"This shell runs in the tmux session {self.session} on the node.\n"
+                    f"This shell runs in the {self.program} session {self.session} on the node.\n"
                     "Detach: close the tab, the session keeps running (alt+s on the shells "
-                    "screen, or P on the node, brings it back).\nEnd: kill the session and "
+                    "screen, or P on the node, brings it back).\nEnd: end the session and "
                     "what runs in it.",
                     lines=True,
                 )

@@ -16,6 +16,7 @@ from tui.core.errors import ClusterdeckError
 from tui.core.models import Job, Node, SshTarget
 from tui.core.ssh import SshShellBackend
 from tui.core.ssh.persistent import RemoteSession, RemoteSessions, session_name
+from tui.core.ssh.persistent_screen import multiplexer_for
 from tui.core.ssh.persistent_shell import PersistentShell
 from tui.core.watch import JobsEnded, JobsUpdated, WatchEvent
 
@@ -29,9 +30,14 @@ class ShellOpener:
     def __init__(self, app: ClusterdeckApp, ledger: SessionLedger) -> None:
         self.app = app
         self.ledger = ledger
-        self.sessions = RemoteSessions(app.pool)
-        """Lists, renames and kills clusterdeck's tmux sessions on the nodes."""
+
         self._looked = False
+
+    def sessions_for(self, job: Job, node: Node) -> RemoteSessions:
+        """Lists, renames and kills clusterdeck's sessions on `node` (tmux, or screen when
+        its `persistent` setting says so)."""
+        mode = persist_mode(self.app.settings, job, node.name)
+        return RemoteSessions(self.app.pool, multiplexer_for(mode))
 
     async def open_shell(
         self, job: Job, node: Node, target: SshTarget, *, session: str | None = None
@@ -56,7 +62,7 @@ class ShellOpener:
                 number += 1
             backend = PersistentShell(
                 inner,
-                self.sessions,
+                self.sessions_for(job, node),
                 name=session or session_name(job.id, node.name, number),
                 job=job.key,
                 node=node.name,
@@ -96,7 +102,7 @@ class ShellOpener:
             self.app.notify(exc.message, title=exc.title, severity="warning")
             return
         self.app.push_screen(
-            SessionsScreen(job, node, target, self.sessions),
+            SessionsScreen(job, node, target, self.sessions_for(job, node)),
             lambda chosen: self._sessions_chosen(job, node, chosen),
         )
 
@@ -123,7 +129,7 @@ class ShellOpener:
         """After a start: offer the sessions of running jobs still alive on their nodes."""
         open_names = [shell.name for shell in self.app.terminals.open_persistent]
         found = await find_restorable(
-            self.app.provider, self.sessions, self.ledger, jobs, open_names=open_names
+            self.app.provider, self.sessions_for, self.ledger, jobs, open_names=open_names
         )
         self.app.terminals.offer_restore(found)
         if self.app.terminals.restorable:

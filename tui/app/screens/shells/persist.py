@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,7 +101,7 @@ class Restorable:
 
 async def find_restorable(
     provider: Provider,
-    sessions: RemoteSessions,
+    sessions: Callable[[Job, Node], RemoteSessions],
     ledger: SessionLedger,
     jobs: Sequence[Job],
     *,
@@ -109,7 +109,8 @@ async def find_restorable(
 ) -> list[Restorable]:
     """The sessions still alive on the ledger's nodes of the running `jobs`, not open in a tab.
 
-    Nodes that cannot be reached are skipped (their sessions may show up later).
+    `sessions` gives the node's lister (tmux or screen, by its `persistent` setting). Nodes
+    that cannot be reached are skipped (their sessions may show up later).
     """
     skip = set(open_names)
     wanted: list[tuple[Job, Node]] = []
@@ -129,7 +130,7 @@ async def find_restorable(
         async with limit:
             try:
                 async with asyncio.timeout(PROBE_SECONDS):
-                    listed = await sessions.ours(provider.ssh_target(node))
+                    listed = await sessions(job, node).ours(provider.ssh_target(node))
             except (ClusterdeckError, TimeoutError) as exc:
                 log.info("sessions on %s not listed: %s", node.name, exc)
                 return []

@@ -1,4 +1,4 @@
-"""`P` on a node: its clusterdeck tmux sessions for the job, to attach, rename or kill."""
+"""`P` on a node: its clusterdeck sessions (tmux or screen) for the job: attach, rename, kill."""
 
 from __future__ import annotations
 
@@ -57,7 +57,7 @@ class RenameDialog(ModalScreen[str | None]):
 
 
 class SessionsScreen(ModalScreen[str | None]):
-    """The job's tmux sessions on one node; dismissed with the name to attach, or None."""
+    """The job's sessions on one node; dismissed with the name to attach, or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "dismiss(None)", "Close", id="sessions-close"),
@@ -115,8 +115,9 @@ class SessionsScreen(ModalScreen[str | None]):
                 ago(session.activity, self.now()),
                 key=session.name,
             )
-        if not probe.has_tmux:
-            text = f"tmux is not installed on {self.node.name}: no persistent shells here."
+        program = self.sessions.mux.program
+        if not probe.installed:
+            text = f"{program} is not installed on {self.node.name}: no persistent shells here."
         elif not active:
             text = f"Job {self.job.name} has ended: its sessions are not listed."
         elif not self.listed:
@@ -161,7 +162,8 @@ class SessionsScreen(ModalScreen[str | None]):
         if session is None:
             return
         question = (
-            f"Kill the tmux session {session.name} on {self.node.name}, and everything "
+            f"Kill the {self.sessions.mux.program} session {session.name} on {self.node.name}, "
+            "and everything "
             "running in it?"
         )
         self.app.push_screen(

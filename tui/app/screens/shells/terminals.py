@@ -46,10 +46,11 @@ def ended_label(info: ExitInfo) -> str:
 
 
 def persist_tag(shell: PersistentShell) -> str:
-    """What the tab label says about a persistent shell: ` · tmux`, ` · plain`, the reattach."""
+    """What the tab label says about a persistent shell: ` · tmux` (or screen), ` · plain`, and
+    the reattach."""
     tag = ""
-    if shell.active == "tmux":
-        tag = " · tmux"
+    if shell.persistent:
+        tag = f" · {shell.active}"
     elif shell.active == "plain" and shell.mode != "off":
         tag = " · plain"
     if shell.status:
@@ -290,7 +291,7 @@ class TerminalScreen(Screen[None]):
         if shell is None or not shell.persistent or view.state == "exited":
             await self.close_tab(view)
             return
-        dialog = CloseTabDialog(self.label_of(view), shell.name)
+        dialog = CloseTabDialog(self.label_of(view), shell.name, shell.active)
         self.app.push_screen(dialog, lambda choice: self._close_chosen(view, shell, choice))
 
     def _close_chosen(self, view: TerminalView, shell: PersistentShell, choice: str | None) -> None:
