@@ -54,14 +54,14 @@ DASHBOARD_KEYS = (
     KeySpec("tunnels", "t", "app.tunnels", "Tunnels"),
     KeySpec("tunnel-detected", "T", "tunnel_detected", "Tunnel it", show=False),
     KeySpec("stop-job", "s", "stop_job", "Stop job"),
-    KeySpec("node-sessions", "P", "app.node_sessions", "Sessions", show=False),
+    KeySpec("node-sessions", "P", "app.node_sessions", "Shell sessions on the node", show=False),
 )
 
 TERMINAL_KEYS = (
     KeySpec("next-tab", "ctrl+pagedown", "next_tab", "Next tab"),
     KeySpec("previous-tab", "ctrl+pageup", "previous_tab", "Previous tab"),
     KeySpec("close-tab", "ctrl+shift+w,ctrl+w", "close_tab", "Close tab"),
-    KeySpec("restore-sessions", "alt+s", "restore_sessions", "Restore sessions", show=False),
+    KeySpec("restore-sessions", "alt+s", "restore_sessions", "Restore shell sessions", show=False),
 )
 """Chords on the shell screen: the terminal passes these keys to the app, not to the remote.
 (`ctrl+w` reaches the app only once the shell has ended; while it runs it goes to the shell.)"""
