@@ -124,7 +124,12 @@ class PersistentShell:
             await self._start_plain("")
             return
         program = self.sessions.mux.program
-        probe = await self.sessions.probe(self.inner.target, self.name if self._fresh else None)
+        try:
+            probe = await self.sessions.probe(self.inner.target, self.name if self._fresh else None)
+        except SshError as exc:
+            # the inner backend words a refusal best (a Slurm node outside the job): let it try
+            await self._start_plain(f"could not look for {program} on {self.node}: {exc}")
+            return
         if not probe.installed:
             missing = f"{program} is not installed on {self.node}: a plain shell, ended by a drop"
             await self._start_plain(missing if self.mode != "auto" else "")
@@ -256,6 +261,9 @@ class PersistentShell:
                     self._give_up(f"{reason}; gave up reattaching after {attempt} tries")
                     return False
                 continue
+            if self._stop.is_set():  # closed while the channel opened
+                await self.inner.close()
+                return False
             self.reattached_at = loop.time()
             self.status = ""
             self._changed()

@@ -30,7 +30,6 @@ class ShellOpener:
     def __init__(self, app: ClusterdeckApp, ledger: SessionLedger) -> None:
         self.app = app
         self.ledger = ledger
-
         self._looked = False
 
     def sessions_for(self, job: Job, node: Node) -> RemoteSessions:
@@ -55,6 +54,8 @@ class ShellOpener:
         inner = self.app.provider.shell_backend(node) or SshShellBackend(self.app.pool, target)
         backend: SshShellBackend | PersistentShell = inner
         mode = persist_mode(self.app.settings, job, node.name)
+        if session is not None and mode == "off":
+            mode = "tmux"  # a session chosen in the list (`P`) is attached whatever the setting
         if mode != "off":
             taken = {shell.name for shell in self.app.terminals.open_persistent}
             number = 1
