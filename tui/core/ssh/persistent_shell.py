@@ -84,7 +84,7 @@ class PersistentShell:
         self.note = ""
         """Why the shell is plain, or that the name was changed (shown once by the app)."""
         self.status = ""
-        """While reattaching: `reattaching in 3 s (try 2)`; else ""."""
+        """While reattaching: `reattaching in 3 s, try 2`; else ""."""
         self.on_change: Callable[[PersistentShell], None] | None = None
         """Called when `status`, `active` or `name` changed (the tab label follows)."""
         self.attempts: list[float] = []
@@ -239,14 +239,14 @@ class PersistentShell:
         attempt = 0
         while True:
             delay = backoff_delay(attempt, self.rng)
-            self.status = f"reattaching in {delay:.0f} s (try {attempt + 1})"
+            self.status = f"reattaching in {delay:.0f} s, try {attempt + 1}"
             self._changed()
             try:
                 await asyncio.wait_for(self._stop.wait(), delay)
                 return False  # closed meanwhile
             except TimeoutError:
                 pass
-            self.status = f"reattaching (try {attempt + 1})"
+            self.status = f"reattaching, try {attempt + 1}"
             self._changed()
             self.attempts.append(loop.time())
             try:
