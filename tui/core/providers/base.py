@@ -36,7 +36,9 @@ Data.
   about the stream (e.g. "waiting for the file"), not log lines.
 
 Optional abilities: `shell_backend(node, command=None)` returns a special terminal backend for
-the node (None: the app opens a plain SSH shell on `ssh_target(node)` through the pool),
+the node (None: the app opens a plain SSH shell on `ssh_target(node)` through the pool; for a
+persistent shell the app sets the backend's `command` to the tmux or screen attach command, so
+it must run `command` when set, and `run` on `ssh_target(node)` must reach the same node),
 `stop_job(job)` stops a job once (never retried), `job_details(job)` gives label -> text facts
 (a label containing "CIDR" holds the job's access rule), `time_warning(job)` a short warning
 near the time limit, `banner()` a line for the status bar.
