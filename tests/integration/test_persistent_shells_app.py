@@ -12,6 +12,7 @@ from textual.pilot import Pilot
 
 from tests.conftest import wait_until
 from tests.integration.sshd import SshdServer, running_sshd
+from tests.integration.test_persistent_shell import sshd_without_tmux  # noqa: F401 - fixture
 from tui.app.app import ClusterdeckApp
 from tui.app.factory import make_app
 from tui.app.quitting import QuitDialog
@@ -214,3 +215,22 @@ async def test_the_node_sessions_list_attaches_renames_and_kills(
     finally:
         await kill_ours(server, settings, cluster)
         await kill_ours(server, settings, f"mine-{cluster}"[3:])
+
+
+async def test_without_tmux_the_tab_is_plain_and_a_notification_says_why(
+    tmp_path: Path,
+    sshd_without_tmux: SshdServer,  # noqa: F811
+) -> None:
+    settings = settings_for(tmp_path, sshd_without_tmux, "notmux")
+    app = make_app(settings, clock=SystemClock())
+    async with app.run_test(size=(120, 36)) as pilot:
+        view = await open_shell(app, pilot)
+        await wait_until(lambda: "· plain" in tab_label(app), pause=pilot.pause, what="plain")
+        await wait_until(
+            lambda: any("tmux is not installed on n1" in n.message for n in app._notifications),
+            pause=pilot.pause,
+            what="the notification",
+        )
+        view.send(b"echo plain-$((6*7))\r")
+        await wait_until(lambda: shows(view, "plain-42"), pause=pilot.pause, what="a shell")
+        assert app.terminals.persistent_shells == []
