@@ -16,7 +16,6 @@ from collections import deque
 from collections.abc import Callable
 
 from tui.core.errors import HostKeyError, SshAuthError, SshError
-from tui.core.models import SshTarget
 from tui.core.ssh.persistent import (
     EXIT_FOREIGN,
     EXIT_GONE,
@@ -96,11 +95,6 @@ class PersistentShell:
         self._prefix: deque[bytes] = deque()
         self._exit: SessionExit | None = None
         self._stop = asyncio.Event()
-
-    @property
-    def target(self) -> SshTarget:
-        """The node's SSH target (the inner backend's)."""
-        return self.inner.target
 
     @property
     def persistent(self) -> bool:
