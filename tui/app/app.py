@@ -102,7 +102,9 @@ class ClusterdeckApp(App[None]):
             copy_text=bridge.write_local,
         )
         self.terminals = TerminalScreen(
-            passthrough_keys=terminal_passthrough(dict(settings.keymap))
+            passthrough_keys=terminal_passthrough(dict(settings.keymap)),
+            recordings_dir=settings.recordings_dir,
+            record_input=settings.record_input,
         )
         self.shell_tabs = TerminalTabs(self, self.terminals)
         self.clipboard_flow = ClipboardFlow(
@@ -161,6 +163,7 @@ class ClusterdeckApp(App[None]):
         )
 
     async def on_unmount(self) -> None:
+        self.terminals.recordings.stop_all()
         await self.watcher.close()
         await self.tunnels.close()
         await self.pool.close()
@@ -331,7 +334,7 @@ class ClusterdeckApp(App[None]):
     def on_terminal_view_paste_requested(self, event: messages.PasteRequested) -> None:
         self.run_worker(
             self.clipboard_flow.paste_into(
-                self.shell_tabs.shell_of(event.terminal_view), event.text
+                self.shell_tabs.paste_shell(event.terminal_view), event.text
             ),
             group="clipboard",
             exit_on_error=False,

@@ -27,6 +27,8 @@ class KeySpec:
     action: str
     description: str
     show: bool = True
+    tooltip: str = ""
+    """The longer text of the help screen and the README's keys table (else `description`)."""
 
 
 APP_KEYS = (
@@ -60,6 +62,30 @@ TERMINAL_KEYS = (
     KeySpec("next-tab", "ctrl+pagedown", "next_tab", "Next tab"),
     KeySpec("previous-tab", "ctrl+pageup", "previous_tab", "Previous tab"),
     KeySpec("close-tab", "ctrl+shift+w,ctrl+w", "close_tab", "Close tab"),
+    KeySpec(
+        "broadcast-mark",
+        "alt+b",
+        "broadcast_mark",
+        "Broadcast",
+        tooltip="Mark / unmark this tab for broadcast input",
+    ),
+    KeySpec(
+        "broadcast-job",
+        "alt+shift+b",
+        "broadcast_job",
+        "Broadcast job",
+        show=False,
+        tooltip="Mark every tab on this job's nodes for broadcast input",
+    ),
+    KeySpec(
+        "broadcast-off",
+        "alt+x",
+        "broadcast_off",
+        "Broadcast off",
+        show=False,
+        tooltip="Broadcast off: unmark every tab",
+    ),
+    KeySpec("record", "alt+r", "record", "Record", tooltip="Record this tab (asciicast) on / off"),
 )
 """Chords on the shell screen: the terminal passes these keys to the app, not to the remote.
 (`ctrl+w` reaches the app only once the shell has ended; while it runs it goes to the shell.)"""
@@ -183,6 +209,10 @@ _TERMINAL_CHORD_IDS = {
     "previous-tab",
     "close-tab",
     "push-clipboard",
+    "broadcast-mark",
+    "broadcast-job",
+    "broadcast-off",
+    "record",
 }
 
 

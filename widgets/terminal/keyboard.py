@@ -148,8 +148,8 @@ def sanitize_paste(text: str) -> str:
 def encode_paste(text: str, *, bracketed: bool) -> bytes:
     """Encode pasted text: framed when the remote asked for bracketed paste.
 
-    Unsafe characters become spaces first, so the text cannot close the bracket early. Unbracketed, line
-    breaks become CR, as a typed Enter would be.
+    Unsafe characters become spaces first, so the text cannot close the bracket early.
+    Unbracketed, line breaks become CR, as a typed Enter would be.
     """
     clean = sanitize_paste(text)
     if bracketed:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
 from textual import on
@@ -12,6 +13,8 @@ from textual.widgets import Static, TabbedContent, TabPane
 
 from tui.app.bindings import TERMINAL_KEYS
 from tui.app.plain import plain
+from tui.app.screens.shells.broadcast import Broadcast
+from tui.app.screens.shells.recording import Recordings
 from tui.core.models import SshTarget
 from widgets.footer import KeyFooter
 from widgets.terminal import messages
@@ -44,12 +47,28 @@ class TerminalScreen(Screen[None]):
     """Tabs of terminals. Every key goes to the focused shell except the app chords."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(k.keys, k.action, k.description, show=k.show, id=k.id) for k in TERMINAL_KEYS
+        Binding(k.keys, k.action, k.description, show=k.show, id=k.id, tooltip=k.tooltip)
+        for k in TERMINAL_KEYS
     ]
 
-    def __init__(self, *, passthrough_keys: frozenset[str]) -> None:
+    def __init__(
+        self,
+        *,
+        passthrough_keys: frozenset[str],
+        recordings_dir: Path | None = None,
+        record_input: bool = False,
+    ) -> None:
         super().__init__()
         self.passthrough_keys = passthrough_keys
+        self.broadcast = Broadcast(self._marks_changed)
+        """The tabs marked for broadcast input."""
+        self.recordings = Recordings(
+            recordings_dir or Path("recordings"),
+            record_input=record_input,
+            notify=lambda *args, **kwargs: self.app.notify(*args, **kwargs),
+            changed=self._set_label,
+        )
+        """The tabs being recorded."""
         self._count = 0
         self._labels: dict[str, str] = {}
         self._targets: dict[str, SshTarget] = {}
@@ -112,6 +131,8 @@ class TerminalScreen(Screen[None]):
         pane = self._pane_of(view)
         if pane is None or pane.id is None:
             return
+        self.recordings.stop(view)
+        self.broadcast.discard(view)
         for known in (self._labels, self._targets, self._titles, self._ended, self._jobs):
             known.pop(pane.id, None)
         await self.query_one(TabbedContent).remove_pane(pane.id)
@@ -139,6 +160,11 @@ class TerminalScreen(Screen[None]):
         pane = self._pane_of(view)
         return self._targets.get(pane.id or "") if pane is not None else None
 
+    def job_of(self, view: TerminalView) -> str | None:
+        """The key of the job whose node `view`'s shell is on, if any."""
+        pane = self._pane_of(view)
+        return self._jobs.get(pane.id or "") if pane is not None else None
+
     def _pane_of(self, view: TerminalView) -> TabPane | None:
         for node in view.ancestors:
             if isinstance(node, TabPane):
@@ -156,11 +182,36 @@ class TerminalScreen(Screen[None]):
         warning = self._warnings.get(self._jobs.get(pane.id, ""))
         if warning:
             suffix += f" ⚠ {warning}"
-        self.query_one(TabbedContent).get_tab(pane.id).label = plain(f"{base}{suffix}")
+        tab = self.query_one(TabbedContent).get_tab(pane.id)
+        marks = self._marks(view)
+        tab.label = plain(f"{marks}{base}{suffix}")
+        tab.set_class(self.broadcast.is_marked(view), "-broadcast")
+        tab.set_class(self.recordings.is_recording(view), "-recording")
+
+    def _marks(self, view: TerminalView) -> str:
+        """The label's loud prefix: `● REC ` while recorded, `⇶ BROADCAST ` while marked."""
+        marks = "● REC " if self.recordings.is_recording(view) else ""
+        return marks + ("⇶ BROADCAST " if self.broadcast.is_marked(view) else "")
+
+    def _marks_changed(self) -> None:
+        for view in self.views:
+            self._set_label(view)
+        self._update_hint()
 
     def _update_hint(self) -> None:
+        if not self.is_mounted:
+            return
         count = len(self.query(TabPane))
-        self.query_one("#terminal-hint", Static).update(
+        hint = self.query_one("#terminal-hint", Static)
+        marked = len(self.broadcast.views)
+        hint.set_class(marked > 0, "-broadcast")
+        if marked:
+            hint.update(
+                f"⇶ BROADCAST: what you type goes to {marked} tab{'s' if marked != 1 else ''} "
+                "(marked ⇶) · alt+b unmark this tab · alt+x broadcast off"
+            )
+            return
+        hint.update(
             f"{count} shell{'s' if count != 1 else ''} · ctrl+] dashboard · "
             "ctrl+pgup/pgdn switch tabs · shift+pgup/pgdn scroll back · drag to select"
         )
@@ -185,6 +236,7 @@ class TerminalScreen(Screen[None]):
         pane = self._pane_of(event.terminal_view)
         if pane is not None and pane.id is not None:
             self._ended[pane.id] = ended_label(event.exit_info)
+        self.recordings.stop(event.terminal_view, event.exit_info.exit_status)
         self._set_label(event.terminal_view)
 
     def action_next_tab(self) -> None:
@@ -204,3 +256,27 @@ class TerminalScreen(Screen[None]):
         view = self.active_view
         if view is not None:
             await self.close_tab(view)
+
+    # -- broadcast and recording -------------------------------------------------------------
+
+    def action_broadcast_mark(self) -> None:
+        view = self.active_view
+        if view is not None:
+            self.broadcast.toggle(view)
+
+    def action_broadcast_job(self) -> None:
+        view = self.active_view
+        job = self.job_of(view) if view is not None else None
+        if job is None:
+            self.app.notify("This tab is not a shell on a job's node.", title="Broadcast")
+            return
+        self.broadcast.mark([other for other in self.views if self.job_of(other) == job])
+
+    def action_broadcast_off(self) -> None:
+        if self.broadcast.clear():
+            self.app.notify("Broadcast off: keys go to one tab again.", title="Broadcast")
+
+    def action_record(self) -> None:
+        view = self.active_view
+        if view is not None:
+            self.recordings.toggle(view, self.label_of(view))
