@@ -8,8 +8,9 @@ a character split across reads is written whole.
 
 Input recording is off by default. When on, input is still left out while the remote shows a
 password prompt (`Password:`, `passphrase`, `PIN`, `OTP`, `verification code`, ... at the end of
-the last line of output), until Enter: over SSH the remote's echo-off state cannot be seen, so
-this is read from the prompt; an echo-off read without such a prompt would be recorded.
+the last line of output, and not the echo of what is being typed), until Enter: over SSH the
+remote's echo-off state cannot be seen, so it is read from the prompt; an echo-off read without
+such a prompt, or a password typed before its prompt arrived, would be recorded.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ _SECRET_PROMPT = re.compile(
     r"[^\n]{0,80}[:?>]\s*$",
     re.IGNORECASE,
 )
-_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+_CONTROLS = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1bO.|[\x00-\x1f\x7f]")
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_]+")
 
 
 class RecordingError(ClusterdeckError):
@@ -53,7 +55,8 @@ def is_secret_prompt(last_line: str) -> bool:
 
 def cast_path(folder: Path, label: str, now: datetime) -> Path:
     """A new file name in `folder`: `20261208-031500-ada-node-1.cast` (never an existing one)."""
-    stem = f"{now:%Y%m%d-%H%M%S}-{_UNSAFE_NAME.sub('-', label).strip('-.')[:60] or 'shell'}"
+    name = _UNSAFE_NAME.sub("-", label).strip("-")[:60] or "shell"
+    stem = f"{now:%Y%m%d-%H%M%S}-{name}"
     path = folder / f"{stem}.cast"
     number = 1
     while path.exists():
@@ -96,6 +99,8 @@ class SessionRecorder:
         self._output_count = 0
         self._secret_until_enter = False
         self._prompt_used_at = -1
+        self._typed_line = ""
+        """What was typed since the last Enter (its echo is not a prompt)."""
         try:
             make_private_dir(path.parent)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -132,12 +137,15 @@ class SessionRecorder:
     def input(self, data: bytes) -> None:
         if not self.record_input or not self.active:
             return
-        enter = b"\r" in data or b"\n" in data
+        text = data.decode("utf-8", "replace")
+        enter = "\r" in text or "\n" in text
         if self._secret_until_enter or self._at_secret_prompt():
             self._secret_until_enter = not enter
             self._prompt_used_at = self._output_count
+            self._typed_line = ""
             return
-        self._event("i", data.decode("utf-8", "replace"))
+        self._typed_line = re.split(r"[\r\n]", text)[-1] if enter else self._typed_line + text
+        self._event("i", text)
 
     def resized(self, cols: int, rows: int) -> None:
         self._event("r", f"{cols}x{rows}")
@@ -168,6 +176,9 @@ class SessionRecorder:
         if self._prompt_used_at == self._output_count:
             return False  # that prompt was answered; wait for new output
         line = _ESCAPES.sub("", self._tail).split("\n")[-1].split("\r")[-1]
+        typed = _CONTROLS.sub("", self._typed_line)[:16]
+        if typed and typed in line:
+            return False  # the line is the echo of a command being typed (`echo Password:`)
         return is_secret_prompt(line)
 
     def _event(self, code: str, data: str) -> None:
