@@ -106,5 +106,5 @@ def test_file_names_are_new_and_tame(tmp_path: Path) -> None:
 def test_an_unwritable_folder_is_a_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
-    with pytest.raises(RecordingError, match="cannot create .*\\[recording\\] folder"):
+    with pytest.raises(RecordingError, match=r"cannot create .*\[recording\] folder"):
         SessionRecorder(blocker / "x.cast", 80, 24)
