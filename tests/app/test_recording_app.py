@@ -84,8 +84,9 @@ async def test_recording_replays_byte_identical_output(running_app: Running) -> 
     assert stat.S_IMODE(recorder.path.parent.stat().st_mode) == 0o700
 
     # Played back into a fresh emulator, the recording draws the same coloured line.
-    cols, rows = header["term"]["cols"], header["term"]["rows"]  # type: ignore[index]
-    model = TerminalModel(cols, rows)
+    term = header["term"]
+    assert isinstance(term, dict)
+    model = TerminalModel(term["cols"], term["rows"])
     for _, code, data in events:
         if code == "o":
             model.feed(str(data).encode())

@@ -68,9 +68,9 @@ def test_input_when_asked_but_never_at_a_password_prompt(tmp_path: Path) -> None
     rec.output(b"Enter old passphrase: \x1b[0m")
     rec.input(b"pw\r")
     rec.output(b"\r\n$ ")
-    for key in b"echo Password: ok\r":  # its echo ends like a prompt, but it is what is typed
-        rec.input(bytes([key]))
-        rec.output(bytes([key]) if key != 13 else b"\r\n")
+    for char in "echo Password: ok\r":  # its echo ends like a prompt, but it is what is typed
+        rec.input(char.encode())
+        rec.output(b"\r\n" if char == "\r" else char.encode())
     rec.close()
     typed = "".join(str(data) for _, code, data in read_cast(path)[1] if code == "i")
     assert typed == "sudo id\rxssh-keygen -p\recho Password: ok\r"
