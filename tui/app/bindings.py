@@ -82,7 +82,6 @@ TERMINAL_KEYS = (
         "alt+x",
         "broadcast_off",
         "Broadcast off",
-        show=False,
         tooltip="Broadcast off: unmark every tab",
     ),
     KeySpec("record", "alt+r", "record", "Record", tooltip="Record this tab (asciicast) on / off"),

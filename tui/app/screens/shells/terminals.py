@@ -197,6 +197,10 @@ class TerminalScreen(Screen[None]):
         for view in self.views:
             self._set_label(view)
         self._update_hint()
+        self.refresh_bindings()  # the footer shows alt+x only while broadcasting
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return bool(self.broadcast.views) if action == "broadcast_off" else True
 
     def _update_hint(self) -> None:
         if not self.is_mounted:
