@@ -120,16 +120,16 @@ async def test_terminal_broadcast_and_recording(app_factory: AppFactory, snap: S
     app = app_factory()
     async with app.run_test(size=(120, 36)) as pilot:
         await settle_dashboard(app, pilot)
-        for row in range(2):
+        for count in (1, 2):
             if app.screen is app.terminals:
                 await pilot.press("ctrl+right_square_bracket")
                 await wait_until(lambda: app.screen is app.main_screen, pause=pilot.pause)
             app.main_screen.query_one(NodeTable).focus()
-            for _ in range(row):
+            for _ in range(count - 1):
                 await pilot.press("down")
             await pilot.press("enter")
             await wait_until(
-                lambda: len(app.terminals.views) == row + 1 and app.terminals.views[row].running,
+                lambda n=count: len(app.terminals.views) == n and app.terminals.views[-1].running,
                 pause=pilot.pause,
                 within=15,
                 what="shell",
