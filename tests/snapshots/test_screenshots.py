@@ -128,8 +128,12 @@ async def test_terminal_broadcast_and_recording(app_factory: AppFactory, snap: S
             for _ in range(count - 1):
                 await pilot.press("down")
             await pilot.press("enter")
+
+            def opened(n: int = count) -> bool:
+                return len(app.terminals.views) == n and app.terminals.views[-1].running
+
             await wait_until(
-                lambda n=count: len(app.terminals.views) == n and app.terminals.views[-1].running,
+                opened,
                 pause=pilot.pause,
                 within=15,
                 what="shell",

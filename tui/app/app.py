@@ -26,6 +26,7 @@ from tui.app.screens.dialogs.ask import ask
 from tui.app.screens.dialogs.help import HelpScreen
 from tui.app.screens.dialogs.hostkey import alert_changed, ask_trust
 from tui.app.screens.dialogs.passphrase import PassphraseDialog
+from tui.app.screens.shells.links import confirm_link
 from tui.app.screens.shells.terminals import TerminalScreen
 from tui.app.screens.sshkeys.screen import KeysScreen
 from tui.app.screens.tunnels.screen import TunnelNotifier, TunnelScreen
@@ -343,6 +344,10 @@ class ClusterdeckApp(App[None]):
     def on_terminal_view_clipboard_written(self, event: messages.ClipboardWritten) -> None:
         shell = self.shell_tabs.shell_of(event.terminal_view)
         self.clipboard_flow.received(shell, event.text, "OSC 52")
+
+    def on_terminal_view_link_clicked(self, event: messages.LinkClicked) -> None:
+        node = self.terminals.label_of(event.terminal_view)
+        self.run_worker(confirm_link(self, event.url, node), group="links", exit_on_error=False)
 
     def on_terminal_view_copy_requested(self, event: messages.CopyRequested) -> None:
         shell = self.shell_tabs.shell_of(event.terminal_view)

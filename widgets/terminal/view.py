@@ -71,6 +71,7 @@ class TerminalView(Widget, can_focus=True):
         "terminal-view--cursor",
         "terminal-view--selection",
         "terminal-view--status",
+        "terminal-view--link",
     }
     """
     | Class | Description |
@@ -78,6 +79,7 @@ class TerminalView(Widget, can_focus=True):
     | `terminal-view--cursor` | The cursor cell (while focused and not hidden by the remote). |
     | `terminal-view--selection` | Selected text. |
     | `terminal-view--status` | The exit/failure line and the scrollback marker. |
+    | `terminal-view--link` | OSC 8 hyperlinks (a click posts `LinkClicked`). |
     """
     DEFAULT_CSS = """
     TerminalView {
@@ -86,6 +88,7 @@ class TerminalView(Widget, can_focus=True):
         & > .terminal-view--cursor { text-style: reverse; }
         & > .terminal-view--selection { background: $input-selection-background; }
         & > .terminal-view--status { background: $warning; color: auto 90%; text-style: bold; }
+        & > .terminal-view--link { text-style: underline; }
     }
     """
 
@@ -96,6 +99,7 @@ class TerminalView(Widget, can_focus=True):
     Started = messages.Started
     PasteRequested = messages.PasteRequested
     Bell = messages.Bell
+    LinkClicked = messages.LinkClicked
 
     def __init__(
         self,
@@ -263,6 +267,8 @@ class TerminalView(Widget, can_focus=True):
             cursor_style=self.get_component_rich_style("terminal-view--cursor", partial=True),
             selection_style=self.get_component_rich_style("terminal-view--selection"),
             status_style=self.get_component_rich_style("terminal-view--status"),
+            links=self.model.links,
+            link_style=self.get_component_rich_style("terminal-view--link", partial=True),
         )
         strip = self._screen.render(self.model.emulator, y, self.size.height, overlays)
         self._session.render_cost += time.perf_counter() - started
