@@ -122,3 +122,25 @@ async def test_input_recording_leaves_out_a_password(
     typed = "".join(str(e[2]) for e in read_cast(recorder.path)[1] if e[1] == "i")
     assert "printf 'Password: '" in typed and "echo visible\r" in typed
     assert "hunter2" not in recorder.path.read_text()
+
+
+async def test_a_recording_ends_with_its_shell_or_the_app(app_factory: AppFactory) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle_dashboard(app, pilot)
+        first = await open_shell(app, pilot)
+        await pilot.press("alt+r")
+        ended = app.terminals.recordings.recorder(first)
+        first.send(b"exit 3\r")
+        await wait_until(lambda: first.state == "exited", pause=pilot.pause, what="exit")
+        assert app.terminals.recordings.recorder(first) is None
+        await pilot.press("ctrl+right_square_bracket")
+        second = await open_shell(app, pilot, row=1)
+        await pilot.press("alt+r")
+        quit_with = app.terminals.recordings.recorder(second)
+        second.send(b"echo STILL-$((2+2))\r")
+        await wait_until(lambda: has(second, "STILL-4"), pause=pilot.pause, what="output")
+    assert ended is not None and quit_with is not None
+    assert read_cast(ended.path)[1][-1][1:] == ["x", "3"]
+    output = "".join(str(e[2]) for e in read_cast(quit_with.path)[1] if e[1] == "o")
+    assert "STILL-4" in output  # written out when the app quit
