@@ -108,3 +108,15 @@ def test_an_unwritable_folder_is_a_clear_error(tmp_path: Path) -> None:
     blocker.write_text("")
     with pytest.raises(RecordingError, match=r"cannot create .*\[recording\] folder"):
         SessionRecorder(blocker / "x.cast", 80, 24)
+
+
+def test_a_full_disk_stops_the_recording_and_says_why(tmp_path: Path) -> None:
+    errors: list[str] = []
+    rec = SessionRecorder(tmp_path / "c.cast", 80, 24, on_error=errors.append, clock=Ticks())
+    assert rec._file is not None
+    rec._file.close()
+    rec._file = open("/dev/full", "w")  # noqa: SIM115 - the recorder owns and closes it
+    rec.output(b"x" * 100_000)  # more than the buffer: written now, and refused
+    assert not rec.active and rec.error and errors == [rec.error]
+    rec.output(b"more")  # ignored, never raises
+    rec.close()

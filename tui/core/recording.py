@@ -74,6 +74,7 @@ class SessionRecorder:
         rows: Terminal height at the start.
         title: The header's title (the tab's label).
         record_input: Write "i" events (passwords at a prompt excepted).
+        on_error: Called once when writing fails (disk full...), with the reason.
         clock: Monotonic seconds, for the intervals.
         wall: Unix time, for the header's timestamp.
     """
@@ -86,6 +87,7 @@ class SessionRecorder:
         *,
         title: str = "",
         record_input: bool = False,
+        on_error: Callable[[str], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
     ) -> None:
@@ -94,6 +96,7 @@ class SessionRecorder:
         self.error: str | None = None
         """Why writing stopped (disk full...), or None."""
         self._clock = clock
+        self._on_error = on_error
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._tail = ""
         self._output_count = 0
@@ -214,3 +217,5 @@ class SessionRecorder:
         except OSError:
             pass
         self._file = None
+        if self._on_error is not None:
+            self._on_error(self.error)

@@ -29,11 +29,6 @@ class Broadcast:
         """The marked terminals, in the order they were marked."""
         return list(self._marked)
 
-    @property
-    def active(self) -> bool:
-        """Typing into one marked tab reaches another (two or more are marked)."""
-        return len(self._marked) > 1
-
     def is_marked(self, view: TerminalView) -> bool:
         return view in self._marked
 

@@ -66,6 +66,7 @@ class Recordings:
                 rows,
                 title=label,
                 record_input=self.record_input,
+                on_error=lambda _reason: self.stop(view),
             )
         except ClusterdeckError as exc:
             self._notify(exc.message, title=exc.title, severity="error")

@@ -55,7 +55,7 @@ class TerminalScreen(Screen[None]):
         self,
         *,
         passthrough_keys: frozenset[str],
-        recordings_dir: Path | None = None,
+        recordings_dir: Path,
         record_input: bool = False,
     ) -> None:
         super().__init__()
@@ -63,7 +63,7 @@ class TerminalScreen(Screen[None]):
         self.broadcast = Broadcast(self._marks_changed)
         """The tabs marked for broadcast input."""
         self.recordings = Recordings(
-            recordings_dir or Path("recordings"),
+            recordings_dir,
             record_input=record_input,
             notify=lambda *args, **kwargs: self.app.notify(*args, **kwargs),
             changed=self._set_label,
