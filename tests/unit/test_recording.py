@@ -115,7 +115,7 @@ def test_a_full_disk_stops_the_recording_and_says_why(tmp_path: Path) -> None:
     rec = SessionRecorder(tmp_path / "c.cast", 80, 24, on_error=errors.append, clock=Ticks())
     assert rec._file is not None
     rec._file.close()
-    rec._file = open("/dev/full", "w")  # noqa: SIM115 - the recorder owns and closes it
+    rec._file = open("/dev/full", "w")  # the recorder owns and closes it
     rec.output(b"x" * 100_000)  # more than the buffer: written now, and refused
     assert not rec.active and rec.error and errors == [rec.error]
     rec.output(b"more")  # ignored, never raises
