@@ -47,12 +47,14 @@ async def test_typing_into_every_tab_of_the_job(running_app: Running, tmp_path: 
     views = await three_shells(app, pilot)
     nodes = sorted(app.terminals.label_of(view).split("@")[-1] for view in views)
     assert len(set(nodes)) == 3
+    for view in views:  # not broadcast: `send` writes to one remote
+        view.send(f"S={shared}\r".encode())
     await pilot.press("alt+shift+b")  # every tab of this job
     assert app.terminals.broadcast.views == views
     assert all(label.startswith("⇶ BROADCAST ") for label in labels(app))
     hint = app.terminals.query_one("#terminal-hint", Static)
     assert hint.has_class("-broadcast") and "goes to 3 tabs" in str(hint.render())
-    await type_text(pilot, f'basename "$PWD" > {shared}/x-$$')
+    await type_text(pilot, 'basename "$PWD" > $S/x-$$')
     await wait_until(lambda: len(files(shared, "x")) == 3, pause=pilot.pause, what="three files")
     await wait_until(
         lambda: sorted(files(shared, "x").values()) == nodes,
@@ -64,7 +66,7 @@ async def test_typing_into_every_tab_of_the_job(running_app: Running, tmp_path: 
     assert app.terminals.broadcast.views == []
     assert not hint.has_class("-broadcast")
     assert not any("BROADCAST" in label for label in labels(app))
-    await type_text(pilot, f'basename "$PWD" > {shared}/solo-$$')
+    await type_text(pilot, 'basename "$PWD" > $S/solo-$$')
     await wait_until(lambda: files(shared, "solo"), pause=pilot.pause, what="solo file")
     for view in views:  # wait for every shell's prompt to come back before counting
         view.send(b"echo DONE-$((6*7))\r")
