@@ -26,6 +26,7 @@ from tui.app.screens.dialogs.ask import ask
 from tui.app.screens.dialogs.help import HelpScreen
 from tui.app.screens.dialogs.hostkey import alert_changed, ask_trust
 from tui.app.screens.dialogs.passphrase import PassphraseDialog
+from tui.app.screens.shells.links import confirm_link
 from tui.app.screens.shells.opener import ShellOpener
 from tui.app.screens.shells.persist import SessionLedger
 from tui.app.screens.shells.terminals import TerminalScreen
@@ -105,7 +106,10 @@ class ClusterdeckApp(App[None]):
         )
         ledger = SessionLedger(settings.state_dir)
         self.terminals = TerminalScreen(
-            passthrough_keys=terminal_passthrough(dict(settings.keymap)), ledger=ledger
+            passthrough_keys=terminal_passthrough(dict(settings.keymap)),
+            recordings_dir=settings.recordings_dir,
+            record_input=settings.record_input,
+            ledger=ledger,
         )
         self.shells = ShellOpener(self, ledger)
         """Opens shell tabs (persistent ones in tmux) and restores sessions."""
@@ -166,6 +170,7 @@ class ClusterdeckApp(App[None]):
         )
 
     async def on_unmount(self) -> None:
+        self.terminals.recordings.stop_all()
         await self.watcher.close()
         await self.tunnels.close()
         await self.pool.close()
@@ -347,7 +352,7 @@ class ClusterdeckApp(App[None]):
     def on_terminal_view_paste_requested(self, event: messages.PasteRequested) -> None:
         self.run_worker(
             self.clipboard_flow.paste_into(
-                self.shell_tabs.shell_of(event.terminal_view), event.text
+                self.shell_tabs.paste_shell(event.terminal_view), event.text
             ),
             group="clipboard",
             exit_on_error=False,
@@ -356,6 +361,10 @@ class ClusterdeckApp(App[None]):
     def on_terminal_view_clipboard_written(self, event: messages.ClipboardWritten) -> None:
         shell = self.shell_tabs.shell_of(event.terminal_view)
         self.clipboard_flow.received(shell, event.text, "OSC 52")
+
+    def on_terminal_view_link_clicked(self, event: messages.LinkClicked) -> None:
+        node = self.terminals.label_of(event.terminal_view)
+        self.run_worker(confirm_link(self, event.url, node), group="links", exit_on_error=False)
 
     def on_terminal_view_copy_requested(self, event: messages.CopyRequested) -> None:
         shell = self.shell_tabs.shell_of(event.terminal_view)

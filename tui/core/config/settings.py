@@ -74,10 +74,19 @@ class Settings:
     """Which local clipboard to use; "auto" picks the first that works."""
     clipboard_remote_file: str = "clipboard.txt"
     """Where "send to file" writes on a node (relative paths start in the home directory)."""
+    recording_folder: Path | None = None
+    """`[recording] folder`: where shell recordings go (None: the state dir's `recordings`)."""
+    record_input: bool = False
+    """`[recording] input`: recordings keep typed input (passwords at a prompt left out)."""
     address_url: str | None = None
     """Where to learn this workstation's public address for the access-rule guard (off: None)."""
     providers: tuple[ProviderConfig, ...] = ()
     """The `[providers.NAME]` sections, in file order."""
+
+    @property
+    def recordings_dir(self) -> Path:
+        """Where shell recordings (asciicast files) are written."""
+        return self.recording_folder or self.state_dir / "recordings"
 
     @property
     def known_hosts_path(self) -> Path:
@@ -160,6 +169,7 @@ _SCHEMA: dict[str, dict[str, _Check] | None] = {
         "remote_file": _is_str,
     },
     "identity": {"address_url": _is_str},
+    "recording": {"folder": _is_str, "input": _is_bool},
     "keys": None,  # binding id -> keys; checked below
     "providers": None,  # [providers.NAME] sections; see tui.core.config.providers
 }
@@ -305,6 +315,8 @@ def parse_settings(text: str, where: str, *, state_dir: Path | None = None) -> S
     ui = data.get("ui", {})
     demo = data.get("demo", {})
     clipboard = data.get("clipboard", {})
+    recording = data.get("recording", {})
+    folder = recording.get("folder")
     return Settings(
         state_dir=state_dir or default_state_dir(),
         config_path=Path(where),
@@ -323,4 +335,6 @@ def parse_settings(text: str, where: str, *, state_dir: Path | None = None) -> S
         address_url=data.get("identity", {}).get("address_url"),
         clipboard_backend=clipboard.get("backend", "auto"),
         clipboard_remote_file=clipboard.get("remote_file", "clipboard.txt"),
+        recording_folder=Path(folder).expanduser() if folder else None,
+        record_input=recording.get("input", False),
     )

@@ -28,6 +28,10 @@ enabled = true                   # the embedded demo cluster (false: hide it)
 # backend = "auto"               # auto, native (xclip, xsel, wl-clipboard, pbcopy), osc52, buffer
 # remote_file = "clipboard.txt"  # where "send to file" writes on a node (relative: home dir)
 
+[recording]
+# folder = "~/casts"             # where alt+r recordings go (default: the state dir's recordings)
+# input = false                  # also record typed input (passwords at a prompt left out)
+
 # [identity]
 # Before opening a shell, check that this workstation's public address is inside the job's
 # access rule (CIDR), when the provider reports one. The URL answers with your address

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
 from tui.app.plain import plain
+from tui.app.screens.shells.persist import SessionLedger
+from tui.core.errors import ClusterdeckError
+from tui.core.ssh.persistent_shell import PersistentShell
 
 CloseChoice = Literal["detach", "end"]
 
@@ -56,3 +59,25 @@ class CloseTabDialog(ModalScreen[CloseChoice | None]):
     def _pressed(self, event: Button.Pressed) -> None:
         choice = event.button.id
         self.dismiss(choice if choice in ("detach", "end") else None)  # type: ignore[arg-type]
+
+
+async def end_or_detach(
+    app: App[Any], shell: PersistentShell, choice: str, ledger: SessionLedger | None
+) -> bool:
+    """Do what was chosen: end the session on the node (forgetting it in `ledger`) or detach
+    (saying where it keeps running). False when ending failed (the tab then stays)."""
+    if choice == "end":
+        try:
+            await shell.end_session()
+        except ClusterdeckError as exc:
+            app.notify(exc.message, title=exc.title, severity="error")
+            return False
+        if ledger is not None:
+            ledger.remove(shell.job, shell.node, shell.name)
+    else:
+        app.notify(
+            f"{shell.name} keeps running on {shell.node}; alt+s here or P on the node "
+            "brings it back.",
+            title="Detached",
+        )
+    return True

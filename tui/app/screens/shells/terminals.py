@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from pathlib import Path
 from typing import ClassVar
 
 from textual import on
@@ -13,9 +15,10 @@ from textual.widgets import Static, TabbedContent, TabPane
 
 from tui.app.bindings import TERMINAL_KEYS
 from tui.app.plain import plain
-from tui.app.screens.shells.close_dialog import CloseTabDialog
+from tui.app.screens.shells.broadcast import Broadcast
+from tui.app.screens.shells.close_dialog import CloseTabDialog, end_or_detach
 from tui.app.screens.shells.persist import Restorable, SessionLedger
-from tui.core.errors import ClusterdeckError
+from tui.app.screens.shells.recording import Recordings
 from tui.core.models import SshTarget
 from tui.core.ssh.persistent_shell import PersistentShell
 from widgets.footer import KeyFooter
@@ -62,17 +65,32 @@ class TerminalScreen(Screen[None]):
     """Tabs of terminals. Every key goes to the focused shell except the app chords."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(k.keys, k.action, k.description, show=k.show, id=k.id) for k in TERMINAL_KEYS
+        Binding(k.keys, k.action, k.description, show=k.show, id=k.id, tooltip=k.tooltip)
+        for k in TERMINAL_KEYS
     ]
 
     class RestoreRequested(Message):
         """alt+s: open tabs on the sessions in `TerminalScreen.restorable`."""
 
     def __init__(
-        self, *, passthrough_keys: frozenset[str], ledger: SessionLedger | None = None
+        self,
+        *,
+        passthrough_keys: frozenset[str],
+        recordings_dir: Path,
+        record_input: bool = False,
+        ledger: SessionLedger | None = None,
     ) -> None:
         super().__init__()
         self.passthrough_keys = passthrough_keys
+        self.broadcast = Broadcast(self._marks_changed)
+        """The tabs marked for broadcast input."""
+        self.recordings = Recordings(
+            recordings_dir,
+            record_input=record_input,
+            notify=lambda *args, **kwargs: self.app.notify(*args, **kwargs),
+            changed=self._set_label,
+        )
+        """The tabs being recorded."""
         self.ledger = ledger
         """Where persistent sessions are remembered (None: nowhere)."""
         self.restorable: list[Restorable] = []
@@ -145,6 +163,8 @@ class TerminalScreen(Screen[None]):
         pane = self._pane_of(view)
         if pane is None or pane.id is None:
             return
+        self.recordings.stop(view)
+        self.broadcast.discard(view)
         for known in (self._labels, self._targets, self._titles, self._ended, self._jobs):
             known.pop(pane.id, None)
         self._persistent.pop(pane.id, None)
@@ -211,6 +231,11 @@ class TerminalScreen(Screen[None]):
         if view.is_attached:
             self._set_label(view)
 
+    def job_of(self, view: TerminalView) -> str | None:
+        """The key of the job whose node `view`'s shell is on, if any."""
+        pane = self._pane_of(view)
+        return self._jobs.get(pane.id or "") if pane is not None else None
+
     def _pane_of(self, view: TerminalView) -> TabPane | None:
         for node in view.ancestors:
             if isinstance(node, TabPane):
@@ -231,21 +256,50 @@ class TerminalScreen(Screen[None]):
         warning = self._warnings.get(self._jobs.get(pane.id, ""))
         if warning:
             suffix += f" ⚠ {warning}"
-        self.query_one(TabbedContent).get_tab(pane.id).label = plain(f"{base}{suffix}")
+        tab = self.query_one(TabbedContent).get_tab(pane.id)
+        marks = self._marks(view)
+        tab.label = plain(f"{marks}{base}{suffix}")
+        tab.set_class(self.broadcast.is_marked(view), "-broadcast")
+        tab.set_class(self.recordings.is_recording(view), "-recording")
+
+    def _marks(self, view: TerminalView) -> str:
+        """The label's loud prefix: `● REC ` while recorded, `⇶ BROADCAST ` while marked."""
+        marks = "● REC " if self.recordings.is_recording(view) else ""
+        return marks + ("⇶ BROADCAST " if self.broadcast.is_marked(view) else "")
+
+    def _marks_changed(self) -> None:
+        for view in self.views:
+            self._set_label(view)
+        self._update_hint()
+        self.refresh_bindings()  # the footer shows alt+x only while broadcasting
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return bool(self.broadcast.views) if action == "broadcast_off" else True
 
     def _update_hint(self) -> None:
+        if not self.is_mounted:
+            return
         count = len(self.query(TabPane))
-        hint = (
+        hint = self.query_one("#terminal-hint", Static)
+        marked = len(self.broadcast.views)
+        hint.set_class(marked > 0, "-broadcast")
+        if marked:
+            hint.update(
+                f"⇶ BROADCAST: what you type goes to {marked} tab{'s' if marked != 1 else ''} "
+                "(marked ⇶) · alt+b unmark this tab · alt+x broadcast off"
+            )
+            return
+        text = (
             f"{count} shell{'s' if count != 1 else ''} · ctrl+] dashboard · "
             "ctrl+pgup/pgdn switch tabs · shift+pgup/pgdn scroll back · drag to select"
         )
         if self.restorable:
             many = len(self.restorable)
-            hint = (
+            text = (
                 f"{many} session{'s' if many != 1 else ''} still running on the nodes: "
-                f"alt+s restores {'them' if many != 1 else 'it'} · {hint}"
+                f"alt+s restores {'them' if many != 1 else 'it'} · {text}"
             )
-        self.query_one("#terminal-hint", Static).update(plain(hint))
+        hint.update(plain(text))
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -267,6 +321,7 @@ class TerminalScreen(Screen[None]):
         pane = self._pane_of(event.terminal_view)
         if pane is not None and pane.id is not None:
             self._ended[pane.id] = ended_label(event.exit_info)
+        self.recordings.stop(event.terminal_view, event.exit_info.exit_status)
         self._set_label(event.terminal_view)
 
     def action_next_tab(self) -> None:
@@ -296,26 +351,12 @@ class TerminalScreen(Screen[None]):
 
     def _close_chosen(self, view: TerminalView, shell: PersistentShell, choice: str | None) -> None:
         if choice is not None:
-            self.run_worker(self._close_persistent(view, shell, choice), exit_on_error=False)
+            done = end_or_detach(self.app, shell, choice, self.ledger)
+            self.run_worker(self._close_after(view, done), exit_on_error=False)
 
-    async def _close_persistent(
-        self, view: TerminalView, shell: PersistentShell, choice: str
-    ) -> None:
-        if choice == "end":
-            try:
-                await shell.end_session()
-            except ClusterdeckError as exc:
-                self.app.notify(exc.message, title=exc.title, severity="error")
-                return
-            if self.ledger is not None:
-                self.ledger.remove(shell.job, shell.node, shell.name)
-        else:
-            self.app.notify(
-                f"{shell.name} keeps running on {shell.node}; alt+s here or P on the node "
-                "brings it back.",
-                title="Detached",
-            )
-        await self.close_tab(view)
+    async def _close_after(self, view: TerminalView, done: Awaitable[bool]) -> None:
+        if await done:
+            await self.close_tab(view)
 
     def action_restore_sessions(self) -> None:
         if self.restorable:
@@ -324,3 +365,27 @@ class TerminalScreen(Screen[None]):
             self.app.notify(
                 "No session of a running job is waiting on the nodes.", title="Restore sessions"
             )
+
+    # -- broadcast and recording -------------------------------------------------------------
+
+    def action_broadcast_mark(self) -> None:
+        view = self.active_view
+        if view is not None:
+            self.broadcast.toggle(view)
+
+    def action_broadcast_job(self) -> None:
+        view = self.active_view
+        job = self.job_of(view) if view is not None else None
+        if job is None:
+            self.app.notify("This tab is not a shell on a job's node.", title="Broadcast")
+            return
+        self.broadcast.mark([other for other in self.views if self.job_of(other) == job])
+
+    def action_broadcast_off(self) -> None:
+        if self.broadcast.clear():
+            self.app.notify("Broadcast off: keys go to one tab again.", title="Broadcast")
+
+    def action_record(self) -> None:
+        view = self.active_view
+        if view is not None:
+            self.recordings.toggle(view, self.label_of(view))
