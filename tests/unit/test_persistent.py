@@ -117,7 +117,10 @@ def test_the_mode_of_a_node(tmp_path: Path) -> None:
     job = Job("1", "j", JobState.RUNNING, provider="lab")
     assert persist_mode(settings, job, "cpu-1") == "tmux"
     assert persist_mode(settings, job, "gpu-3") == "off"
-    assert persist_mode(parse_settings(PROVIDER, "c", state_dir=tmp_path), job, "n") == "auto"
+    inventory = parse_settings('[providers.lab]\ntype = "inventory"\n', "c", state_dir=tmp_path)
+    assert persist_mode(inventory, job, "n") == "auto"
+    demo_section = parse_settings(PROVIDER, "c", state_dir=tmp_path)
+    assert persist_mode(demo_section, job, "n") == "off", "a demo section: off unless set"
     demo = parse_settings("", "c", state_dir=tmp_path)
     assert persist_mode(demo, job, "master-0") == "off", "the built-in demo: off unless asked"
     on = parse_settings('[demo]\npersistent = "auto"\n', "c", state_dir=tmp_path)

@@ -27,8 +27,9 @@ class ProviderConfig:
     options: Mapping[str, Any] = field(default_factory=dict)
     line: int | None = None
     """Line of its `[providers.NAME]` header, for errors raised later (at start-up)."""
-    persistent: PersistMode = "auto"
-    """Shells in tmux (`persistent` key): auto, tmux or off."""
+    persistent: PersistMode | None = None
+    """Shells in tmux (`persistent` key): auto, tmux, screen or off; None: not set (auto, but
+    off for the demo, whose nodes run on this machine)."""
     persistent_nodes: Mapping[str, PersistMode] = field(default_factory=dict)
     """Node-name patterns (`fnmatch`) -> a mode overriding `persistent` on those nodes."""
 
@@ -37,7 +38,9 @@ class ProviderConfig:
         for pattern, mode in self.persistent_nodes.items():
             if fnmatch.fnmatchcase(node, pattern):
                 return mode
-        return self.persistent
+        if self.persistent is not None:
+            return self.persistent
+        return "off" if self.type == "demo" else "auto"
 
 
 COMMON_KEYS = ("persistent", "persistent_nodes")
@@ -47,10 +50,10 @@ _MODES = ", ".join(f'"{m}"' for m in PERSIST_MODES)
 
 def _persistence(
     body: Mapping[str, Any], table: str, fail: Fail
-) -> tuple[PersistMode, dict[str, PersistMode]]:
+) -> tuple[PersistMode | None, dict[str, PersistMode]]:
     """The section's `persistent` and `persistent_nodes` keys, checked."""
-    mode = body.get("persistent", "auto")
-    if mode not in PERSIST_MODES:
+    mode = body.get("persistent")
+    if mode is not None and mode not in PERSIST_MODES:
         raise fail(
             f"[{table}] persistent must be one of {_MODES} (shells in tmux; got {mode!r})",
             table,
