@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 from tui.core.clock import Clock, SystemClock
 from tui.core.errors import (
+    ClusterdeckError,
     ProviderError,
     ProviderUnavailable,
     SshDisconnected,
@@ -29,7 +30,15 @@ from tui.core.providers.base import ALL_CAPABILITIES, Option, ProviderContext
 from tui.core.providers.problems import Problems, missing_key_file
 from tui.core.providers.slurm.log import LogSource, follow, output_path
 from tui.core.providers.slurm.parse import SlurmJob, parse_sinfo, parse_squeue
-from tui.core.providers.slurm.shell import NODE_SHELLS, Allocation, NodeShellBackend, SrunRoute
+from tui.core.providers.slurm.shell import (
+    NODE_SHELLS,
+    Allocation,
+    NodeAccessDenied,
+    NodeShellBackend,
+    SrunRoute,
+    node_access_error,
+    srun_command,
+)
 from tui.core.providers.slurm.view import format_left, sort_key, time_left, to_job, to_node
 from tui.core.providers.ssh_based import SshBasedProvider
 from tui.core.ssh.pool import SshPool
@@ -181,6 +190,28 @@ class SlurmProvider(SshBasedProvider):
             allocation=self.allocation,
             remember=lambda n, kind: self.routes.__setitem__((n.job_id, n.name), kind),
         )
+
+    async def ssh_config_command(self, node: Node) -> str | None:
+        """`srun --jobid=J --overlap -w NODE --pty $SHELL -l` where ssh to the node is refused
+        (`node_shell = "srun"`, or "auto" and the last shell or a probe found it refused)."""
+        route = self.node_shell
+        if route == "auto":
+            route = self.routes.get((node.job_id, node.name)) or await self._probe(node)
+        if route == "ssh":
+            return None
+        return srun_command(node.job_id, node.name, srun=self._program("srun"))
+
+    async def _probe(self, node: Node) -> str:
+        """ "ssh" when the node takes our SSH login through the login host, else "srun"."""
+        target = self.ssh_target(node)
+        try:
+            await self.pool.connect(target)
+        except ClusterdeckError as exc:
+            error = node_access_error(node, target, exc)
+            if isinstance(error, NodeAccessDenied | SshUnreachable):
+                return "srun"
+            raise error from exc
+        return "ssh"
 
     async def allocation(self, node: Node) -> Allocation:
         """Whether `node`'s job has an allocation to open a shell in (not pending, not ended)."""
