@@ -16,6 +16,7 @@ from tests.integration.slurm_fixtures import (  # noqa: F401 - fixtures
     slurm_cluster_fixture,
     wait_job,
 )
+from tui.core.models import Node, NodeState
 from tui.core.providers.slurm.provider import SlurmProvider
 from tui.core.providers.slurm.shell import NoAllocation, NodeAccessDenied, NodeShellBackend
 
@@ -35,7 +36,7 @@ async def read_until(backend: NodeShellBackend, pattern: str, seen: bytearray) -
             seen += chunk
 
 
-async def running_node(provider: SlurmProvider, cluster: SlurmCluster, name: str) -> object:
+async def running_node(provider: SlurmProvider, cluster: SlurmCluster, name: str) -> Node:
     job_id = cluster.sbatch(f"--job-name={name}", "--time=5", "--wrap", "sleep 120")
     job = await wait_job(provider, job_id, "running")
     return (await provider.list_nodes(job))[0]
@@ -49,7 +50,7 @@ async def test_srun_only_site_opens_the_shell_inside_the_allocation_and_passes_r
         node_sshd.write_known_hosts(tmp_path / "state" / "known_hosts")
         try:
             node = await running_node(provider, slurm_cluster, "srun-only")
-            backend = provider.shell_backend(node)  # type: ignore[arg-type]
+            backend = provider.shell_backend(node)
             assert backend.policy == "auto"
             await backend.start(80, 24)
             try:
@@ -60,14 +61,14 @@ async def test_srun_only_site_opens_the_shell_inside_the_allocation_and_passes_r
                 seen = bytearray()
                 backend.write(b"echo job=$SLURM_JOB_ID node=$SLURMD_NODENAME; stty size\r")
                 got = await read_until(backend, r"job=(\d+) node=(\w+)\s+(\d+ \d+)", seen)
-                assert got.group(1) == node.job_id and got.group(2) == node.name  # type: ignore[attr-defined]
+                assert got.group(1) == node.job_id and got.group(2) == node.name
                 assert got.group(3) == "24 80"
                 backend.resize(132, 40)
                 backend.write(b"echo size; stty size\r")
                 assert (await read_until(backend, r"size\s+(\d+ \d+)", seen)).group(1) == "40 132"
             finally:
                 await backend.close()
-            assert provider.routes[(node.job_id, node.name)] == "srun"  # type: ignore[attr-defined]
+            assert provider.routes[(node.job_id, node.name)] == "srun"
         finally:
             await provider.close()
 
@@ -78,13 +79,13 @@ async def test_a_node_without_sshd_falls_back_to_srun_and_says_so(
     provider = make_provider(slurm_cluster, tmp_path / "state", node_port=closed_port())
     try:
         node = await running_node(provider, slurm_cluster, "no-sshd")
-        backend = provider.shell_backend(node, command="echo in-$SLURM_JOB_ID")  # type: ignore[arg-type]
+        backend = provider.shell_backend(node, command="echo in-$SLURM_JOB_ID")
         await backend.start(80, 24)
-        output = bytearray()
+        output = b""
         async with asyncio.timeout(WAIT):
             while chunk := await backend.read():
                 output += chunk
-        assert f"in-{node.job_id}".encode() in output  # type: ignore[attr-defined]
+        assert f"in-{node.job_id}".encode() in output
         assert backend.route is not None and backend.route.startswith(
             "srun --overlap (ssh to node failed: "
         )
@@ -107,9 +108,9 @@ async def test_node_shell_ssh_never_falls_back_and_srun_never_tries_ssh(
         try:
             node = await running_node(ssh_only, slurm_cluster, "policies")
             with pytest.raises(NodeAccessDenied, match="pam_slurm_adopt"):
-                await ssh_only.shell_backend(node).start(80, 24)  # type: ignore[arg-type]
+                await ssh_only.shell_backend(node).start(80, 24)
             logins_before = node_sshd.log.read_text().count("Connection from")
-            backend = srun_only.shell_backend(node, command="hostname")  # type: ignore[arg-type]
+            backend = srun_only.shell_backend(node, command="hostname")
             await backend.start(80, 24)
             async with asyncio.timeout(WAIT):
                 while await backend.read():
@@ -129,8 +130,6 @@ async def test_a_pending_job_has_no_allocation_to_open(
         job_id = slurm_cluster.sbatch("--begin=now+3600", "--job-name=later", "--wrap", "true")
         job = await wait_job(provider, job_id, "queued")
         assert await provider.list_nodes(job) == []
-        from tui.core.models import Node, NodeState
-
         node = Node(job_id, "node01", "batch", "127.0.0.1", 22, NodeState.PENDING)
         with pytest.raises(NoAllocation, match=rf"job {job_id} \(later\) has no allocation yet"):
             await provider.shell_backend(node).start(80, 24)
