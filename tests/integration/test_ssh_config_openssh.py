@@ -7,6 +7,7 @@ pin, ProxyJump) got it there.
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from tests.fake_rescale.helpers import job_named, make_provider
 from tests.integration.sshd import TEST_USER, SshdServer, running_sshd
 from tui.core.clock import ManualClock
 from tui.core.providers.base import ProviderContext
+from tui.core.providers.demo.provider import DemoProvider
 from tui.core.providers.inventory.provider import InventoryProvider
 from tui.core.providers.rescale.credentials import ENV_VAR
 from tui.core.ssh.trust import add_job_host
@@ -189,3 +191,28 @@ async def test_a_rescale_master(
     result = openssh(config, block.alias, "id -un")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == sshd.user
+
+
+async def test_a_demo_node_while_the_demo_runs(tmp_path: Path) -> None:
+    require_binary("ssh")
+    state = tmp_path / "state"
+    demo = DemoProvider(state_dir=state, known_hosts_path=state / "known_hosts")
+    await demo.start()
+    try:
+        job = next(j for j in await demo.list_jobs() if j.name == "cfd-wing")
+        node = (await demo.list_nodes(job))[1]
+        [block] = await node_blocks(demo, job, node, trust(state))
+        config = await written(tmp_path, [block])
+        proc = await asyncio.create_subprocess_exec(  # the demo's servers run on this loop
+            "ssh", "-F", str(config), "-o", "BatchMode=yes", block.alias, "echo demo-$((6*7))",
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        async with asyncio.timeout(20):
+            out, err = await proc.communicate()
+    finally:
+        await demo.close()
+    assert proc.returncode == 0, err.decode()
+    assert out.decode().strip() == "demo-42"
+    assert block.alias == f"clusterdeck-demo-{job.id}-{node.name}"
