@@ -43,6 +43,7 @@ from tui.core.models import Job, SshTarget
 from tui.core.printable import inert, inert_lines
 from tui.core.providers.base import Capability, Provider, capability_note
 from tui.core.ssh import SshPool, SshShellBackend, TrustChoice
+from tui.core.sshconfig.build import TrustFiles
 from tui.core.tunnels import TunnelManager
 from tui.core.watch import JobWatcher, TimeWarnings, WatchEvent
 from widgets.terminal import messages
@@ -100,6 +101,9 @@ class ClusterdeckApp(App[None]):
             log_max_lines=settings.log_max_lines,
             access_guard=self.access_guard,
             copy_text=bridge.write_local,
+        )
+        self.main_screen.ssh_trust = TrustFiles(
+            (Path.home() / ".ssh" / "known_hosts", pool.trusted_hosts_path), pool.job_hosts_path
         )
         self.terminals = TerminalScreen(
             passthrough_keys=terminal_passthrough(dict(settings.keymap))

@@ -300,6 +300,11 @@ class MainScreen(JobActionsScreen):
         """The node under the nodes pane's cursor."""
         return self.nodes.get(self.query_one(NodeTable).cursor_key or "")
 
+    @property
+    def ssh_config_node(self) -> Node | None:
+        """For `S`: the highlighted node while the nodes pane has the focus, else None (master)."""
+        return self.highlighted_node if self.query_one(NodeTable).has_focus else None
+
     def action_external_ssh(self) -> None:
         node = self.highlighted_node
         if node is None or self.selected is None:
