@@ -9,12 +9,13 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static, TextArea
 
 from tui.app.plain import plain
 from tui.core.errors import ClusterdeckError
+from tui.core.printable import inert_lines
 
 WriteConfig = Callable[[Path], str]
 """Writes the blocks to a path; returns what it did (raises ClusterdeckError)."""
@@ -47,8 +48,13 @@ class SshConfigDialog(ModalScreen[None]):
         with Vertical(classes="dialog-box") as box:
             box.border_title = plain(self.title_text)
             box.border_subtitle = "esc to close"
-            with VerticalScroll(id="ssh-config-text"):
-                yield Static(plain(self.text, lines=True), markup=False)
+            yield TextArea(
+                inert_lines(self.text),
+                id="ssh-config-text",
+                read_only=True,
+                soft_wrap=False,
+                show_line_numbers=False,
+            )
             yield Label("Write to (then `Include` it at the top of ~/.ssh/config):")
             yield Input(str(self.default_path), id="ssh-config-path")
             yield Static("", id="ssh-config-result", markup=False)
