@@ -24,20 +24,21 @@ from tests.integration.slurm_fixtures import (  # noqa: F401 - fixtures
     wait_job,
 )
 from tests.integration.test_ssh_config_openssh import openssh, trust
+from tui.app.app import system_ssh_command
 from tui.core.sshconfig.build import node_blocks
 from tui.core.sshconfig.write import write_blocks
 
 pytestmark = pytest.mark.sshd
 
 
-def interactive_ssh(config: Path, alias: str, typed: bytes, until: bytes) -> re.Match[bytes]:
-    """Run `ssh -F config alias` on a real pseudo-terminal, type `typed` at the first prompt,
+def interactive_ssh(argv: list[str], typed: bytes, until: bytes) -> re.Match[bytes]:
+    """Run `argv` (an ssh command) on a real pseudo-terminal, type `typed` at the first prompt,
     read until the pattern `until` matches the output."""
     require_binary("ssh")
     pid, fd = pty.fork()
     if pid == 0:  # the child: ssh on the new terminal
         try:
-            os.execvp("ssh", ["ssh", "-F", str(config), "-o", "BatchMode=yes", alias])
+            os.execvp(argv[0], argv)
         finally:
             os._exit(127)
     seen = b""
@@ -111,7 +112,17 @@ async def test_an_srun_only_site_lands_inside_the_allocation(
         write_blocks(config, blocks)
         assert "ProxyJump" not in config.read_text()
         typed = b"echo JOB=$SLURM_JOB_ID NODE=$SLURMD_NODENAME; exit\r"
-        found = interactive_ssh(config, block.alias, typed, rb"JOB=(\d+) NODE=(\w+)")
+        argv = ["ssh", "-F", str(config), "-o", "BatchMode=yes", block.alias]
+        found = interactive_ssh(argv, typed, rb"JOB=(\d+) NODE=(\w+)")
+        assert found.groups() == (job_id.encode(), node.name.encode())
+        # `x` (the system ssh) takes the same route: ssh -t to the login host, then srun.
+        system = system_ssh_command(
+            provider.ssh_target(node),
+            known_hosts=state / "known_hosts",
+            remote_command=block.option("RemoteCommand"),
+        )
+        assert system[:2] == ["ssh", "-t"] and system[-1].startswith("srun --jobid=")
+        found = interactive_ssh(system, typed, rb"JOB=(\d+) NODE=(\w+)")
         assert found.groups() == (job_id.encode(), node.name.encode())
         assert "refused" in node_sshd.log.read_text() or "not allowed" in node_sshd.log.read_text()
 

@@ -65,8 +65,8 @@ async def node_blocks(
         raise SshConfigError(f"{node.name} can only be reached through a login host; none is set")
     extra = (("RequestTTY", "yes"), ("RemoteCommand", command))
     about += (
-        "\nits sshd takes no logins: this lands on the login host and enters the job's "
-        "allocation with srun (an interactive shell; no scp/rsync to the node itself)"
+        "\nits sshd takes no logins: this lands on the login host and enters the job's"
+        "\nallocation with srun (an interactive shell; no scp/rsync to the node itself)"
     )
     login = replace(target.jump, trust_scope=None)
     return await _blocks(login, alias, about, trust, name, paths, depth=0, extra=extra)

@@ -162,9 +162,11 @@ class NodeShellBackend(SshShellBackend):
             await super().start(cols, rows)
         except ClusterdeckError as exc:
             error = node_access_error(self.node, self.node_target, exc)
-            if self.policy == "ssh" or self.srun is None or allocation.ended is not None:
-                raise error from exc
             if not isinstance(error, NodeAccessDenied | SshUnreachable):
+                raise error from exc
+            if allocation.ended is not None:  # no allocation for srun to enter either
+                raise type(error)(f"{allocation.ended}. {error.message}") from exc
+            if self.policy == "ssh" or self.srun is None:
                 raise error from exc
             verb = "refused" if isinstance(error, NodeAccessDenied) else "failed"
             await self._start_srun(cols, rows, f"ssh to node {verb}: {_short(exc)}")
