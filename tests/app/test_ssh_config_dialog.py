@@ -79,3 +79,20 @@ async def test_s_on_a_node_writes_its_block_next_to_the_users_own(
         what="written again",
     )
     assert target.read_text().count("Host clusterdeck-demo-") == 1
+
+
+async def test_s_on_a_queued_job_says_it_has_no_allocation(running_app: Running) -> None:
+    app, pilot = running_app
+    jobs = app.main_screen.query_one(JobTable)
+    jobs.focus()
+    queued = next(job for job in app.main_screen.jobs.values() if job.name == "md-run")
+    jobs.select_key(queued.key)
+    await wait_until(
+        lambda: app.main_screen.selected == queued, pause=pilot.pause, what="md-run selected"
+    )
+    notes: list[str] = []
+    app.notify = lambda message, **kw: notes.append(str(message))  # type: ignore[method-assign]
+    await pilot.press("S")
+    await wait_until(lambda: bool(notes), pause=pilot.pause, what="a notification")
+    assert notes == ["md-run has no allocation yet: it is pending."]
+    assert not isinstance(app.screen, SshConfigDialog)

@@ -18,6 +18,7 @@ from tui.app.commands.arguments import (
     SERVE_DESCRIPTION,
     TUNNEL_DESCRIPTION,
     add_config_option,
+    add_demo_option,
     add_provider_option,
     add_serve_options,
     add_tunnel_options,
@@ -123,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_ssh_config_options(ssh_config)
     add_config_option(ssh_config)
     add_provider_option(ssh_config, "which configured provider to use")
+    add_demo_option(ssh_config)
     ssh_config.set_defaults(run=_ssh_config)
 
     rescale = commands.add_parser(

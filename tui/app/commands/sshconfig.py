@@ -69,9 +69,9 @@ def pick_job(jobs: list[Job], wanted: str) -> Job:
 
 def pick_node(job: Job, nodes: list[Node], wanted: str | None) -> Node:
     """Node `wanted` of `job`, else its first (master); says why when there is none."""
+    if job.state is JobState.QUEUED:
+        raise ProviderError(f"job {job.name} has no allocation yet: it is pending")
     if not nodes:
-        if job.state is JobState.QUEUED:
-            raise ProviderError(f"job {job.name} has no allocation yet: it is pending")
         raise ProviderError(f"job {job.name} has no nodes ({job.state.value})")
     if wanted is None:
         return nodes[0]

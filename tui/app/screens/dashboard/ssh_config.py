@@ -45,14 +45,14 @@ class SshConfigActions(Screen[None]):
         if trust is None:
             home = Path.home() / ".ssh" / "known_hosts"
             trust = TrustFiles((home,), home.with_name("known_hosts.jobs"))
+        if job.state is JobState.QUEUED:
+            self.notify(f"{job.name} has no allocation yet: it is pending.", title="SSH config")
+            return
         try:
             if node is None:
                 nodes = await self.provider.list_nodes(job)
                 if not nodes:
-                    state = (
-                        "has no allocation yet" if job.state is JobState.QUEUED else "has no nodes"
-                    )
-                    self.notify(f"{job.name} {state}.", title="SSH config")
+                    self.notify(f"{job.name} has no nodes.", title="SSH config")
                     return
                 node = nodes[0]
             blocks = await node_blocks(self.provider, job, node, trust)
