@@ -69,6 +69,13 @@ async def test_srun_only_site_opens_the_shell_inside_the_allocation_and_passes_r
             finally:
                 await backend.close()
             assert provider.routes[(node.job_id, node.name)] == "srun"
+            tries = node_sshd.log.read_text().count("Connection from")
+            assert tries >= 1  # the first start did try ssh
+            route = backend.route
+            await backend.start(80, 24)  # a reconnect goes straight to srun, same reason
+            await backend.close()
+            assert backend.route == route
+            assert node_sshd.log.read_text().count("Connection from") == tries
         finally:
             await provider.close()
 
@@ -110,6 +117,7 @@ async def test_node_shell_ssh_never_falls_back_and_srun_never_tries_ssh(
             with pytest.raises(NodeAccessDenied, match="pam_slurm_adopt"):
                 await ssh_only.shell_backend(node).start(80, 24)
             logins_before = node_sshd.log.read_text().count("Connection from")
+            assert logins_before >= 1
             backend = srun_only.shell_backend(node, command="hostname")
             await backend.start(80, 24)
             async with asyncio.timeout(WAIT):

@@ -145,6 +145,8 @@ class NodeShellBackend(SshShellBackend):
         self.srun = srun
         self.allocation = allocation
         self.remember = remember
+        self._fell_back: str | None = None
+        """Why an earlier start fell back to srun: a reconnect goes straight there."""
 
     async def start(self, cols: int, rows: int) -> None:
         """Open the shell by the policy's route (again after an end: the choice is redone)."""
@@ -152,10 +154,10 @@ class NodeShellBackend(SshShellBackend):
         allocation = Allocation() if self.allocation is None else await self.allocation(self.node)
         if allocation.missing is not None:
             raise NoAllocation(allocation.missing)
-        if self.policy == "srun" and self.srun is not None:
+        if self.srun is not None and (self.policy == "srun" or self._fell_back is not None):
             if allocation.ended is not None:
                 raise NoAllocation(allocation.ended)
-            await self._start_srun(cols, rows, 'node_shell = "srun"')
+            await self._start_srun(cols, rows, self._fell_back or 'node_shell = "srun"')
             return
         self.target, self.command = self.node_target, self.user_command
         try:
@@ -169,7 +171,8 @@ class NodeShellBackend(SshShellBackend):
             if self.policy == "ssh" or self.srun is None:
                 raise error from exc
             verb = "refused" if isinstance(error, NodeAccessDenied) else "failed"
-            await self._start_srun(cols, rows, f"ssh to node {verb}: {_short(exc)}")
+            self._fell_back = f"ssh to node {verb}: {_short(exc)}"
+            await self._start_srun(cols, rows, self._fell_back)
             return
         self._took("ssh", "ssh via the login host")
 
