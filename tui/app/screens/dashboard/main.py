@@ -245,6 +245,9 @@ class MainScreen(JobActionsScreen):
         job = self.selected
         if job is None:
             return
+        if job.state is JobState.QUEUED:
+            self.notify(no_nodes_note(job), title="No node to open")
+            return
         try:
             nodes = await self.provider.list_nodes(job)
         except Exception as exc:

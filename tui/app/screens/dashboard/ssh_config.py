@@ -42,9 +42,9 @@ class SshConfigActions(Screen[None]):
     @work(group="ssh-config", exit_on_error=False)
     async def _show_ssh_config(self, job: Job, node: Node | None) -> None:
         trust = self.ssh_trust
-        if trust is None:
-            home = Path.home() / ".ssh" / "known_hosts"
-            trust = TrustFiles((home,), home.with_name("known_hosts.jobs"))
+        if trust is None:  # the app sets it; a bare screen (tests) has no trust files
+            self.notify("No SSH trust files are set up here.", title="SSH config")
+            return
         if job.state is JobState.QUEUED:
             self.notify(f"{job.name} has no allocation yet: it is pending.", title="SSH config")
             return
