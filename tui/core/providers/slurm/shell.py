@@ -149,7 +149,7 @@ class NodeShellBackend(SshShellBackend):
         """Why an earlier start fell back to srun: a reconnect goes straight there."""
 
     async def start(self, cols: int, rows: int) -> None:
-        """Open the shell by the policy's route (again after an end: the choice is redone)."""
+        """Open the shell by the policy's route (a reconnect after a fallback: srun at once)."""
         self.route = None
         allocation = Allocation() if self.allocation is None else await self.allocation(self.node)
         if allocation.missing is not None:
