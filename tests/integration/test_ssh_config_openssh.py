@@ -32,11 +32,14 @@ from tui.core.sshconfig.write import write_blocks
 pytestmark = pytest.mark.sshd
 
 
-def openssh(config: Path, alias: str, *command: str) -> subprocess.CompletedProcess[str]:
-    """`ssh -F config -o BatchMode=yes alias command...` (the real client, 20 s at most)."""
-    require_binary("ssh")
+def openssh(
+    config: Path, alias: str, *command: str, program: str = "ssh"
+) -> subprocess.CompletedProcess[str]:
+    """`ssh -F config -o BatchMode=yes alias command...` (the real client, 20 s at most);
+    `program="scp"` copies instead (`alias` and `command` are then source and target)."""
+    require_binary(program)
     return subprocess.run(
-        ["ssh", "-F", str(config), "-o", "BatchMode=yes", alias, *command],
+        [program, "-F", str(config), "-o", "BatchMode=yes", alias, *command],
         capture_output=True,
         text=True,
         timeout=20,
@@ -120,6 +123,13 @@ async def test_an_inventory_node_and_one_behind_a_jump_host(
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[3] == str(b.port)  # the inner sshd...
     assert a.accepted_logins() == before + 1  # ...reached through the jump host
+    # scp (SFTP) takes the same block: a file from the inner node, through the jump host.
+    remote = b.shared_dir() / "result.txt"
+    remote.write_text("from the inner node\n")
+    copied = tmp_path / "copied.txt"
+    scp = openssh(config, f"{hidden.alias}:{remote}", str(copied), program="scp")
+    assert scp.returncode == 0, scp.stderr
+    assert copied.read_text() == "from the inner node\n"
 
 
 async def test_a_key_trusted_for_the_job_is_pinned_under_the_alias(
