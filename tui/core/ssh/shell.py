@@ -115,6 +115,8 @@ class SshShellBackend:
         self._exit_signal: str | None = None
         self._exit_info: SessionExit | None = None
         self._closing = False
+        self.route: str | None = None
+        """How the shell reached its node, when there was a choice (shown beside the tab)."""
 
     # --- the backend protocol ------------------------------------------------------------------
 
