@@ -46,6 +46,7 @@ from tui.core.models import Job, SshTarget
 from tui.core.printable import inert, inert_lines
 from tui.core.providers.base import Capability, Provider, capability_note
 from tui.core.ssh import SshPool, TrustChoice
+from tui.core.sshconfig.build import TrustFiles
 from tui.core.tunnels import TunnelManager
 from tui.core.watch import JobWatcher, TimeWarnings, WatchEvent
 from widgets.terminal import messages
@@ -103,6 +104,9 @@ class ClusterdeckApp(App[None]):
             log_max_lines=settings.log_max_lines,
             access_guard=self.access_guard,
             copy_text=bridge.write_local,
+        )
+        self.main_screen.ssh_trust = TrustFiles(
+            (Path.home() / ".ssh" / "known_hosts", pool.trusted_hosts_path), pool.job_hosts_path
         )
         ledger = SessionLedger(settings.state_dir)
         self.terminals = TerminalScreen(
@@ -189,7 +193,12 @@ class ClusterdeckApp(App[None]):
             self.notify(exc.message, title=exc.title, severity="warning")
             return
         if event.external:
-            self.run_system_ssh(target)
+            try:
+                command = await self.provider.ssh_config_command(event.node)
+            except ClusterdeckError as exc:
+                self.notify(exc.message, title=exc.title, severity="warning")
+                return
+            self.run_system_ssh(target, remote_command=command)
             return
         target = replace(target, trust_scope=event.job.key)
         if self.settings.address_url:
@@ -237,9 +246,12 @@ class ClusterdeckApp(App[None]):
                 timeout=20,
             )
 
-    def run_system_ssh(self, target: SshTarget) -> None:
-        """Suspend the dashboard and run OpenSSH's `ssh` on `target`, then come back."""
-        command = system_ssh_command(target, known_hosts=self.settings.known_hosts_path)
+    def run_system_ssh(self, target: SshTarget, *, remote_command: str | None = None) -> None:
+        """Suspend the dashboard and run OpenSSH's `ssh` on `target` (on its jump host running
+        `remote_command`, for nodes that take no SSH logins), then come back."""
+        command = system_ssh_command(
+            target, known_hosts=self.settings.known_hosts_path, remote_command=remote_command
+        )
         try:
             with self.suspend():
                 print(f"$ {shlex.join(command)}\n(the dashboard comes back when ssh exits)")
@@ -404,8 +416,16 @@ class ClusterdeckApp(App[None]):
         )
 
 
-def system_ssh_command(target: SshTarget, *, known_hosts: Path) -> list[str]:
-    """The OpenSSH command line for `target`, trusting the user's and the app's known_hosts."""
+def system_ssh_command(
+    target: SshTarget, *, known_hosts: Path, remote_command: str | None = None
+) -> list[str]:
+    """The OpenSSH command line for `target`, trusting the user's and the app's known_hosts.
+
+    With `remote_command` (Slurm's `srun --overlap ...` where nodes take no SSH logins) it logs
+    in to the target's jump host instead and runs that command on a terminal (`-t`)."""
+    if remote_command is not None and target.jump is not None:
+        login = system_ssh_command(target.jump, known_hosts=known_hosts)
+        return [login[0], "-t", *login[1:], remote_command]
     command = ["ssh", "-p", str(target.port)]
     if target.key_path is not None:
         command += ["-i", str(target.key_path)]

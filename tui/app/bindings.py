@@ -56,6 +56,7 @@ DASHBOARD_KEYS = (
     KeySpec("tunnels", "t", "app.tunnels", "Tunnels"),
     KeySpec("tunnel-detected", "T", "tunnel_detected", "Tunnel it", show=False),
     KeySpec("stop-job", "s", "stop_job", "Stop job"),
+    KeySpec("ssh-config", "S", "ssh_config", "SSH config", show=False),
     KeySpec("node-sessions", "P", "app.node_sessions", "Shell sessions on the node", show=False),
 )
 

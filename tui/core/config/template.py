@@ -57,6 +57,7 @@ enabled = true                   # the embedded demo cluster (false: hide it)
 # all_users = false                # true: everyone's jobs, not only yours
 # poll_interval = 2.0              # seconds between job checks while following a log
 # node_port = 22                   # SSH port of the compute nodes
+# node_shell = "auto"              # shells on nodes: auto (ssh, else srun --overlap), ssh, srun
 # bin_dir = "/opt/slurm/bin"       # where squeue, sinfo and scancel are, if not on the PATH
 # persistent = "auto"              # any provider: shells in tmux on the nodes (auto: when
 #                                  #   the node has tmux), "tmux", "screen" or "off"

@@ -37,10 +37,12 @@ Data.
 
 Optional abilities: `shell_backend(node, command=None)` returns a special terminal backend for
 the node (None: the app opens a plain SSH shell on `ssh_target(node)` through the pool; for a
-persistent shell the app sets the backend's `command` to the tmux or screen attach command, so
-it must run `command` when set, and `run` on `ssh_target(node)` must reach the same node),
-`stop_job(job)` stops a job once (never retried), `job_details(job)` gives label -> text facts
-(a label containing "CIDR" holds the job's access rule), `time_warning(job)` a short warning
+persistent shell the app passes the tmux or screen attach command to the backend's
+`set_command`, which it must run, and `run` on `ssh_target(node)` must reach the same node),
+`ssh_config_command(node)` the command that lands on a node that takes no SSH logins (for
+`clusterdeck ssh-config`), `stop_job(job)` stops a job once (never retried),
+`job_details(job)` gives label -> text facts (a label containing "CIDR" holds the job's access
+rule), `time_warning(job)` a short warning
 near the time limit, `banner()` a line for the status bar.
 
 Capabilities say what the app may offer (`capabilities`, a frozenset of `Capability`):
@@ -163,6 +165,12 @@ class Provider(ABC):
 
     def shell_backend(self, node: Node, *, command: str | None = None) -> SshShellBackend | None:
         """A provider-specific shell for `node`, or None for a plain SSH shell to its target."""
+        return None
+
+    async def ssh_config_command(self, node: Node) -> str | None:
+        """For ssh config blocks: the command a plain `ssh` to the node's jump host runs to land
+        on `node` (Slurm sites whose nodes take no SSH logins: `srun --overlap ... --pty`), or
+        None when `ssh_target(node)` is reachable as it is."""
         return None
 
     async def stop_job(self, job: Job) -> None:

@@ -46,7 +46,7 @@ class PersistentShell:
     """A shell in tmux session `name` on the inner backend's node (see the module docstring).
 
     Args:
-        inner: Opens the PTY channel; its `command` is set before each start.
+        inner: Opens the PTY channel; its command is set (`set_command`) before each start.
         sessions: Probes the node (is tmux there, name clashes, history).
         name: The session name (`cd-<job>-<node>-<n>`).
         job: The job key stored with the session.
@@ -102,6 +102,11 @@ class PersistentShell:
         return self.active not in ("", "plain")
 
     @property
+    def route(self) -> str | None:
+        """How the inner backend reached the node, when it had a choice (Slurm: ssh or srun)."""
+        return self.inner.route
+
+    @property
     def alive(self) -> bool:
         """In tmux and not ended: attached, or reattaching after a drop."""
         return self.persistent and self._exit is None and not self._stop.is_set()
@@ -114,19 +119,27 @@ class PersistentShell:
         self._exit = None
         self._stop.clear()
         self._prefix.clear()
+        program = self.sessions.mux.program
+        explicit = self.mode in ("tmux", "screen")
         if self.mode == "off":
             await self._start_plain("")
             return
-        program = self.sessions.mux.program
+        if not self.inner.can_persist():
+            why = f"{self.node} is reached by a route that ends with the connection (srun)"
+            await self._start_plain(
+                f"no {program} session: {why}; a plain shell" if explicit else ""
+            )
+            return
         try:
             probe = await self.sessions.probe(self.inner.target, self.name if self._fresh else None)
         except SshError as exc:
             # the inner backend words a refusal best (a Slurm node outside the job): let it try
-            await self._start_plain(f"could not look for {program} on {self.node}: {exc}")
+            failed = f"could not look for {program} on {self.node}: {exc}; a plain shell"
+            await self._start_plain(failed if explicit else "")
             return
         if not probe.installed:
             missing = f"{program} is not installed on {self.node}: a plain shell, ended by a drop"
-            await self._start_plain(missing if self.mode != "auto" else "")
+            await self._start_plain(missing if explicit else "")
             return
         found = probe.find(self.name)
         if found is not None and not found.ours:  # never attach to a session we did not make
@@ -200,15 +213,17 @@ class PersistentShell:
 
     async def _start_plain(self, note: str) -> None:
         self.note = note
-        self.inner.command = None
+        self.inner.set_command(None)
         await self.inner.start(*self._size)
         self.active = "plain"
         self._changed()
 
     async def _attach(self, *, create: bool) -> None:
         cols, rows = self._size
-        self.inner.command = self.sessions.mux.attach(
-            self.name, job=self.job, node=self.node, create=create, cols=cols, rows=rows
+        self.inner.set_command(
+            self.sessions.mux.attach(
+                self.name, job=self.job, node=self.node, create=create, cols=cols, rows=rows
+            )
         )
         await self.inner.start(cols, rows)
         self.active = self.sessions.mux.program

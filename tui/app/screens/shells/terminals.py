@@ -28,6 +28,17 @@ from widgets.terminal.view import TerminalView
 
 LABEL_REASON_CELLS = 40
 """A reason in a tab label is cut to this many characters (the tab's bottom row has it all)."""
+LABEL_ROUTE_CELLS = 48
+"""The route in a tab label ("srun --overlap (ssh to node refused: ...)") is cut to this; the
+hint line above the tabs shows the selected tab's route whole."""
+
+
+def short_route(route: str) -> str:
+    """`route` cut to LABEL_ROUTE_CELLS characters (with an ellipsis, closing its bracket)."""
+    if len(route) <= LABEL_ROUTE_CELLS:
+        return route
+    cut = route[: LABEL_ROUTE_CELLS - 2].rstrip()
+    return f"{cut}…)" if "(" in cut else f"{cut}…"
 
 
 def ended_label(info: ExitInfo) -> str:
@@ -107,6 +118,8 @@ class TerminalScreen(Screen[None]):
         """Pane id -> the title the remote set (OSC 0/2), shown instead of the label."""
         self._ended: dict[str, str] = {}
         """Pane id -> how its session ended, for the tab label (" (exited)")."""
+        self._routes: dict[str, str] = {}
+        """Pane id -> the route its shell took, when the backend chose one (`route`)."""
 
     def compose(self) -> ComposeResult:
         yield Static("", id="terminal-hint")
@@ -165,7 +178,8 @@ class TerminalScreen(Screen[None]):
             return
         self.recordings.stop(view)
         self.broadcast.discard(view)
-        for known in (self._labels, self._targets, self._titles, self._ended, self._jobs):
+        known_maps = (self._labels, self._targets, self._titles, self._ended, self._jobs)
+        for known in (*known_maps, self._routes):
             known.pop(pane.id, None)
         self._persistent.pop(pane.id, None)
         await self.query_one(TabbedContent).remove_pane(pane.id)
@@ -253,6 +267,9 @@ class TerminalScreen(Screen[None]):
         shell = self._persistent.get(pane.id)
         if shell is not None:
             suffix = persist_tag(shell) + suffix
+        route = self._routes.get(pane.id)
+        if route:
+            suffix = f" · {short_route(route)}{suffix}"
         warning = self._warnings.get(self._jobs.get(pane.id, ""))
         if warning:
             suffix += f" ⚠ {warning}"
@@ -276,6 +293,11 @@ class TerminalScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return bool(self.broadcast.views) if action == "broadcast_off" else True
 
+    def route_of(self, view: TerminalView) -> str | None:
+        """The route `view`'s shell took ("srun --overlap (...)"), when its backend chose one."""
+        pane = self._pane_of(view)
+        return self._routes.get(pane.id or "") if pane is not None else None
+
     def _update_hint(self) -> None:
         if not self.is_mounted:
             return
@@ -289,8 +311,11 @@ class TerminalScreen(Screen[None]):
                 "(marked ⇶) · alt+b unmark this tab · alt+x broadcast off"
             )
             return
+        view = self.active_view
+        route = self.route_of(view) if view is not None else None
         text = (
-            f"{count} shell{'s' if count != 1 else ''} · ctrl+] dashboard · "
+            (f"{route} · " if route else "")
+            + f"{count} shell{'s' if count != 1 else ''} · ctrl+] dashboard · "
             "ctrl+pgup/pgdn switch tabs · shift+pgup/pgdn scroll back · drag to select"
         )
         if self.restorable:
@@ -306,6 +331,7 @@ class TerminalScreen(Screen[None]):
         view = self.active_view
         if view is not None:
             view.focus()
+        self._update_hint()
 
     @on(messages.TitleChanged)
     def _title_changed(self, event: messages.TitleChanged) -> None:
@@ -314,13 +340,20 @@ class TerminalScreen(Screen[None]):
 
     @on(messages.Started)
     def _started(self, event: messages.Started) -> None:
+        pane = self._pane_of(event.terminal_view)
+        route = getattr(event.terminal_view.backend, "route", None)
+        if pane is not None and pane.id is not None and isinstance(route, str) and route:
+            self._routes[pane.id] = route
         self._set_label(event.terminal_view)
+        self._update_hint()
 
     @on(messages.Exited)
     def _exited(self, event: messages.Exited) -> None:
         pane = self._pane_of(event.terminal_view)
         if pane is not None and pane.id is not None:
             self._ended[pane.id] = ended_label(event.exit_info)
+            if event.exit_info.reason.startswith("failed: "):
+                self._routes.pop(pane.id, None)  # no route was taken this time
         self.recordings.stop(event.terminal_view, event.exit_info.exit_status)
         self._set_label(event.terminal_view)
 

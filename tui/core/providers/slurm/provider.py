@@ -19,17 +19,26 @@ from typing import Any, ClassVar
 
 from tui.core.clock import Clock, SystemClock
 from tui.core.errors import (
+    ClusterdeckError,
     ProviderError,
     ProviderUnavailable,
     SshDisconnected,
     SshUnreachable,
 )
-from tui.core.models import Job, LogBatch, Node, SshTarget
+from tui.core.models import Job, JobState, LogBatch, Node, SshTarget
 from tui.core.providers.base import ALL_CAPABILITIES, Option, ProviderContext
 from tui.core.providers.problems import Problems, missing_key_file
 from tui.core.providers.slurm.log import LogSource, follow, output_path
 from tui.core.providers.slurm.parse import SlurmJob, parse_sinfo, parse_squeue
-from tui.core.providers.slurm.shell import NodeShellBackend
+from tui.core.providers.slurm.shell import (
+    NODE_SHELLS,
+    Allocation,
+    NodeAccessDenied,
+    NodeShellBackend,
+    SrunRoute,
+    node_access_error,
+    srun_command,
+)
 from tui.core.providers.slurm.view import format_left, sort_key, time_left, to_job, to_node
 from tui.core.providers.ssh_based import SshBasedProvider
 from tui.core.ssh.pool import SshPool
@@ -59,6 +68,11 @@ class SlurmProvider(SshBasedProvider):
         "bin_dir": Option(
             str, help="where squeue, sinfo and scancel are, if not on the login shell's PATH"
         ),
+        "node_shell": Option(
+            str,
+            help="how shells reach a compute node: auto (ssh, else srun --overlap), ssh, srun",
+            choices=NODE_SHELLS,
+        ),
     }
 
     def __init__(
@@ -74,6 +88,7 @@ class SlurmProvider(SshBasedProvider):
         poll_interval: float = 2.0,
         node_port: int = 22,
         bin_dir: str | None = None,
+        node_shell: str = "auto",
         pool: SshPool | None = None,
         known_hosts_path: Path | None = None,
         clock: Clock | None = None,
@@ -86,6 +101,9 @@ class SlurmProvider(SshBasedProvider):
                 problems.add(f"`{key_name}` must be from 1 to 65535 (got {value})")
         if poll_interval <= 0:
             problems.add("`poll_interval` must be positive")
+        if node_shell not in NODE_SHELLS:
+            choices = ", ".join(NODE_SHELLS)
+            problems.add(f"`node_shell` must be one of {choices} (got {node_shell!r})")
         missing = missing_key_file("key", key)
         if missing:
             problems.add(missing)
@@ -97,6 +115,9 @@ class SlurmProvider(SshBasedProvider):
         self.poll_interval = float(poll_interval)
         self.node_port = node_port
         self.bin_dir = bin_dir
+        self.node_shell = node_shell
+        self.routes: dict[tuple[str, str], str] = {}
+        """(job id, node) -> "ssh" or "srun": the route the last shell there took."""
         self.key_path = Path(key).expanduser() if key else None
         self.login = SshTarget(
             host=str(host or ssh_alias), port=port, user=user, key_path=self.key_path
@@ -158,8 +179,58 @@ class SlurmProvider(SshBasedProvider):
         )
 
     def shell_backend(self, node: Node, *, command: str | None = None) -> NodeShellBackend:
-        """A terminal backend for `node` whose refusal errors say why (pam_slurm_adopt)."""
-        return NodeShellBackend(self.pool, self.ssh_target(node), node, command=command)
+        """A shell on `node` by `node_shell` (ssh, srun --overlap, or ssh then srun)."""
+        return NodeShellBackend(
+            self.pool,
+            self.ssh_target(node),
+            node,
+            command=command,
+            policy=self.node_shell,
+            srun=SrunRoute(self.login, self._program("srun")),
+            allocation=self.allocation,
+            remember=lambda n, kind: self.routes.__setitem__((n.job_id, n.name), kind),
+        )
+
+    async def ssh_config_command(self, node: Node) -> str | None:
+        """`srun --jobid=J --overlap -w NODE --pty $SHELL -l` where ssh to the node is refused
+        (`node_shell = "srun"`, or "auto" and the last shell or a probe found it refused)."""
+        route = self.node_shell
+        if route == "auto":
+            route = self.routes.get((node.job_id, node.name)) or await self._probe(node)
+        if route == "ssh":
+            return None
+        return srun_command(node.job_id, node.name, srun=self._program("srun"))
+
+    async def _probe(self, node: Node) -> str:
+        """ "ssh" when the node takes our SSH login through the login host, else "srun"."""
+        target = self.ssh_target(node)
+        try:
+            await self.pool.connect(target)
+        except ClusterdeckError as exc:
+            error = node_access_error(node, target, exc)
+            if isinstance(error, NodeAccessDenied | SshUnreachable):
+                return "srun"
+            raise error from exc
+        return "ssh"
+
+    async def allocation(self, node: Node) -> Allocation:
+        """Whether `node`'s job has an allocation to open a shell in (not pending, not ended)."""
+        try:
+            record = (await self._refresh(max_age=self.poll_interval / 2)).get(node.job_id)
+        except ProviderError:
+            return Allocation()  # the controller is down: let the shell try
+        if record is None:
+            return Allocation(ended=f"job {node.job_id} is no longer known to Slurm")
+        job = f"job {node.job_id} ({record.name})"
+        if record.job_state is JobState.QUEUED:
+            why = f" ({record.reason})" if record.reason not in ("", "None") else ""
+            return Allocation(
+                missing=f"{job} has no allocation yet: it is pending{why}. Its shell opens "
+                "once it runs."
+            )
+        if record.job_state.is_finished:
+            return Allocation(ended=f"{job} has ended: its allocation is gone")
+        return Allocation()
 
     # --- time left and cancel ----------------------------------------------------------------
 
@@ -252,8 +323,11 @@ class SlurmProvider(SshBasedProvider):
             self._login_user = out.strip()
         return self._login_user
 
+    def _program(self, program: str) -> str:
+        return f"{self.bin_dir.rstrip('/')}/{program}" if self.bin_dir else program
+
     async def _command(self, program: str, *args: str, what: str | None = None) -> tuple[str, str]:
-        path = f"{self.bin_dir.rstrip('/')}/{program}" if self.bin_dir else program
+        path = self._program(program)
         return await self._run(shlex.join([path]) + "".join(f" {a}" for a in args), what)
 
     async def _run(self, command: str, what: str | None) -> tuple[str, str]:
