@@ -158,3 +158,21 @@ def test_quitting_says_what_keeps_running() -> None:
         "2 persistent shells keep running in tmux on the nodes; alt+s on the shells screen "
         "restores them at the next start."
     )
+
+
+def test_a_slurm_node_reached_through_srun_gets_no_persistent_shell(tmp_path: Path) -> None:
+    """A step's processes end with the step: tmux there would not survive a drop."""
+    from tui.core.models import Node, NodeState, SshTarget
+    from tui.core.providers.slurm.shell import NodeShellBackend, SrunRoute
+    from tui.core.ssh.pool import SshPool
+
+    pool = SshPool(known_hosts_paths=[tmp_path / "known_hosts"])
+    node = Node("42", "node07", "compute", "10.1.0.7", 22, NodeState.RUNNING)
+    target = SshTarget("10.1.0.7", 22, "ada")
+    login = SrunRoute(SshTarget("login", 22, "ada"))
+    assert NodeShellBackend(pool, target, node, policy="ssh").can_persist()
+    assert NodeShellBackend(pool, target, node, policy="auto", srun=login).can_persist()
+    assert not NodeShellBackend(pool, target, node, policy="srun", srun=login).can_persist()
+    routed = NodeShellBackend(pool, target, node, policy="auto", srun=login)
+    routed.set_command("tmux attach")
+    assert routed.user_command == "tmux attach", "every route runs the attach command"
