@@ -19,8 +19,10 @@ cell update does not walk every row as a bare DataTable does. Rows are one line 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import compress
+from operator import attrgetter, ne
 from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 from rich.style import Style
@@ -47,6 +49,8 @@ class KeyedRow(Protocol):
 
 
 RowT = TypeVar("RowT", bound=KeyedRow)
+
+_key_of = attrgetter("key")
 
 
 @dataclass(frozen=True)
@@ -135,7 +139,6 @@ class KeyedTable(DataTable[Cell], Generic[RowT]):
         self._row_layout: (
             tuple[TwoWayDict[RowKey, int], int, list[Row], list[tuple[RowKey, int]]] | None
         ) = None
-        super().__init__(name=name, id=id, classes=classes, cursor_type="row", zebra_stripes=False)
         self._keyed_columns: list[Column[RowT]] = []
         self._rows: list[RowT] = []
         """The rows shown, in order (compared whole first: a poll that changes nothing)."""
@@ -144,7 +147,13 @@ class KeyedTable(DataTable[Cell], Generic[RowT]):
         self._cells: dict[str, tuple[Cell, ...]] = {}
         self._row_key: dict[str, RowKey] = {}
         """DataTable's key object of each row (a `RowKey` hashes in Python: reuse them)."""
+        self._row_meta: dict[str, Row] = {}
+        """DataTable's `Row` of each row, by our key."""
+        self._placed: TwoWayDict[RowKey, int] | None = None
+        """DataTable's row index when it was last set to `_order` (then `_order` is the layout)."""
         self._tone_styles: dict[str, Style] = {}
+        # (Set before DataTable's __init__, whose watchers already read the layout.)
+        super().__init__(name=name, id=id, classes=classes, cursor_type="row", zebra_stripes=False)
 
     # --- what subclasses give -------------------------------------------------------------
 
@@ -203,21 +212,20 @@ class KeyedTable(DataTable[Cell], Generic[RowT]):
 
         A key given twice is shown once, as its first row (a provider may list a job twice).
         """
+        # The loops over every row run in C (map, compress): a Python loop over 10,000 rows
+        # alone would cost a few milliseconds per refresh.
         rows = list(rows)
         if rows == self._rows:
             return
-        keys = [row.key for row in rows]
-        if len(set(keys)) < len(keys):
+        keys = list(map(_key_of, rows))
+        if keys != self._order and len(set(keys)) < len(keys):  # (`_order` has no duplicate)
             unique: dict[str, RowT] = {}
             for row in rows:
                 unique.setdefault(row.key, row)
             rows, keys = list(unique.values()), list(unique)
         if keys == self._order:
-            changed = [
-                index
-                for index, (row, old) in enumerate(zip(rows, self._rows, strict=True))
-                if row != old and self._update_row(row)
-            ]
+            moved = compress(range(len(rows)), map(ne, rows, self._rows))
+            changed = [index for index in moved if self._update_row(rows[index])]
             self._rows = rows
             if changed:
                 self._cells_written()
@@ -280,30 +288,34 @@ class KeyedTable(DataTable[Cell], Generic[RowT]):
         """Rows came, went or moved: remove, update and add them in place, then set the order."""
         cursor_key, scroll_y = self.cursor_key, self.scroll_y
         wanted = set(keys)
-        gone = [key for key in self._order if key not in wanted]
-        kept = [key for key in self._order if key in wanted]
+        gone = self._by_key.keys() - wanted
+        kept = [key for key in self._order if key in wanted] if gone else list(self._order)
         if gone:
             self._drop(gone)
             self._place(kept)
-        if any([self._update_row(row) for row in rows if self._by_key.get(row.key, row) != row]):
+        known = self._by_key.get
+        changed = compress(rows, map(ne, rows, map(known, keys, rows)))  # new rows: themselves
+        if any([self._update_row(row) for row in changed]):
             self._cells_written()
-        shown = list(kept)
-        for row in rows:
-            if row.key not in self._by_key:
-                cells = self.cells_for(row)
-                self._row_key[row.key] = super().add_row(*cells, key=row.key)
-                self._cells[row.key] = cells
-                self._by_key[row.key] = row
-                shown.append(row.key)
-        if shown != keys:
+        added = (
+            [row for row in rows if row.key not in self._by_key] if len(kept) < len(keys) else []
+        )
+        for row in added:
+            cells = self.cells_for(row)
+            row_key = super().add_row(*cells, key=row.key)
+            self._row_key[row.key], self._row_meta[row.key] = row_key, self.rows[row_key]
+            self._cells[row.key], self._by_key[row.key] = cells, row
+        if kept + list(map(_key_of, added)) != keys:
             self._place(keys)
         self._order, self._rows = keys, rows
+        self._placed = self._row_locations
         self._keep_cursor(cursor_key, scroll_y)
 
-    def _drop(self, keys: list[str]) -> None:
+    def _drop(self, keys: Iterable[str]) -> None:
         """Forget rows in bulk (DataTable's `remove_row` re-indexes every row for each one)."""
         for key in keys:
             row_key = self._row_key.pop(key)
+            del self._row_meta[key]
             for column_key in self._data.pop(row_key, {}):
                 self._updated_cells.discard(CellKey(row_key, column_key))
             self.rows.pop(row_key, None)
@@ -347,8 +359,11 @@ class KeyedTable(DataTable[Cell], Generic[RowT]):
         """
         cache = self._row_layout
         if cache is None or cache[0] is not self._row_locations or cache[1] != len(self.rows):
-            by_index = self._row_locations._reverse  # (get_key, a method call per row, is slower)
-            ordered = [self.rows[by_index[i]] for i in range(len(self.rows))]
+            if self._row_locations is self._placed and len(self.rows) == len(self._order):
+                ordered = list(map(self._row_meta.__getitem__, self._order))  # str keys: fast
+            else:  # rows added or moved by DataTable's own methods
+                by_index = self._row_locations._reverse
+                ordered = [self.rows[by_index[i]] for i in range(len(self.rows))]
             offsets = [(row.key, y) for row in ordered for y in range(row.height)]
             cache = self._row_layout = (self._row_locations, len(self.rows), ordered, offsets)
         return cache[2], cache[3]
@@ -363,7 +378,8 @@ class KeyedTable(DataTable[Cell], Generic[RowT]):
         return self._layout()[1]
 
     def clear(self, columns: bool = False) -> Self:
-        self._rows, self._order, self._by_key, self._cells, self._row_key = [], [], {}, {}, {}
+        self._rows, self._order, self._by_key, self._cells = [], [], {}, {}
+        self._row_key, self._row_meta, self._placed = {}, {}, None
         return super().clear(columns)
 
     async def _on_idle(self, event: events.Idle) -> None:
