@@ -512,9 +512,9 @@ Tables: process CPU seconds, median of the runs, each step of ours and the ancho
 `gc.collect()` before each. Ours is given the whole list of {ROWS:,} rows every time (new row
 objects, as a poll makes them); the anchor, a bare `DataTable`, is told exactly what changed
 (`add_rows`; 100 `update_cell`; `add_row`; `remove_row`; `add_row` then `sort`, since it
-cannot insert). "call and frame" includes the paint that follows; the other steps include it
-too, but for "the call" ones ("nothing changed" asks for no paint, which the bench checks). Start-up: CPU seconds of
-the process until the first frame lists every job. Shells and tunnels: wall seconds (they wait
+cannot insert). Every step includes the paint that follows but "the call" ones ("nothing
+changed" asks for no paint, which the bench checks). Start-up: CPU seconds of the process
+until the first frame lists every job. Shells and tunnels: wall seconds (they wait
 on sockets), RSS as the child process's growth divided by the count.
 """
 
