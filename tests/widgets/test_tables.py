@@ -124,9 +124,9 @@ async def test_subclasses_keep_their_own_emphasis_on_the_shared_tones() -> None:
             yield KeyTable()
 
     async with Tables().run_test(size=(80, 40)) as pilot:
-        job, nodes, tunnels = (
-            pilot.app.query_one(kind) for kind in (JobTable, NodeTable, TunnelTable)
-        )
+        job = pilot.app.query_one(JobTable)
+        nodes = pilot.app.query_one(NodeTable)
+        tunnels = pilot.app.query_one(TunnelTable)
         keys = pilot.app.query_one(KeyTable)
         assert job.tone_style("active").bold and tunnels.tone_style("active").bold
         assert not nodes.tone_style("active").bold

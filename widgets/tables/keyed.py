@@ -4,29 +4,31 @@ A table is built from three things (the extension points):
 
 - a row model: an immutable value with a `key: str`, compared with `==` (the tables here use a
   `NamedTuple`, whose comparison runs in C: an unchanged row costs about 0.1 µs);
-- `keyed_columns()`: one `Column(key, label, cell)` per column, in order, where `cell(row)`
-  builds that column's cell (a `str` or a rich `Text`) from a row. A new column is one more
-  entry in that list and, when it shows something new, one more field in the row model;
+- `keyed_columns()`: one `Column(key, label, cell)` (`widgets/tables/columns.py`) per column,
+  in order, where `cell(row)` builds that column's cell (a `str` or a rich `Text`) from a row.
+  A new column is one more entry in that list and, when it shows something new, one more
+  field in the row model;
 - `sync_rows(rows)`: the full, ordered list of rows, as often as the data is polled.
 
 `sync_rows` costs O(rows) only in comparisons done in C, and O(changes) in everything else: an
 identical list returns at once; a row whose model is unchanged is not looked at again; a
 changed row has its cells built and only the cells that differ are updated; rows that come or
-go are added and removed where they stand, and the order is set once (no rebuild). The layout
-(row order and line offsets) is cached until the set of rows changes, so painting after a
-cell update does not walk every row as a bare DataTable does. Rows are one line high.
+go are added and removed where they stand, and the order is set once (no rebuild). Changed
+cells go straight into DataTable's data and only their lines are repainted; the layout (row
+order and line offsets) is cached until rows come, go or move, so painting after a change does
+not walk every row as a bare DataTable does. Rows are one line high. This reaches into
+DataTable's internals (`_data`, `rows`, `_row_locations`, its render caches): Textual is pinned
+to a minor version, and tests/widgets/test_tables.py checks what is painted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from itertools import compress
 from operator import attrgetter, ne
-from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar
+from typing import Any, ClassVar, Generic, Self
 
 from rich.style import Style
-from rich.text import Text
 from textual import events, on
 from textual._two_way_dict import TwoWayDict
 from textual.binding import Binding, BindingType
@@ -35,43 +37,12 @@ from textual.message import Message
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellKey, ColumnKey, Row, RowDoesNotExist, RowKey
 
-Cell = str | Text
-
-TONES = ("active", "ok", "waiting", "error", "muted")
-"""Row tones; each styles cells through the component class `keyed-table--<tone>`."""
-
-
-class KeyedRow(Protocol):
-    """What a row model needs: a stable key (job id, node name)."""
-
-    @property
-    def key(self) -> str: ...
-
-
-RowT = TypeVar("RowT", bound=KeyedRow)
+from widgets.tables.columns import Cell, Column, RowT, same_cell
 
 _key_of = attrgetter("key")
 
-
-@dataclass(frozen=True)
-class Column(Generic[RowT]):
-    """One column: its key (for `get_cell`), its header, and how a row becomes its cell."""
-
-    key: str
-    label: str
-    cell: Callable[[RowT], Cell]
-
-
-def same_cell(before: Cell, after: Cell) -> bool:
-    """Whether two cells look the same (rich's `Text ==` ignores the style and justify)."""
-    if isinstance(before, Text) and isinstance(after, Text):
-        return (
-            before.plain == after.plain
-            and before.style == after.style
-            and before.justify == after.justify
-            and before.spans == after.spans
-        )
-    return type(before) is type(after) and before == after
+TONES = ("active", "ok", "waiting", "error", "muted")
+"""Row tones; each styles cells through the component class `keyed-table--<tone>`."""
 
 
 class KeyedRowMessage(Message):

@@ -7,7 +7,8 @@ from typing import NamedTuple
 
 from rich.text import Text
 
-from widgets.tables.keyed import Column, KeyedTable
+from widgets.tables.columns import Column
+from widgets.tables.keyed import KeyedTable
 
 NAME_WIDTH = 16
 COMMENT_WIDTH = 12

@@ -7,7 +7,8 @@ from typing import NamedTuple
 
 from rich.text import Text
 
-from widgets.tables.keyed import Column, KeyedTable
+from widgets.tables.columns import Column
+from widgets.tables.keyed import KeyedTable
 
 STATE_WIDTH = 24
 """Longest state text shown in the table (the screen shows the full reason elsewhere)."""
