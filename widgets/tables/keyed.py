@@ -24,7 +24,7 @@ to a minor version, and tests/widgets/test_tables.py checks what is painted.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from itertools import compress
+from itertools import compress, repeat
 from operator import attrgetter, ne
 from typing import Any, ClassVar, Generic, Self
 
@@ -40,6 +40,7 @@ from textual.widgets.data_table import CellKey, ColumnKey, Row, RowDoesNotExist,
 from widgets.tables.columns import Cell, Column, RowT, same_cell
 
 _key_of = attrgetter("key")
+_height_of = attrgetter("height")
 
 TONES = ("active", "ok", "waiting", "error", "muted")
 """Row tones; each styles cells through the component class `keyed-table--<tone>`."""
@@ -335,7 +336,11 @@ class KeyedTable(DataTable[Cell], Generic[RowT]):
             else:  # rows added or moved by DataTable's own methods
                 by_index = self._row_locations._reverse
                 ordered = [self.rows[by_index[i]] for i in range(len(self.rows))]
-            offsets = [(row.key, y) for row in ordered for y in range(row.height)]
+            heights = list(map(_height_of, ordered))
+            if heights.count(1) == len(heights):  # ours: one line each, built in C
+                offsets = list(zip(map(_key_of, ordered), repeat(0)))
+            else:
+                offsets = [(row.key, y) for row in ordered for y in range(row.height)]
             cache = self._row_layout = (self._row_locations, len(self.rows), ordered, offsets)
         return cache[2], cache[3]
 
