@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rich.text import Text
 
+from widgets.tables.columns import Column
 from widgets.tables.keyed import KeyedTable
 
 
-@dataclass(frozen=True)
-class JobRow:
+class JobRow(NamedTuple):
     """What the table shows for one job."""
 
     key: str
@@ -24,7 +24,7 @@ class JobRow:
     """The provider the job comes from (shown when several providers are listed)."""
 
 
-class JobTable(KeyedTable):
+class JobTable(KeyedTable[JobRow]):
     """Jobs, their state in colour by tone. Posts `RowHighlighted` and `RowChosen`."""
 
     def __init__(
@@ -39,22 +39,22 @@ class JobTable(KeyedTable):
         self.show_group = show_group
         """Show a Provider column (when jobs come from several providers)."""
 
-    def on_mount(self) -> None:
+    def keyed_columns(self) -> list[Column[JobRow]]:
+        columns = [
+            Column("name", "Job", lambda row: Text(row.name)),
+            Column("state", "State", self._state_cell),
+            Column("detail", "Detail", self._detail_cell),
+        ]
         if self.show_group:
-            self.add_column("Provider", key="group")
-        self.add_column("Job", key="name")
-        self.add_column("State", key="state")
-        self.add_column("Detail", key="detail")
+            columns.insert(0, Column("group", "Provider", lambda row: Text(row.group, "bold")))
+        return columns
 
     def update_jobs(self, rows: Sequence[JobRow]) -> None:
         """Show `rows` in order, keeping the cursor on the same job."""
-        self.sync_rows([(row.key, self._cells_for(row)) for row in rows])
+        self.sync_rows(rows)
 
-    def _cells_for(self, row: JobRow) -> tuple[Text, ...]:
-        style = self.tone_style(row.tone)
-        cells = (
-            Text(row.name),
-            Text(row.state.upper(), style=style),
-            Text(row.detail, style=style if row.tone == "error" else "dim"),
-        )
-        return (Text(row.group, style="bold"), *cells) if self.show_group else cells
+    def _state_cell(self, row: JobRow) -> Text:
+        return Text(row.state.upper(), style=self.tone_style(row.tone))
+
+    def _detail_cell(self, row: JobRow) -> Text:
+        return Text(row.detail, style=self.tone_style(row.tone) if row.tone == "error" else "dim")
