@@ -18,6 +18,7 @@ from textual.screen import Screen
 
 from tui.app.bindings import APP_KEYS, all_keys, known_binding_ids, terminal_passthrough
 from tui.app.clipboard import TerminalTabs, paste_confirmer
+from tui.app.notifications import NoticeDelivery
 from tui.app.quitting import QuitDialog, quit_question
 from tui.app.render_guard import install_render_guard
 from tui.app.screens.clipboard.screen import ClipboardScreen
@@ -26,6 +27,7 @@ from tui.app.screens.dialogs.ask import ask
 from tui.app.screens.dialogs.help import HelpScreen
 from tui.app.screens.dialogs.hostkey import alert_changed, ask_trust
 from tui.app.screens.dialogs.passphrase import PassphraseDialog
+from tui.app.screens.notices.screen import NoticeScreen
 from tui.app.screens.shells.terminals import TerminalScreen
 from tui.app.screens.sshkeys.screen import KeysScreen
 from tui.app.screens.tunnels.screen import TunnelNotifier, TunnelScreen
@@ -44,7 +46,11 @@ from tui.core.printable import inert, inert_lines
 from tui.core.providers.base import Capability, Provider, capability_note
 from tui.core.ssh import SshPool, SshShellBackend, TrustChoice
 from tui.core.tunnels import TunnelManager
+from tui.core.tunnels.model import TunnelState
+from tui.core.tunnels.runtime import EventKind, TunnelEvent
 from tui.core.watch import JobWatcher, TimeWarnings, WatchEvent
+from tui.core.watch.notices import JobNotifier
+from tui.core.watch.sampler import NodeMetrics
 from widgets.terminal import messages
 
 
@@ -92,6 +98,15 @@ class ClusterdeckApp(App[None]):
         """The last access-rule check per job key."""
         self.time_warnings: dict[str, str] = {}
         """Job key -> "6 min left" for jobs near their time limit (shown on shells, tunnels)."""
+        self.metrics = NodeMetrics(pool, settings=settings.watch, clock=clock)
+        """Samplers of the shown job's nodes (`[watch]`)."""
+        self.notice_delivery = NoticeDelivery(
+            self, settings.notify, write_terminal=self.write_outer_terminal
+        )
+        self.notifier = JobNotifier(settings.notify, clock=clock, deliver=self.notice_delivery)
+        """Job started / ended, time left, log patterns, tunnel failures (`[notify]`)."""
+        watcher.subscribe(self.notifier.on_event)
+        self._tunnel_states: dict[str, TunnelState] = {}
         self.main_screen = MainScreen(
             watcher,
             banner=banner,
@@ -100,6 +115,7 @@ class ClusterdeckApp(App[None]):
             log_max_lines=settings.log_max_lines,
             access_guard=self.access_guard,
             copy_text=bridge.write_local,
+            metrics=self.metrics,
         )
         self.terminals = TerminalScreen(
             passthrough_keys=terminal_passthrough(dict(settings.keymap))
@@ -136,6 +152,7 @@ class ClusterdeckApp(App[None]):
         )
         self.theme_memory.start()
         self.tunnel_notifier = TunnelNotifier(self.tunnels, self.notify)
+        self.tunnels.subscribe(self._tunnel_event)
         self.install_screen(self.terminals, name="terminals")
         self.push_screen(self.main_screen)
 
@@ -160,7 +177,29 @@ class ClusterdeckApp(App[None]):
             markup=False,
         )
 
+    def write_outer_terminal(self, text: str) -> None:
+        """Write `text` to the terminal the app runs in (OSC notifications), through the driver."""
+        driver = self._driver
+        if driver is not None:
+            driver.write(text)
+            driver.flush()
+
+    def _tunnel_event(self, event: TunnelEvent) -> None:
+        """A tunnel that failed is a notification (the tunnel notifier shows it in the app)."""
+        if event.kind is not EventKind.STATE:
+            return
+        tunnel = event.tunnel
+        before = self._tunnel_states.get(tunnel.id)
+        self._tunnel_states[tunnel.id] = tunnel.state
+        if tunnel.state is TunnelState.FAILED and before is not TunnelState.FAILED:
+            self.notifier.tunnel_failed(tunnel.spec.label, tunnel.reason)
+
+    def action_notifications(self) -> None:
+        if not isinstance(self.screen, NoticeScreen):
+            self.push_screen(NoticeScreen(self.notifier, channel=self.notice_delivery.channel))
+
     async def on_unmount(self) -> None:
+        await self.metrics.close()
         await self.watcher.close()
         await self.tunnels.close()
         await self.pool.close()

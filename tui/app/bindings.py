@@ -54,6 +54,8 @@ DASHBOARD_KEYS = (
     KeySpec("tunnels", "t", "app.tunnels", "Tunnels"),
     KeySpec("tunnel-detected", "T", "tunnel_detected", "Tunnel it", show=False),
     KeySpec("stop-job", "s", "stop_job", "Stop job"),
+    KeySpec("node-metrics", "m", "node_metrics", "Node metrics"),
+    KeySpec("notifications", "H", "app.notifications", "Notifications", show=False),
 )
 
 TERMINAL_KEYS = (

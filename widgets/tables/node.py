@@ -8,6 +8,10 @@ from dataclasses import dataclass
 from rich.text import Text
 
 from widgets.tables.keyed import KeyedTable
+from widgets.tables.spark import sparkline
+
+TREND_WIDTH = 10
+"""Samples shown by the CPU sparkline of a row."""
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,16 @@ class NodeRow:
     """One of `widgets.tables.keyed.TONES`: picks the colour of the state cell."""
     cores: int | None = None
     load: float | None = None
+    cpu: float | None = None
+    """Percent of the node's CPUs busy (sampled), None when not sampled."""
+    cpu_trend: tuple[float, ...] = ()
+    """The last CPU percentages, oldest first."""
+    memory: str = ""
+    """Memory in use, e.g. `3.1/15.6G`."""
+    gpu: str = ""
+    """GPU utilisation and memory, e.g. `37% 1.0/16G` (several GPUs: their mean, `x4`)."""
+    note: str = ""
+    """Why a node has no metrics, shown in place of its trend."""
 
 
 class NodeTable(KeyedTable):
@@ -39,6 +53,10 @@ class NodeTable(KeyedTable):
         self.add_column("State", key="state")
         self.add_column("Cores", key="cores")
         self.add_column("Load", key="load")
+        self.add_column("CPU", key="cpu")
+        self.add_column("CPU trend", key="cpu-trend")
+        self.add_column("Mem", key="memory")
+        self.add_column("GPU", key="gpu")
 
     def update_nodes(self, rows: Sequence[NodeRow]) -> None:
         """Show `rows` in order, keeping the cursor on the same node."""
@@ -54,4 +72,13 @@ class NodeTable(KeyedTable):
             Text(row.state, style=self.tone_style(row.tone)),
             Text(cores, justify="right"),
             Text(load, justify="right"),
+            Text("" if row.cpu is None else f"{row.cpu:.0f}%", justify="right"),
+            self._trend(row),
+            Text(row.memory, justify="right"),
+            Text(row.gpu),
         )
+
+    def _trend(self, row: NodeRow) -> Text:
+        if row.note and not row.cpu_trend:
+            return Text(row.note[:TREND_WIDTH], style="dim")
+        return Text(sparkline(row.cpu_trend, TREND_WIDTH), style=self.tone_style("active"))

@@ -245,9 +245,7 @@ class SshPool:
             return session
         task = self._pending.get(key)
         if task is None:
-            task = asyncio.create_task(
-                self._open(target, depth, ask), name=f"ssh-connect {target}"
-            )
+            task = asyncio.create_task(self._open(target, depth, ask), name=f"ssh-connect {target}")
             self._pending[key] = task
             task.add_done_callback(lambda t: self._opened(key, t))
         try:

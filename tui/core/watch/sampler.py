@@ -135,6 +135,7 @@ class NodeMetrics:
         self._job_key: str | None = None
         self._last: tuple[Sequence[Node], Callable[[Node], SshTarget]] = ((), _no_target)
         self._subscribers: Subscribers[str] = Subscribers("node metrics")
+        self._closing: set[asyncio.Future[None]] = set()
         self.status = ""
         """A short note for the nodes pane ("" when every shown node is sampled)."""
 
@@ -213,7 +214,9 @@ class NodeMetrics:
     def _stop(self, name: str) -> None:
         sampler = self._samplers.pop(name, None)
         if sampler is not None:
-            asyncio.ensure_future(sampler.close())
+            task = asyncio.ensure_future(sampler.close())
+            self._closing.add(task)
+            task.add_done_callback(self._closing.discard)
 
     def _stop_all(self) -> None:
         for name in list(self._samplers):
@@ -222,7 +225,7 @@ class NodeMetrics:
     async def close(self) -> None:
         samplers = list(self._samplers.values())
         self._samplers.clear()
-        await asyncio.gather(*(s.close() for s in samplers), return_exceptions=True)
+        await asyncio.gather(*(s.close() for s in samplers), *self._closing, return_exceptions=True)
 
 
 def _no_target(node: Node) -> SshTarget:
