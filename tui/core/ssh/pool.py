@@ -102,6 +102,8 @@ class SshPool:
         self._dialogs = HostKeyDialogs()
         self._conns: dict[PoolKey, SshSession] = {}
         self._pending: dict[PoolKey, asyncio.Task[SshSession]] = {}
+        self._quiet: set[asyncio.Task[SshSession]] = set()
+        """Pending attempts that fail on an unknown host key instead of asking."""
         self._lost: dict[PoolKey, Exception | None] = {}
         self._closed = False
 
@@ -244,9 +246,17 @@ class SshPool:
         if session is not None and not session.is_closed():
             return session
         task = self._pending.get(key)
+        if task is not None and ask and task in self._quiet:
+            # A background attempt that may not ask about the host key: if that is what
+            # stopped it, this caller asks in an attempt of its own.
+            with contextlib.suppress(HostKeyUnknown):
+                return await asyncio.shield(task)
+            task = None
         if task is None:
             task = asyncio.create_task(self._open(target, depth, ask), name=f"ssh-connect {target}")
             self._pending[key] = task
+            if not ask:
+                self._quiet.add(task)
             task.add_done_callback(lambda t: self._opened(key, t))
         try:
             return await asyncio.shield(task)
@@ -262,6 +272,7 @@ class SshPool:
             raise
 
     def _opened(self, key: PoolKey, task: asyncio.Task[SshSession]) -> None:
+        self._quiet.discard(task)
         if self._pending.get(key) is task:
             del self._pending[key]
         if not task.cancelled():

@@ -88,7 +88,8 @@ class NodeSampler:
                 got = await self._sample_until_end()
             except HostKeyUnknown:
                 self._stop_with("host key not trusted yet: open a shell on it (enter) once")
-                return
+                await asyncio.sleep(RETRY_MAX)
+                continue
             except ClusterdeckError as exc:
                 self._stop_with(printable(exc.message, 120))
                 got = False

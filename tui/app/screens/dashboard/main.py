@@ -122,7 +122,6 @@ class MainScreen(JobActionsScreen):
     def compose(self) -> ComposeResult:
         with Horizontal(id="banner"):
             yield Static(self._banner_text(), id="banner-text", markup=False)
-            yield Static("", id="banner-poll", markup=False)
             yield Static(self.status_note, id="banner-status", markup=False)
         with Horizontal(id="top"):
             yield JobTable(id="jobs", show_group=isinstance(self.provider, CompositeProvider))
@@ -215,8 +214,10 @@ class MainScreen(JobActionsScreen):
         self._metrics_dirty = True
 
     def _tick(self) -> None:
-        """Once a second: new samples into the nodes pane, the poll status into the top line."""
-        self.query_one("#banner-poll", Static).update(self.watcher.poll_status())
+        """Once a second: new samples into the nodes pane, the poll status under the jobs."""
+        jobs = self.query_one(JobTable)
+        if not jobs.has_class("-error"):
+            jobs.border_subtitle = self.watcher.poll_status()
         if self._metrics_dirty and self.selected is not None:
             self._metrics_dirty = False
             self._show_nodes(self.selected, self.nodes.values())
