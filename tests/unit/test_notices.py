@@ -83,7 +83,7 @@ def test_a_burst_of_matches_goes_quiet_into_the_history() -> None:
 
 
 def test_events_not_chosen_are_not_noticed() -> None:
-    notifier, got, clock = make(events=("failed",))
+    notifier, got, _ = make(events=("failed",))
     notifier.on_event(TimeLimitNear(JOB, "6 min left"))
     notifier.tunnel_failed("jupyter", "refused")
     assert got == []
