@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Iterable
 from typing import ClassVar
 
@@ -85,6 +86,7 @@ class MainScreen(JobActionsScreen):
         self.metrics = metrics
         """Samplers of the shown job's nodes (None: no metrics)."""
         self._metrics_dirty = False
+        self._metrics_drawn_at = float("-inf")
         self.watcher = watcher
         self.provider = watcher.provider
         self.clock = watcher.clock
@@ -218,8 +220,14 @@ class MainScreen(JobActionsScreen):
         jobs = self.query_one(JobTable)
         if not jobs.has_class("-error"):
             jobs.border_subtitle = self.watcher.poll_status()
-        if self._metrics_dirty and self.selected is not None:
+        metrics = self.metrics
+        if metrics is None or not self._metrics_dirty or self.selected is None:
+            return
+        now = time.monotonic()  # a drawing pace, not the job clock
+        if now - self._metrics_drawn_at >= metrics.settings.interval - METRICS_REFRESH / 2:
+            # At most once per sampling interval: a frame of 64 changed rows is not free.
             self._metrics_dirty = False
+            self._metrics_drawn_at = now
             self._show_nodes(self.selected, self.nodes.values())
 
     def _target_of(self, node: Node) -> SshTarget:

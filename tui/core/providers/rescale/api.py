@@ -26,8 +26,8 @@ from tui.core.printable import printable
 from tui.core.providers.rescale.credentials import ApiKey
 from tui.core.providers.rescale.limits import (
     MAX_COOLDOWN,
-    RequestBudget,
     MAX_RESPONSE_BYTES,
+    RequestBudget,
     decode_json,
     parse_retry_after,
     send_capped,
