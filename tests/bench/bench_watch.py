@@ -301,9 +301,9 @@ async def main() -> None:
             "long-lived session that costs less than a tick in the window reads as 0. The "
             "loop's own cost is therefore measured apart, exactly (getrusage), running the "
             f"same {NODES} loops on this machine for the same time. The loop is "
-            f"{len(SAMPLER_SCRIPT.splitlines())} lines of POSIX sh; one sample is about 150 bytes of "
-            "text (some 230 on the wire). Frame: median CPU time of `update_nodes` with every row's CPU, trend, "
-            "memory, GPU and load changed, and the next frame."
+            f"{len(SAMPLER_SCRIPT.splitlines())} lines of POSIX sh; one sample is about 150 "
+            "bytes of text (some 230 on the wire). Frame: median CPU time of `update_nodes` "
+            "with every row's CPU, trend, memory, GPU and load changed, and the next frame."
         ),
     )
 
