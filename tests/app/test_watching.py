@@ -31,7 +31,7 @@ async def test_metrics_fill_the_nodes_pane_and_m_shows_the_history(
             return str(table.get_cell("master-0", "cpu"))
 
         await wait_until(
-            lambda: cpu_cell().endswith("%"), within=20, pause=pilot.pause, what="a CPU figure"
+            lambda: "% " in cpu_cell(), within=20, pause=pilot.pause, what="a CPU figure"
         )
         assert str(table.get_cell("master-0", "memory")).endswith("G")
         assert app.metrics.sampled == ["master-0", "worker-1", "worker-2", "worker-3"]

@@ -10,7 +10,7 @@ from rich.text import Text
 from widgets.tables.keyed import KeyedTable
 from widgets.tables.spark import sparkline
 
-TREND_WIDTH = 10
+TREND_WIDTH = 8
 """Samples shown by the CPU sparkline of a row."""
 
 
@@ -49,14 +49,13 @@ class NodeTable(KeyedTable):
     def on_mount(self) -> None:
         self.add_column("Node", key="name")
         self.add_column("Role", key="role")
-        self.add_column("Address", key="address")
         self.add_column("State", key="state")
-        self.add_column("Cores", key="cores")
-        self.add_column("Load", key="load")
         self.add_column("CPU", key="cpu")
-        self.add_column("CPU trend", key="cpu-trend")
         self.add_column("Mem", key="memory")
         self.add_column("GPU", key="gpu")
+        self.add_column("Load", key="load")
+        self.add_column("Cores", key="cores")
+        self.add_column("Address", key="address")
 
     def update_nodes(self, rows: Sequence[NodeRow]) -> None:
         """Show `rows` in order, keeping the cursor on the same node."""
@@ -68,17 +67,22 @@ class NodeTable(KeyedTable):
         return (
             Text(row.name),
             Text(row.role, style="dim"),
-            Text(row.address),
             Text(row.state, style=self.tone_style(row.tone)),
-            Text(cores, justify="right"),
-            Text(load, justify="right"),
-            Text("" if row.cpu is None else f"{row.cpu:.0f}%", justify="right"),
-            self._trend(row),
+            self._cpu(row),
             Text(row.memory, justify="right"),
             Text(row.gpu),
+            Text(load, justify="right"),
+            Text(cores, justify="right"),
+            Text(row.address),
         )
 
-    def _trend(self, row: NodeRow) -> Text:
+    def _cpu(self, row: NodeRow) -> Text:
+        """`80% ▃▅▇█▆▅▃▂`: the last figure and a sparkline of the ones before (0 to 100%)."""
         if row.note and not row.cpu_trend:
-            return Text(row.note[:TREND_WIDTH], style="dim")
-        return Text(sparkline(row.cpu_trend, TREND_WIDTH), style=self.tone_style("active"))
+            return Text(row.note, style="dim")
+        if row.cpu is None and not row.cpu_trend:
+            return Text("")
+        figure = "  …" if row.cpu is None else f"{row.cpu:3.0f}"
+        cell = Text(f"{figure}% ")
+        cell.append(sparkline(row.cpu_trend, TREND_WIDTH), style=self.tone_style("active"))
+        return cell

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -36,7 +36,7 @@ class NodeDetailScreen(ModalScreen[None]):
         width: 90%; max-width: 110; height: auto; max-height: 90%;
         border: round $primary; background: $surface; padding: 0 1;
     }
-    #node-detail Static { height: auto; }
+    #node-detail Static, #gpu-sparks { height: auto; }
     #node-detail .label { color: $text-muted; margin-top: 1; }
     #node-detail .spark { color: $success; }
     """
@@ -47,7 +47,7 @@ class NodeDetailScreen(ModalScreen[None]):
         self.node = node
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="node-detail") as box:
+        with Vertical(id="node-detail") as box:
             box.border_title = inert(f"Node {self.node}")
             box.border_subtitle = "esc to close"
             yield Static(id="node-summary", markup=False)
