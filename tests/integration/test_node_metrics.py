@@ -211,3 +211,33 @@ async def test_above_max_nodes_only_asked_nodes(sshd: SshdServer, pool: SshPool)
         assert metrics.sampled == ["n0", "n1"] and metrics.status == ""
     finally:
         await metrics.close()
+
+
+async def test_a_background_connect_never_asks_nor_steals_the_question(
+    sshd: SshdServer, tmp_path: Path
+) -> None:
+    from tui.core.errors import HostKeyUnknown
+    from tui.core.ssh.trust import TrustChoice
+
+    asked: list[HostKeyUnknown] = []
+
+    async def once(request: HostKeyUnknown) -> TrustChoice:
+        asked.append(request)
+        return "once"
+
+    empty = tmp_path / "known_hosts"
+    empty.write_text("")
+    pool = SshPool(known_hosts_paths=[empty], use_agent=False, host_key_callback=once)
+    target = sshd.target()
+    try:
+        async with asyncio.timeout(WAIT):
+            quiet, shell = await asyncio.gather(
+                pool.connect(target, ask_host_key=False),
+                pool.connect(target),
+                return_exceptions=True,
+            )
+        assert isinstance(quiet, HostKeyUnknown)  # the sampler's attempt: refused, no dialog
+        assert not isinstance(shell, BaseException)  # the shell's: asked, and connected
+        assert len(asked) == 1
+    finally:
+        await pool.close()
