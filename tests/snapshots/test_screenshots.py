@@ -134,10 +134,9 @@ async def test_notification_history(app_factory: AppFactory, snap: Snap) -> None
     import dataclasses
 
     from tui.app.screens.notices.screen import NoticeScreen
+    from tui.core.config.watching import NotifySettings
     from tui.core.models import JobState
     from tui.core.watch.events import JobsUpdated, LogLines, LogStarted
-
-    from tui.core.config.watching import NotifySettings
 
     app = app_factory(notify=NotifySettings(patterns=("NaN",), desktop="bell"))
     async with app.run_test(size=(120, 36)) as pilot:
