@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 RETRY_FIRST = 5.0
 RETRY_MAX = 60.0
+_SAMPLED = (NodeState.RUNNING, NodeState.UNKNOWN)
 
 
 class ProcessStarter(Protocol):
@@ -161,7 +162,8 @@ class NodeMetrics:
             self._histories = {}
             self._stop_all()
         self._last = (nodes, target_of)
-        running = [n for n in nodes if n.state is NodeState.RUNNING and n.port]
+        # Unknown: not probed (an inventory node behind a jump host); a down one just fails.
+        running = [n for n in nodes if n.state in _SAMPLED and n.port]
         wanted = self._wanted(running)
         for name in [n for n in self._samplers if n not in wanted]:
             self._stop(name)
