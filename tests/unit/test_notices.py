@@ -64,18 +64,26 @@ def test_patterns_notify_once_per_line_and_not_again_on_a_replay() -> None:
     notifier, got, _ = make(patterns=("NaN", "Traceback"))
     lines = ("step 1 loss 0.3", "step 2 loss NaN", "Traceback (most recent call last):", "ok")
     notifier.on_event(LogStarted(JOB))
-    notifier.on_event(LogLines(JOB, lines, 4))
-    assert [n.message for n in got] == [lines[1], lines[2]]
+    notifier.on_event(LogLines(JOB, ("NaN in the past",), 1))  # the backlog: history only
+    notifier.on_event(LogLines(JOB, lines, 5))
+    assert [(n.message, n.loud) for n in got] == [
+        ("NaN in the past", False),
+        (lines[1], True),
+        (lines[2], True),
+    ]
+    got.clear()
     notifier.on_event(LogStarted(JOB))  # the job selected again: its log is shown from the start
-    notifier.on_event(LogLines(JOB, lines, 4))
-    notifier.on_event(LogLines(JOB, ("NaN again",), 5))
-    assert [n.message for n in got] == [lines[1], lines[2], "NaN again"]
+    notifier.on_event(LogLines(JOB, ("NaN in the past",), 1))
+    notifier.on_event(LogLines(JOB, lines, 5))
+    notifier.on_event(LogLines(JOB, ("NaN again",), 6))
+    assert [n.message for n in got] == ["NaN again"]  # the replayed lines: not again
 
 
 def test_a_burst_of_matches_goes_quiet_into_the_history() -> None:
     notifier, got, clock = make(patterns=("NaN",))
     notifier.on_event(LogStarted(JOB))
-    notifier.on_event(LogLines(JOB, tuple(f"NaN {i}" for i in range(12)), 12))
+    notifier.on_event(LogLines(JOB, ("start",), 1))
+    notifier.on_event(LogLines(JOB, tuple(f"NaN {i}" for i in range(12)), 13))
     assert sum(n.loud for n in got) == PATTERN_BURST and len(got) == 12
     clock.advance(60)
     notifier.on_event(LogLines(JOB, ("NaN later",), 13))

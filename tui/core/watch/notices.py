@@ -189,18 +189,21 @@ class JobNotifier:
         patterns = self.settings.patterns
         if not patterns or "pattern" not in self.settings.events:
             return
+        # The first batch of a job found running is its past: kept in the history quietly
+        # (a job seen starting has no past worth hiding).
+        backlog = start == 0 and seen == 0 and (job.key, "started") not in self._said
         for index, line in enumerate(lines, start):
             if index < seen:
                 continue  # shown again after the job was selected again
             found = next((p for p in patterns if p in line), None)
             if found is not None:
-                self._pattern(job, found, line)
+                self._pattern(job, found, line, backlog=backlog)
 
-    def _pattern(self, job: Job, pattern: str, line: str) -> None:
+    def _pattern(self, job: Job, pattern: str, line: str, *, backlog: bool) -> None:
         now = self._clock.monotonic()
         while self._pattern_times and now - self._pattern_times[0] > PATTERN_WINDOW:
             self._pattern_times.popleft()
-        loud = len(self._pattern_times) < PATTERN_BURST
+        loud = not backlog and len(self._pattern_times) < PATTERN_BURST
         if loud:
             self._pattern_times.append(now)
         self._notice(

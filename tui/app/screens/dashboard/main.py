@@ -255,6 +255,8 @@ class MainScreen(JobActionsScreen):
             )
         jobs_table.update_jobs(rows)
         jobs_table.border_title = f"Jobs ({len(event.jobs)})"
+        if not jobs_table.has_class("-error"):
+            jobs_table.border_subtitle = self.watcher.poll_status()
 
     def _pane(self, pane: Pane) -> Widget:
         if pane is Pane.JOBS:
