@@ -18,7 +18,7 @@ from textual.screen import Screen
 
 from tui.app.bindings import APP_KEYS, all_keys, known_binding_ids, terminal_passthrough
 from tui.app.clipboard import TerminalTabs, paste_confirmer
-from tui.app.notifications import NoticeDelivery
+from tui.app.notifications import NoticeDelivery, write_outer_terminal
 from tui.app.quitting import QuitDialog, quit_question
 from tui.app.render_guard import install_render_guard
 from tui.app.screens.clipboard.screen import ClipboardScreen
@@ -46,8 +46,6 @@ from tui.core.printable import inert, inert_lines
 from tui.core.providers.base import Capability, Provider, capability_note
 from tui.core.ssh import SshPool, SshShellBackend, TrustChoice
 from tui.core.tunnels import TunnelManager
-from tui.core.tunnels.model import TunnelState
-from tui.core.tunnels.runtime import EventKind, TunnelEvent
 from tui.core.watch import JobWatcher, TimeWarnings, WatchEvent
 from tui.core.watch.notices import JobNotifier
 from tui.core.watch.sampler import NodeMetrics
@@ -101,12 +99,11 @@ class ClusterdeckApp(App[None]):
         self.metrics = NodeMetrics(pool, settings=settings.watch, clock=clock)
         """Samplers of the shown job's nodes (`[watch]`)."""
         self.notice_delivery = NoticeDelivery(
-            self, settings.notify, write_terminal=self.write_outer_terminal
+            self, settings.notify, write_terminal=lambda text: write_outer_terminal(self, text)
         )
         self.notifier = JobNotifier(settings.notify, clock=clock, deliver=self.notice_delivery)
         """Job started / ended, time left, log patterns, tunnel failures (`[notify]`)."""
         watcher.subscribe(self.notifier.on_event)
-        self._tunnel_states: dict[str, TunnelState] = {}
         self.main_screen = MainScreen(
             watcher,
             banner=banner,
@@ -152,7 +149,7 @@ class ClusterdeckApp(App[None]):
         )
         self.theme_memory.start()
         self.tunnel_notifier = TunnelNotifier(self.tunnels, self.notify)
-        self.tunnels.subscribe(self._tunnel_event)
+        self.notifier.watch_tunnels(self.tunnels)
         self.install_screen(self.terminals, name="terminals")
         self.push_screen(self.main_screen)
 
@@ -176,23 +173,6 @@ class ClusterdeckApp(App[None]):
             timeout=timeout,
             markup=False,
         )
-
-    def write_outer_terminal(self, text: str) -> None:
-        """Write `text` to the terminal the app runs in (OSC notifications), through the driver."""
-        driver = self._driver
-        if driver is not None:
-            driver.write(text)
-            driver.flush()
-
-    def _tunnel_event(self, event: TunnelEvent) -> None:
-        """A tunnel that failed is a notification (the tunnel notifier shows it in the app)."""
-        if event.kind is not EventKind.STATE:
-            return
-        tunnel = event.tunnel
-        before = self._tunnel_states.get(tunnel.id)
-        self._tunnel_states[tunnel.id] = tunnel.state
-        if tunnel.state is TunnelState.FAILED and before is not TunnelState.FAILED:
-            self.notifier.tunnel_failed(tunnel.spec.label, tunnel.reason)
 
     def action_notifications(self) -> None:
         if not isinstance(self.screen, NoticeScreen):

@@ -20,6 +20,14 @@ NOTIFY_SEND_TIMEOUT = 5.0
 _URGENCY = {"information": "normal", "warning": "normal", "error": "critical"}
 
 
+def write_outer_terminal(app: App[Any], text: str) -> None:
+    """Write `text` to the terminal the app runs in (OSC notifications), through its driver."""
+    driver = app._driver
+    if driver is not None:
+        driver.write(text)
+        driver.flush()
+
+
 class NoticeDelivery:
     """Shows each loud notice in the app (`toast`) and through the desktop channel.
 

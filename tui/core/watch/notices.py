@@ -21,6 +21,9 @@ from tui.core.clock import Clock
 from tui.core.config.watching import NotifySettings
 from tui.core.models import Job, JobState
 from tui.core.printable import printable
+from tui.core.tunnels import TunnelManager
+from tui.core.tunnels.model import TunnelState
+from tui.core.tunnels.runtime import EventKind, TunnelEvent
 from tui.core.watch.events import (
     JobsUpdated,
     LogLines,
@@ -103,6 +106,20 @@ class JobNotifier:
                 self._log_lines(job, lines)
             case _:
                 pass
+
+    def watch_tunnels(self, manager: TunnelManager) -> Callable[[], None]:
+        """Notice every tunnel of `manager` that fails; returns the unsubscriber."""
+        states: dict[str, TunnelState] = {}
+
+        def on_event(event: TunnelEvent) -> None:
+            if event.kind is not EventKind.STATE:
+                return
+            tunnel = event.tunnel
+            before, states[tunnel.id] = states.get(tunnel.id), tunnel.state
+            if tunnel.state is TunnelState.FAILED and before is not TunnelState.FAILED:
+                self.tunnel_failed(tunnel.spec.label, tunnel.reason)
+
+        return manager.subscribe(on_event)
 
     def tunnel_failed(self, label: str, reason: str) -> None:
         """A tunnel failed (the tunnel screen's notifier shows it in the app already)."""
