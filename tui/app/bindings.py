@@ -58,6 +58,8 @@ DASHBOARD_KEYS = (
     KeySpec("stop-job", "s", "stop_job", "Stop job"),
     KeySpec("ssh-config", "S", "ssh_config", "SSH config", show=False),
     KeySpec("node-sessions", "P", "app.node_sessions", "Shell sessions on the node", show=False),
+    KeySpec("node-metrics", "m", "node_metrics", "Node metrics"),
+    KeySpec("notifications", "H", "app.notifications", "Notifications", show=False),
 )
 
 TERMINAL_KEYS = (
