@@ -59,23 +59,22 @@ async def download(
         fd = os.open(part, os.O_WRONLY | os.O_CREAT, 0o600)
     except OSError as exc:
         raise local_error(part, exc) from exc
-    position = start
+    sink = _Sink(fd, digest, start, advance)
     try:
         os.ftruncate(fd, start)
         waiting: dict[int, bytes] = {}
         async with await files.open(item.remote, pipeline=pipeline) as handle:
             async for at, data in handle.read_blocks(start, item.size - start):
                 waiting[at] = data
-                while position in waiting:
-                    block = waiting.pop(position)
-                    os.pwrite(fd, block, position)
-                    digest.update(block)
-                    position += len(block)
-                    advance(len(block))
+                while sink.queued in waiting:
+                    await sink.add(waiting.pop(sink.queued))
+        await sink.flush()
     except OSError as exc:
         raise local_error(part, exc) from exc
     finally:
+        await sink.settle()
         os.close(fd)
+    position = sink.position
     if position != item.size:
         raise ChecksumMismatch(
             f"{item.remote} changed while it was copied: got {position:,} bytes, "
@@ -83,6 +82,68 @@ async def download(
         )
     item.digest = digest.hexdigest()
     return part, start
+
+
+class _Sink:
+    """Writes and hashes the blocks of a download in order, in a thread, one batch at a time,
+    so the disk and the hash run while the next blocks arrive."""
+
+    BATCH = 4 * 1024 * 1024
+
+    def __init__(self, fd: int, digest: Digest, start: int, advance: Advance) -> None:
+        self._fd = fd
+        self._digest = digest
+        self._advance = advance
+        self.position = start
+        """Bytes on disk (and hashed)."""
+        self.queued = start
+        """Bytes handed over (on disk, or being written)."""
+        self._batch: list[bytes] = []
+        self._batch_size = 0
+        self._writing: asyncio.Future[int] | None = None
+
+    async def add(self, block: bytes) -> None:
+        self._batch.append(block)
+        self._batch_size += len(block)
+        self.queued += len(block)
+        if self._batch_size >= self.BATCH:
+            await self.flush(wait=False)
+
+    async def flush(self, *, wait: bool = True) -> None:
+        """Start writing the batch (after the one being written); `wait` for both."""
+        await self.settle(raising=True)
+        if self._batch:
+            batch, at = self._batch, self.queued - self._batch_size
+            self._batch, self._batch_size = [], 0
+            loop = asyncio.get_running_loop()
+            self._writing = loop.run_in_executor(None, self._write, batch, at)
+        if wait:
+            await self.settle(raising=True)
+
+    async def settle(self, *, raising: bool = False) -> None:
+        """Wait for the write in progress; its error is raised only when `raising`."""
+        writing, self._writing = self._writing, None
+        if writing is None:
+            return
+        try:
+            written = await asyncio.shield(writing)
+        except OSError:
+            if raising:
+                raise
+            return
+        except asyncio.CancelledError:
+            await asyncio.wait([writing])  # never close the file under a running write
+            raise
+        self.position += written
+        self._advance(written)
+
+    def _write(self, batch: list[bytes], at: int) -> int:
+        data = b"".join(batch) if len(batch) > 1 else batch[0]
+        view = memoryview(data)
+        while view:
+            view = view[os.pwrite(self._fd, view, at + len(data) - len(view)) :]
+        self._digest.update(data)
+        return len(data)
 
 
 async def _chunks(path: Path, start: int, digest: Digest) -> AsyncIterator[bytes]:
@@ -97,11 +158,16 @@ async def _chunks(path: Path, start: int, digest: Digest) -> AsyncIterator[bytes
 
 
 async def upload(
-    files: RemoteFiles, item: FileItem, advance: Advance, pipeline: Pipeline
+    files: RemoteFiles, item: FileItem, advance: Advance, pipeline: Pipeline, *, fresh: bool
 ) -> tuple[str, int]:
-    """Copy `item.local` into the remote partial file; returns it and the bytes resumed."""
+    """Copy `item.local` into the remote partial file; returns it and the bytes resumed.
+
+    `fresh`: its folder was made by this transfer, so there is no partial file to look for.
+    The partial file gets the source's permissions; the modification time is not kept (as
+    `sftp put` and `scp` without `-p`).
+    """
     part = remote_part(item.remote)
-    found = await files.lstat(part)
+    found = None if fresh else await files.lstat(part)
     start = 0
     if found is not None and found.is_file and found.size <= item.size:
         start = max(0, found.size - pipeline.window)
@@ -109,7 +175,8 @@ async def upload(
     digest = await asyncio.to_thread(sha256_file, item.local, limit=start)
     how = "write" if start else "create"
     try:
-        async with await files.open(part, how, pipeline=pipeline, mode=0o600) as handle:
+        mode = item.mode & 0o777
+        async with await files.open(part, how, pipeline=pipeline, mode=mode) as handle:
             if start:
                 await handle.truncate(start)
                 advance(start)
@@ -117,10 +184,9 @@ async def upload(
                 end = await handle.write_stream(_chunks(item.local, start, digest), start, advance)
             except OSError as exc:
                 raise TransferError(f"cannot read {item.local}: {exc.strerror or exc}") from exc
-            size = await handle.size()
     except RemoteFileError as exc:
         raise await _clearer(files, part, item, exc) from exc
-    if end != item.size or size != item.size:
+    if end != item.size:
         raise ChecksumMismatch(
             f"{item.local} changed while it was copied: sent {end:,} bytes, expected {item.size:,}"
         )

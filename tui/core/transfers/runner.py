@@ -34,7 +34,7 @@ from tui.core.transfers.model import (
 from tui.core.transfers.paths import free_name, remote_part
 from tui.core.transfers.plan import FileItem, Plan, plan_download, plan_upload
 
-FILES_AT_ONCE = 8
+FILES_AT_ONCE = 16
 """Files copied at the same time (small files are bound by round trips, not bandwidth)."""
 BIG_FILE = 16 * 1024 * 1024
 """Files at least this big get their own checksum command right after they are copied."""
@@ -189,7 +189,9 @@ class TransferRun:
             part: str | Path
             part, resumed = await copy.download(files, item, self._advance, self.pipeline)
         else:
-            part, resumed = await copy.upload(files, item, self._advance, self.pipeline)
+            part, resumed = await copy.upload(
+                files, item, self._advance, self.pipeline, fresh=self._fresh
+            )
         self.outcome.resumed += resumed
         self.progress.resumed_from += resumed
         if self.verify is Verify.SHA256 and item.size >= BIG_FILE:
@@ -248,7 +250,6 @@ class TransferRun:
             except OSError as exc:
                 raise copy.local_error(item.local, exc) from exc
         else:
-            await files.set_attrs(str(part), mode=item.mode & 0o777, mtime=item.mtime)
             await files.rename(str(part), item.remote)
         self.outcome.copied += 1
         self.progress.files_done += 1
