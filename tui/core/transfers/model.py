@@ -12,9 +12,16 @@ from tui.core.models import SshTarget
 
 
 class TransferError(ClusterdeckError):
-    """A transfer failed: a checksum or size mismatch, a local disk problem, a conflict."""
+    """A transfer failed: a checksum or size mismatch, a local disk problem, a conflict.
+
+    `first` is, for a folder with several failed files, the first file's own error.
+    """
 
     title = "Transfer failed"
+
+    def __init__(self, message: str, *, first: ClusterdeckError | None = None) -> None:
+        super().__init__(message)
+        self.first = first
 
 
 class ChecksumMismatch(TransferError):

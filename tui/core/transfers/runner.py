@@ -121,7 +121,8 @@ class TransferRun:
                 raise first
             raise TransferError(
                 f"{len(errors)} of {len(plan.files)} files failed; the first, "
-                f"{first_item.remote if down else first_item.local}: {first.message}"
+                f"{first_item.remote if down else first_item.local}: {first.message}",
+                first=first,
             )
         return self.outcome
 
@@ -132,7 +133,10 @@ class TransferRun:
                 self._fresh = not os.path.exists(root)  # noqa: ASYNC240 - one stat
             else:
                 self._fresh = await files.lstat(str(root)) is None
-        for folder in plan.folders:
+        folders = list(plan.folders)
+        if down and not plan.is_folder:
+            folders.append(plan.root_local.parent)
+        for folder in folders:
             if down:
                 try:
                     os.makedirs(folder, exist_ok=True)
