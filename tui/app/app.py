@@ -21,11 +21,13 @@ from tui.app.clipboard import TerminalTabs, paste_confirmer
 from tui.app.quitting import QuitDialog, quit_question
 from tui.app.render_guard import install_render_guard
 from tui.app.screens.clipboard.screen import ClipboardScreen
+from tui.app.screens.dashboard.job_actions import JobActionsScreen
 from tui.app.screens.dashboard.main import MainScreen
 from tui.app.screens.dialogs.ask import ask
 from tui.app.screens.dialogs.help import HelpScreen
 from tui.app.screens.dialogs.hostkey import alert_changed, ask_trust
 from tui.app.screens.dialogs.passphrase import PassphraseDialog
+from tui.app.screens.files.opening import conflict_question, files_screen
 from tui.app.screens.shells.terminals import TerminalScreen
 from tui.app.screens.sshkeys.screen import KeysScreen
 from tui.app.screens.tunnels.screen import TunnelNotifier, TunnelScreen
@@ -43,6 +45,8 @@ from tui.core.models import Job, SshTarget
 from tui.core.printable import inert, inert_lines
 from tui.core.providers.base import Capability, Provider, capability_note
 from tui.core.ssh import SshPool, SshShellBackend, TrustChoice
+from tui.core.transfers import TransferManager
+from tui.core.transfers.bookmarks import Bookmarks
 from tui.core.tunnels import TunnelManager
 from tui.core.watch import JobWatcher, TimeWarnings, WatchEvent
 from widgets.terminal import messages
@@ -72,6 +76,7 @@ class ClusterdeckApp(App[None]):
         banner_note: str = "",
         status_note: str = "",
         provider_type: str = "",
+        transfers: TransferManager | None = None,
     ) -> None:
         install_render_guard()
         super().__init__()
@@ -80,6 +85,11 @@ class ClusterdeckApp(App[None]):
         self.pool = pool
         self.bridge = bridge
         self.tunnels = tunnels
+        self.transfers = transfers or TransferManager(pool)
+        """File transfers (the Files screen's list); conflicts are asked in a dialog."""
+        if self.transfers.ask is None:
+            self.transfers.ask = conflict_question(self)
+        self.bookmarks = Bookmarks(settings.state_dir / "bookmarks.json")
         self.watcher = watcher
         """Polls the provider and follows the selected job; the dashboard shows what it reports."""
         self.clock = clock
@@ -162,6 +172,7 @@ class ClusterdeckApp(App[None]):
 
     async def on_unmount(self) -> None:
         await self.watcher.close()
+        await self.transfers.close()
         await self.tunnels.close()
         await self.pool.close()
         await self.provider.close()
@@ -191,6 +202,15 @@ class ClusterdeckApp(App[None]):
             await self.push_screen(self.terminals)
         backend = self.provider.shell_backend(event.node) or SshShellBackend(self.pool, target)
         await self.terminals.open_tab(label, backend, target, event.job.key)
+
+    # --- files ------------------------------------------------------------------------------
+
+    async def on_job_actions_screen_files_requested(
+        self, event: JobActionsScreen.FilesRequested
+    ) -> None:
+        screen = await files_screen(self, event.job, event.node, on_job=event.on_job)
+        if screen is not None:
+            await self.push_screen(screen)
 
     def _watched(self, event: WatchEvent) -> None:
         """The shells (and the tunnel screen) show the watcher's time-limit warnings."""

@@ -37,7 +37,8 @@ Data.
 
 Optional abilities: `shell_backend(node, command=None)` returns a special terminal backend for
 the node (None: the app opens a plain SSH shell on `ssh_target(node)` through the pool),
-`stop_job(job)` stops a job once (never retried), `job_details(job)` gives label -> text facts
+`stop_job(job)` stops a job once (never retried), `work_dir(job)` names the folder the Files
+screen opens on the job's master, `job_details(job)` gives label -> text facts
 (a label containing "CIDR" holds the job's access rule), `time_warning(job)` a short warning
 near the time limit, `banner()` a line for the status bar.
 
@@ -173,6 +174,10 @@ class Provider(ABC):
 
     def time_warning(self, job: Job) -> str | None:
         """A short warning when `job` is about to hit its time limit, else None."""
+        return None
+
+    async def work_dir(self, job: Job) -> str | None:
+        """The folder the Files screen opens in on `job`'s master (None: the home directory)."""
         return None
 
     def banner(self) -> str | None:

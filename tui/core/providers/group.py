@@ -114,6 +114,9 @@ class ProviderGroup(CompositeProvider):
     def time_warning(self, job: Job) -> str | None:
         return self._member(job)[1].time_warning(job)
 
+    async def work_dir(self, job: Job) -> str | None:
+        return await self._member(job)[1].work_dir(job)
+
     def _member(self, job: Job) -> tuple[str, Provider]:
         provider = self.members.get(job.provider)
         if provider is None:

@@ -81,6 +81,16 @@ class RemoteFiles:
             raise file_error(self.target, path, "read", exc) from exc
         return data.encode("utf-8") if isinstance(data, str) else bytes(data)
 
+    async def read_range(self, path: str, offset: int, size: int) -> bytes:
+        """Up to `size` bytes of `path` from byte `offset` (fewer at the end of the file)."""
+        try:
+            async with self._sftp.open(path, "rb") as remote:
+                await remote.seek(offset)
+                data = await remote.read(size)
+        except (asyncssh.Error, OSError) as exc:
+            raise file_error(self.target, path, "read", exc) from exc
+        return data.encode("utf-8") if isinstance(data, str) else bytes(data)
+
     async def write(self, path: str, data: bytes, *, mode: int = 0o600) -> None:
         """Write `path` atomically: a temporary name with `mode`, then a rename over `path`.
 

@@ -292,6 +292,10 @@ class MainScreen(JobActionsScreen):
         """The node under the nodes pane's cursor."""
         return self.nodes.get(self.query_one(NodeTable).cursor_key or "")
 
+    def files_node(self) -> Node | None:
+        """The highlighted node while the nodes pane has the focus."""
+        return self.highlighted_node if self.query_one(NodeTable).has_focus else None
+
     def action_external_ssh(self) -> None:
         node = self.highlighted_node
         if node is None or self.selected is None:
