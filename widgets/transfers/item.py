@@ -31,8 +31,8 @@ class TransferItem(Horizontal, can_focus=True):
     DEFAULT_CSS = """
     TransferItem {
         height: 1;
-        & > .transfer-title { width: 36; }
-        & > ProgressBar { width: 34; }
+        & > .transfer-title { width: 32; }
+        & > ProgressBar { width: auto; margin-right: 1; }
         & > .transfer-detail { width: 1fr; color: $text-muted; }
         &:focus { background: $accent 30%; }
         &.-error > .transfer-title, &.-error > .transfer-detail { color: $error; }

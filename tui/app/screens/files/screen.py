@@ -197,7 +197,10 @@ class FilesScreen(Screen[None]):
             self.notify(exc.message, title=exc.title, severity="error")
             return
         view.clear()
+        view.follow = offset > 0  # a whole file reads from its top; a tail from its end
         view.write_lines(preview_lines(data, size=size, offset=offset))
+        if offset == 0:
+            view.call_after_refresh(view.scroll_home, animate=False)
         self.query_one("#files-preview").border_title = plain(f"Preview: {entry.name}")
 
     # --- actions -----------------------------------------------------------------------------
