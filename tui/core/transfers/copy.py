@@ -146,9 +146,19 @@ class _Sink:
         return len(data)
 
 
-async def _chunks(path: Path, start: int, digest: Digest) -> AsyncIterator[bytes]:
+SMALL = 1024 * 1024
+"""Files up to this size are read in one go on the event loop (a thread hop costs more)."""
+
+
+async def _chunks(path: Path, start: int, digest: Digest, size: int) -> AsyncIterator[bytes]:
     with path.open("rb") as source:
         source.seek(start)
+        if size - start <= SMALL:
+            block = source.read(SMALL + 1)
+            digest.update(block)
+            if block:
+                yield block
+            return
         while True:
             block = await asyncio.to_thread(source.read, READ_CHUNK)
             if not block:
@@ -172,7 +182,9 @@ async def upload(
     if found is not None and found.is_file and found.size <= item.size:
         start = max(0, found.size - pipeline.window)
         start -= start % (pipeline.block_size or 4096)
-    digest = await asyncio.to_thread(sha256_file, item.local, limit=start)
+    digest = (
+        await asyncio.to_thread(sha256_file, item.local, limit=start) if start else hashlib.sha256()
+    )
     how = "write" if start else "create"
     try:
         mode = item.mode & 0o777
@@ -181,7 +193,9 @@ async def upload(
                 await handle.truncate(start)
                 advance(start)
             try:
-                end = await handle.write_stream(_chunks(item.local, start, digest), start, advance)
+                end = await handle.write_stream(
+                    _chunks(item.local, start, digest, item.size), start, advance
+                )
             except OSError as exc:
                 raise TransferError(f"cannot read {item.local}: {exc.strerror or exc}") from exc
     except RemoteFileError as exc:
