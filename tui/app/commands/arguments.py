@@ -127,6 +127,12 @@ def add_transfer_options(parser: argparse.ArgumentParser) -> None:
         choices=("sha256", "size"),
         help="check size and SHA-256 (default) or the size only ([files] verify)",
     )
+    parser.add_argument(
+        "--api",
+        action="store_true",
+        help="through the provider's API instead of SSH (Rescale: the job's output files; "
+        "put stores an input file and prints its id)",
+    )
 
 
 def add_get_options(parser: argparse.ArgumentParser) -> None:

@@ -28,8 +28,9 @@ from tui.app.commands.exits import EXIT_OK, transfer_status
 from tui.app.commands.progress import Reporter
 from tui.core.config.settings import Settings
 from tui.core.errors import ClusterdeckError, ProviderError, SshDisconnected, SshUnreachable
-from tui.core.models import Job, JobState, Node
+from tui.core.models import Job, JobState, Node, SshTarget
 from tui.core.providers.base import Provider
+from tui.core.providers.files import JobFiles
 from tui.core.ssh.pool import SshPool
 from tui.core.transfers import (
     Conflict,
@@ -41,7 +42,7 @@ from tui.core.transfers import (
     Verify,
 )
 from tui.core.transfers.paths import job_download_dir
-from tui.core.transfers.watch import FolderWatch
+from tui.core.transfers.watch import ApiWatch, FolderWatch
 
 ProviderFactory = Callable[[str | None], Provider]
 
@@ -86,7 +87,32 @@ async def resolve(provider: Provider, text: str, *, need_path: bool = True) -> W
     raise ProviderError(f"no job in {text!r}; jobs: {known}")
 
 
+async def resolve_job(provider: Provider, text: str) -> tuple[Job, str]:
+    """The job `text` (`JOB[:PATH]`) names and the rest (the path; may be empty)."""
+    parts = text.split(":")
+    jobs = await provider.list_jobs()
+    for taken in (2, 1):
+        name = ":".join(parts[:taken])
+        matches = [j for j in jobs if name in {j.key, j.id, j.name}]
+        if len(matches) == 1 and len(parts) >= taken:
+            return matches[0], ":".join(parts[taken:])
+    known = ", ".join(f"{j.name} ({j.id}, {j.state.value})" for j in jobs) or "none"
+    raise ProviderError(f"no job in {text!r}; jobs: {known}")
+
+
+def api_files(provider: Provider, job: Job) -> JobFiles:
+    files = provider.job_files(job)
+    if files is None:
+        raise ProviderError(
+            f"the provider of {job.name} serves no files through an API; leave out --api "
+            "to copy over SSH"
+        )
+    return files
+
+
 def conflict_of(args: argparse.Namespace, settings: Settings) -> Conflict:
+    if args.conflict is None and args.files_command == "watch":
+        return Conflict.OVERWRITE  # a changed output replaces the copy fetched before
     return Conflict(args.conflict or settings.files_conflict)
 
 
@@ -141,7 +167,11 @@ def run_files(
         try:
             await provider.start()
             if args.files_command == "watch":
+                if args.api:
+                    return await _watch_api(args, settings, provider, manager, reporter, stop)
                 return await _watch(args, settings, provider, manager, reporter, stop)
+            if args.api:
+                return await _copy_api(args, settings, provider, manager, stop)
             return await _copy(args, settings, provider, manager, stop)
         except ClusterdeckError as exc:
             reporter.say(
@@ -238,6 +268,71 @@ async def _watch(
             finished = True  # one last poll fetches every file, settled or not
             reporter.say(f"job {where.job.name} has ended; fetching what is left")
             continue
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(args.interval):
+                await stop.wait()
+    return status
+
+
+API_TARGET = SshTarget("api")
+"""The (unused) SSH target of an API transfer."""
+
+
+async def _copy_api(
+    args: argparse.Namespace,
+    settings: Settings,
+    provider: Provider,
+    manager: TransferManager,
+    stop: asyncio.Event,
+) -> int:
+    if args.files_command == "get":
+        job, remote = await resolve_job(provider, args.source)
+        local = Path(args.dest) if args.dest else job_download_dir(settings.download_dir, job.name)
+        spec = TransferSpec(
+            Direction.DOWN,
+            API_TARGET,
+            remote,
+            local,
+            label=args.source,
+            api=api_files(provider, job),
+        )
+    else:
+        job, _ = await resolve_job(provider, args.dest)
+        files = api_files(provider, job)
+        spec = TransferSpec(Direction.UP, API_TARGET, "", Path(args.source), api=files)
+    return await _until_over(manager, manager.start(spec), stop)
+
+
+async def _watch_api(
+    args: argparse.Namespace,
+    settings: Settings,
+    provider: Provider,
+    manager: TransferManager,
+    reporter: Reporter,
+    stop: asyncio.Event,
+) -> int:
+    job, _ = await resolve_job(provider, args.job)
+    local = Path(args.dest) if args.dest else job_download_dir(settings.download_dir, job.name)
+    watch = ApiWatch()
+    reporter.say(f"watching {job.name}'s files through the API -> {local} (Ctrl+C to stop)")
+    status = EXIT_OK
+    while not stop.is_set():
+        now = next((j for j in await provider.list_jobs() if j.key == job.key), None)
+        ended = now is None or now.state.is_finished
+        files = api_files(provider, now or job)
+        for file in watch.due(await files.list()):
+            spec = TransferSpec(
+                Direction.DOWN, API_TARGET, file.path, local, label=file.path, api=files
+            )
+            result = await _until_over(manager, manager.start(spec), stop)
+            if result == EXIT_OK:
+                watch.done(file)
+            elif result == 130:
+                return 130
+            else:
+                status = result
+        if ended:
+            return status
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(args.interval):
                 await stop.wait()

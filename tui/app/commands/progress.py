@@ -35,7 +35,10 @@ def summary(transfer: Transfer) -> str:
     if outcome is None:
         return f"{name}: {transfer.state.value}"
     files = f"{outcome.copied} file{'s' if outcome.copied != 1 else ''}"
-    check = "size and SHA-256 match" if outcome.verified == "sha256" else "size matches"
+    check = {
+        "sha256": "size and SHA-256 match",
+        "size": "size matches",
+    }.get(outcome.verified, "not checked (still being written)")
     resumed = f", {human_bytes(outcome.resumed)} resumed" if outcome.resumed else ""
     skipped = f", {len(outcome.skipped)} skipped" if outcome.skipped else ""
     return (

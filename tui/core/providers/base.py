@@ -38,7 +38,8 @@ Data.
 Optional abilities: `shell_backend(node, command=None)` returns a special terminal backend for
 the node (None: the app opens a plain SSH shell on `ssh_target(node)` through the pool),
 `stop_job(job)` stops a job once (never retried), `work_dir(job)` names the folder the Files
-screen opens on the job's master, `job_details(job)` gives label -> text facts
+screen opens on the job's master, `job_files(job)` serves its files through the provider's API
+(`tui.core.providers.files`), `job_details(job)` gives label -> text facts
 (a label containing "CIDR" holds the job's access rule), `time_warning(job)` a short warning
 near the time limit, `banner()` a line for the status bar.
 
@@ -71,6 +72,7 @@ from tui.core.errors import ClusterdeckError, ConfigError, ProviderError
 from tui.core.models import Job, LogBatch, Node, SshTarget
 
 if TYPE_CHECKING:
+    from tui.core.providers.files import JobFiles
     from tui.core.ssh.pool import SshPool
     from tui.core.ssh.shell import SshShellBackend
 
@@ -174,6 +176,10 @@ class Provider(ABC):
 
     def time_warning(self, job: Job) -> str | None:
         """A short warning when `job` is about to hit its time limit, else None."""
+        return None
+
+    def job_files(self, job: Job) -> JobFiles | None:
+        """The job's files through the provider's API (Rescale), or None: only over SSH."""
         return None
 
     async def work_dir(self, job: Job) -> str | None:

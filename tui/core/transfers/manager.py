@@ -20,10 +20,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tui.core.clock import Clock, SystemClock
-from tui.core.errors import ClusterdeckError, SshDisconnected, SshUnreachable, as_user_error
+from tui.core.errors import (
+    ClusterdeckError,
+    ProviderUnavailable,
+    SshDisconnected,
+    SshUnreachable,
+    as_user_error,
+)
 from tui.core.ssh.handle import Pipeline
 from tui.core.ssh.pool import SshPool
 from tui.core.subscribers import Subscribers
+from tui.core.transfers.api import ApiRun
 from tui.core.transfers.model import Conflict, Progress, TransferSpec, TransferState, Verify
 from tui.core.transfers.runner import ConflictQuestion, Outcome, TransferRun
 
@@ -161,25 +168,43 @@ class TransferManager:
             transfer.state, transfer.error = TransferState.FAILED, as_user_error(exc)
         self._emit(transfer, force=True)
 
+    def _runner(self, transfer: Transfer) -> TransferRun | ApiRun:
+        spec, progress = transfer.spec, transfer.progress
+
+        def advanced() -> None:
+            self._emit(transfer)
+
+        if spec.api is not None:
+            return ApiRun(
+                spec.api,
+                spec,
+                progress=progress,
+                conflict=self.conflict,
+                ask=self.ask,
+                verify=self.verify,
+                on_advance=advanced,
+            )
+        return TransferRun(
+            self.pool,
+            spec,
+            progress=progress,
+            conflict=self.conflict,
+            ask=self.ask,
+            verify=self.verify,
+            pipeline=self.pipeline,
+            on_advance=advanced,
+        )
+
     async def _attempts(self, transfer: Transfer) -> None:
         retries = 0
         while True:
             transfer.attempts += 1
             transfer.state = TransferState.RUNNING
             self._emit(transfer, force=True)
-            run = TransferRun(
-                self.pool,
-                transfer.spec,
-                progress=transfer.progress,
-                conflict=self.conflict,
-                ask=self.ask,
-                verify=self.verify,
-                pipeline=self.pipeline,
-                on_advance=lambda: self._emit(transfer),
-            )
+            run = self._runner(transfer)
             try:
                 transfer.outcome = await run.run()
-            except (SshDisconnected, SshUnreachable) as exc:
+            except (SshDisconnected, SshUnreachable, ProviderUnavailable) as exc:
                 if retries >= self.auto_retries:
                     raise
                 delay = RETRY_DELAYS[min(retries, len(RETRY_DELAYS) - 1)]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tui.core.errors import ClusterdeckError
 from tui.core.models import SshTarget
+from tui.core.providers.files import JobFiles
 
 
 class TransferError(ClusterdeckError):
@@ -81,6 +82,8 @@ class TransferSpec:
     local: Path
     label: str = ""
     """A short name for lists (default: the source's base name)."""
+    api: JobFiles | None = None
+    """Through the provider's API instead of SFTP (`target` is then unused; see `api.py`)."""
 
     @property
     def source(self) -> str:

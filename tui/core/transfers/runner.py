@@ -51,7 +51,8 @@ class Outcome:
     skipped: list[str] = field(default_factory=list)
     resumed: int = 0
     verified: str = "sha256"
-    """"sha256", or "size" when the remote had no `sha256sum` (or checks were turned off)."""
+    """"sha256", or "size" when the remote had no `sha256sum` (or checks were turned off), or
+    "none" when not even the size was known (a live file of an API transfer)."""
     dest: str = ""
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tui.core.models import SshTarget
+from tui.core.providers.files import JobFile
 from tui.core.ssh.pool import SshPool
 from tui.core.transfers.model import Direction, TransferSpec
 from tui.core.transfers.paths import check_name, is_part
@@ -85,3 +86,30 @@ def _up_to_date(local: Path, stamp: Stamp) -> bool:
         return False
     size, mtime = stamp
     return st.st_size == size and (mtime is None or int(st.st_mtime) == int(mtime))
+
+
+@dataclass
+class ApiWatch:
+    """Which of a job's API files to fetch on each poll (Rescale lists live files without
+    sizes): a live file once it has been listed twice in a row, then every stored output whose
+    size or SHA-256 is new, once the job has ended (the stored, checked copy wins)."""
+
+    listed: set[str] = field(default_factory=set)
+    fetched: dict[str, tuple[int | None, str | None, bool]] = field(default_factory=dict)
+
+    def due(self, files: list[JobFile]) -> list[JobFile]:
+        """The files to fetch now."""
+        due = []
+        names = {f.path for f in files}
+        for file in files:
+            stamp = (file.size, file.sha256, file.live)
+            if file.live:
+                if file.path in self.listed and file.path not in self.fetched:
+                    due.append(file)
+            elif self.fetched.get(file.path) != stamp:
+                due.append(file)
+        self.listed = names
+        return due
+
+    def done(self, file: JobFile) -> None:
+        self.fetched[file.path] = (file.size, file.sha256, file.live)

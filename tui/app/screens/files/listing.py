@@ -103,7 +103,9 @@ def transfer_line(transfer: Transfer) -> TransferLine:
     if transfer.state is TransferState.FAILED and transfer.error is not None:
         detail = f"{transfer.error.message} · t: retry"
     elif transfer.state is TransferState.DONE and transfer.outcome is not None:
-        checked = "SHA-256 ✓" if transfer.outcome.verified == "sha256" else "size ✓"
+        checked = {"sha256": "SHA-256 ✓", "size": "size ✓"}.get(
+            transfer.outcome.verified, "unchecked"
+        )
         detail = (
             f"{transfer.outcome.copied} file(s), {human_bytes(p.total)}, {checked} → "
             f"{inert(transfer.outcome.dest)}"
