@@ -143,6 +143,8 @@ class TransferRun:
                     os.makedirs(folder, exist_ok=True)
                 except OSError as exc:
                     raise copy.local_error(Path(folder), exc) from exc
+            elif self._fresh and folder != folders[0]:
+                await files.mkdir(str(folder))  # parents are listed (and made) first
             else:
                 await files.mkdir(str(folder), parents=True)
 
@@ -218,16 +220,21 @@ class TransferRun:
             paths = [self._remote_of(item, down) for item, _ in batch]
             digests = await remote_sha256(self.pool, self.spec.target, "/", paths)
         errors: list[tuple[FileItem, ClusterdeckError]] = []
-        for item, part in batch:
+        limit = asyncio.Semaphore(FILES_AT_ONCE)
+
+        async def finish(item: FileItem, part: str | Path) -> None:
             digest = None if digests is None else digests.get(self._remote_of(item, down), "")
             if self.verify is Verify.SIZE:
                 digest = None
-            try:
-                await self._finish(files, item, part, down, digest)
-            except SshDisconnected:
-                raise
-            except ClusterdeckError as exc:
-                errors.append((item, exc))
+            async with limit:
+                try:
+                    await self._finish(files, item, part, down, digest)
+                except SshDisconnected:
+                    raise
+                except ClusterdeckError as exc:
+                    errors.append((item, exc))
+
+        await asyncio.gather(*(finish(item, part) for item, part in batch))
         return errors
 
     async def _finish(
