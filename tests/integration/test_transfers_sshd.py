@@ -246,3 +246,30 @@ async def test_conflicts_skip_rename_and_the_same_for_all(
     skipped = await finish(skip, spec)
     assert skipped.state is TransferState.SKIPPED
     assert (tmp_path / "c.txt").read_bytes() == b"local"
+
+
+async def test_cancel_keeps_the_partial_file_and_retry_resumes_it(
+    tmp_path: Path, sshd: SshdServer, remote: Path, pool: SshPool
+) -> None:
+    far = remote / "slow.bin"
+    data = os.urandom(8 * 1024 * 1024)
+    far.write_bytes(data)
+    own(remote, sshd)
+    into = tmp_path / "into"
+    into.mkdir()
+    manager = TransferManager(pool, pipeline=SLOW)
+    events: list[TransferState] = []
+    manager.subscribe(lambda t: events.append(t.state))
+    transfer = manager.start(TransferSpec(Direction.DOWN, sshd.target(), str(far), into))
+    await wait_until(lambda: transfer.progress.done > 1024 * 1024, what="1 MB")
+    assert manager.cancel(transfer)
+    await manager.wait(transfer)
+    assert transfer.state is TransferState.CANCELLED
+    assert [p.name for p in into.iterdir()] == [".slow.bin.clusterdeck-part"]
+    assert manager.retry(transfer)
+    await manager.wait(transfer)
+    assert transfer.state is TransferState.DONE, transfer.error
+    assert transfer.progress.resumed_from > 1024 * 1024
+    assert (into / "slow.bin").read_bytes() == data
+    assert TransferState.RUNNING in events and events[-1] is TransferState.DONE
+    assert transfer.progress.rate > 0
