@@ -5,6 +5,9 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+from tui.core.errors import StateDirError
+from tui.core.files import write_private_file
+
 _FILES = {
     "case.inp": "# demo solver input\nmesh = wing.cgns\nsteps = 2000\ncfl = 0.8\n",
     "results/forces.csv": "step,lift,drag\n"
@@ -20,6 +23,5 @@ def seed_job_files(workdir: Path) -> None:
         path = workdir / name
         if path.exists():
             continue
-        with contextlib.suppress(OSError):
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            path.write_text(text)
+        with contextlib.suppress(StateDirError):
+            write_private_file(path, text.encode())
