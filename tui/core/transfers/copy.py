@@ -15,6 +15,7 @@ import hashlib
 import os
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from tui.core.errors import RemoteFileError
 from tui.core.ssh.files import RemoteFiles
@@ -150,6 +151,13 @@ SMALL = 1024 * 1024
 """Files up to this size are read in one go on the event loop (a thread hop costs more)."""
 
 
+def _read_hashed(source: BinaryIO, digest: Digest) -> bytes:
+    """The next chunk of `source`, hashed (in a worker thread: the loop keeps serving)."""
+    block = source.read(READ_CHUNK)
+    digest.update(block)
+    return block
+
+
 async def _chunks(path: Path, start: int, digest: Digest, size: int) -> AsyncIterator[bytes]:
     with path.open("rb") as source:
         source.seek(start)
@@ -160,10 +168,9 @@ async def _chunks(path: Path, start: int, digest: Digest, size: int) -> AsyncIte
                 yield block
             return
         while True:
-            block = await asyncio.to_thread(source.read, READ_CHUNK)
+            block = await asyncio.to_thread(_read_hashed, source, digest)
             if not block:
                 return
-            digest.update(block)
             yield block
 
 
