@@ -12,9 +12,10 @@ import asyncio
 import contextlib
 import os
 import posixpath
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tui.core.errors import ClusterdeckError, SshDisconnected, SshError
 from tui.core.ssh.files import RemoteFiles
@@ -114,7 +115,7 @@ class TransferRun:
                     if done is not None:
                         batch.append((item, done))
 
-            await asyncio.gather(*(one(item) for item in plan.files))
+            await _all(one(item) for item in plan.files)
             errors += await self._check_batch(files, batch, down)
         if errors:
             first_item, first = errors[0]
@@ -234,7 +235,7 @@ class TransferRun:
                 except ClusterdeckError as exc:
                     errors.append((item, exc))
 
-        await asyncio.gather(*(finish(item, part) for item, part in batch))
+        await _all(finish(item, part) for item, part in batch)
         return errors
 
     async def _finish(
@@ -273,3 +274,13 @@ class TransferRun:
                 os.unlink(part)
             else:
                 await files.remove(str(part))
+
+
+async def _all(jobs: Iterable[Coroutine[Any, Any, None]]) -> None:
+    """Run `jobs` together; the first failure cancels the others and is raised as it is."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            for job in jobs:
+                group.create_task(job)
+    except BaseExceptionGroup as failed:
+        raise failed.exceptions[0] from None
