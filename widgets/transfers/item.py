@@ -31,9 +31,11 @@ class TransferItem(Horizontal, can_focus=True):
     DEFAULT_CSS = """
     TransferItem {
         height: 1;
-        & > .transfer-title { width: 32; }
+        & > .transfer-title { width: 32; text-wrap: nowrap; text-overflow: ellipsis; }
         & > ProgressBar { width: auto; margin-right: 1; }
-        & > .transfer-detail { width: 1fr; color: $text-muted; }
+        & > .transfer-detail {
+            width: 1fr; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis;
+        }
         &:focus { background: $accent 30%; }
         &.-error > .transfer-title, &.-error > .transfer-detail { color: $error; }
         &.-ok > .transfer-title { color: $primary; }

@@ -107,7 +107,7 @@ def transfer_line(transfer: Transfer) -> TransferLine:
             transfer.outcome.verified, "unchecked"
         )
         detail = (
-            f"{transfer.outcome.copied} file(s), {human_bytes(p.total)}, {checked} → "
+            f"{checked} · {transfer.outcome.copied} file(s), {human_bytes(p.total)} → "
             f"{inert(transfer.outcome.dest)}"
         )
     else:
