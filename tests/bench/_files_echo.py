@@ -36,19 +36,24 @@ async def echo_during_download(
     pool = SshPool(known_hosts_paths=[known_hosts], ssh_config_paths=[], use_agent=False)
     app = BenchApp()
     probe = BenchView(CountingBackend(pool, server.target()))
-    moved = 0
+    finished = 0
+    current = Progress()
     stop = asyncio.Event()
 
+    def moved() -> int:
+        return finished + current.done
+
     async def downloads() -> None:
-        nonlocal moved
+        nonlocal finished, current
         while not stop.is_set():
-            progress = Progress()
+            current = Progress()
             spec = TransferSpec(Direction.DOWN, server.target(), str(remote), local)
-            run = TransferRun(pool, spec, progress=progress, conflict=Conflict.OVERWRITE)
+            run = TransferRun(pool, spec, progress=current, conflict=Conflict.OVERWRITE)
             try:
                 await run.run()
             finally:
-                moved += progress.done
+                finished += current.done
+                current = Progress()
 
     try:
         async with app.run_test(headless=False, size=(COLS, ROWS + 2)):
@@ -60,7 +65,7 @@ async def echo_during_download(
             app.probe = probe
             task = asyncio.create_task(downloads())
             await asyncio.sleep(1.0)  # the transfer is in full flow
-            started, before = time.perf_counter(), moved
+            started, before = time.perf_counter(), moved()
 
             async def press(data: bytes, line: str) -> float:
                 enter = data == b"\r"
@@ -78,7 +83,7 @@ async def echo_during_download(
             latencies = await type_keys(keys, press)
             stop.set()
             task.cancel()
-            with_rate = (moved - before) / 1e6 / (time.perf_counter() - started)
+            with_rate = (moved() - before) / 1e6 / (time.perf_counter() - started)
             await asyncio.gather(task, return_exceptions=True)
             app.probe = None
             await probe.remove()
