@@ -6,8 +6,9 @@
     await manager.wait(transfer)
 
 A transfer whose connection drops is retried on its own (`auto_retries` times, after 1, 2, 4...
-seconds) and resumes its partial files; `retry` starts a failed or cancelled one again (it also
-resumes). Events are throttled to `EVENT_INTERVAL` while bytes flow.
+seconds; a node unreachable from the start fails at once) and resumes its partial files;
+`retry` starts a failed or cancelled one again (it also resumes). Events are throttled to
+`EVENT_INTERVAL` while bytes flow.
 """
 
 from __future__ import annotations
@@ -205,8 +206,11 @@ class TransferManager:
             try:
                 transfer.outcome = await run.run()
             except (SshDisconnected, SshUnreachable, ProviderUnavailable) as exc:
-                if retries >= self.auto_retries:
-                    raise
+                started = transfer.progress.files_total > 0  # it got as far as copying
+                if retries >= self.auto_retries or not (
+                    started or isinstance(exc, SshDisconnected)
+                ):
+                    raise  # a node that was never reachable fails at once
                 delay = RETRY_DELAYS[min(retries, len(RETRY_DELAYS) - 1)]
                 retries += 1
                 transfer.note = f"retrying in {delay:g} s: {exc.message}"
