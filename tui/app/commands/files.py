@@ -320,7 +320,10 @@ async def _watch_api(
         now = next((j for j in await provider.list_jobs() if j.key == job.key), None)
         ended = now is None or now.state.is_finished
         files = api_files(provider, now or job)
-        for file in watch.due(await files.list()):
+        listed = await files.list()
+        if listed and not any(f.live for f in listed):
+            ended = True  # stored outputs only: the run is over (the job list may lag)
+        for file in watch.due(listed):
             spec = TransferSpec(
                 Direction.DOWN, API_TARGET, file.path, local, label=file.path, api=files
             )
