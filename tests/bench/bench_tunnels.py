@@ -73,8 +73,16 @@ server.serve_forever()
 """
 
 WORKER = r"""
-import asyncio, sys, logging
+import asyncio, os, sys, logging
 from pathlib import Path
+from tui.core.ssh import forwarding
+for name in ("CHANNEL_WINDOW", "CHANNEL_MAX_PACKET"):
+    if os.environ.get("BENCH_" + name):
+        setattr(forwarding, name, int(os.environ["BENCH_" + name]))
+if os.environ.get("BENCH_NO_COALESCE"):
+    import tui.core.ssh.client, tui.core.tunnels.forward
+    tui.core.ssh.client.coalesce_sends = lambda conn: False
+    tui.core.tunnels.forward.COALESCE_WRITES = False
 from tui.core.models import SshTarget
 from tui.core.ssh.pool import SshPool
 from tui.core.tunnels import TunnelManager, TunnelSpec, TunnelState
