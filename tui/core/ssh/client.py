@@ -7,8 +7,8 @@ from collections.abc import Callable, Sequence
 import asyncssh
 from asyncssh.public_key import get_default_certificate_algs, get_default_public_key_algs
 
-from tui.core.ssh.coalesce import coalesce_sends
 from tui.core.ssh.auth import KeySource
+from tui.core.ssh.coalesce import coalesce_sends
 from tui.core.ssh.hostkeys import (
     HostKeyCheck,
     HostKeyStatus,

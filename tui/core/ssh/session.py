@@ -14,10 +14,10 @@ import asyncssh
 
 from tui.core.errors import ClusterdeckError, SshError
 from tui.core.models import SshTarget
+from tui.core.ssh import forwarding
 from tui.core.ssh.client import PoolClient
 from tui.core.ssh.diagnose import command_error, disconnected_error
 from tui.core.ssh.files import RemoteFiles
-from tui.core.ssh import forwarding
 from tui.core.ssh.forwarding import (
     ChannelReceiver,
     ForwardChannel,
