@@ -40,7 +40,10 @@ def test_every_published_table_has_a_readme_block() -> None:
 
 
 def test_make_readme_replaces_only_its_block() -> None:
-    readme = "a\n<!-- bench:x -->\nold\n<!-- /bench:x -->\nb\n<!-- bench:y -->\nkeep\n<!-- /bench:y -->\n"
+    readme = (
+        "a\n<!-- bench:x -->\nold\n<!-- /bench:x -->\n"
+        "b\n<!-- bench:y -->\nkeep\n<!-- /bench:y -->\n"
+    )
     new, missing = make_readme.rewrite(readme, {"x": "| new |\n", "z": "lost"})
     assert new == readme.replace("old", "| new |")
     assert missing == ["z"]
