@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -276,6 +277,7 @@ def main() -> int:
         print("needs root and OpenSSH (client and server)", file=sys.stderr)
         return 2
     size = int(args.gib * 1024 * MIB)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # `finally` stops sshd and the rest
     procs: list[subprocess.Popen[bytes]] = []
     base = Path(tempfile.mkdtemp(prefix="bench-tunnels-"))
     sshd = SshdServer(base / "sshd")

@@ -72,7 +72,7 @@ class ViewHost:
         elif rows:
             view.refresh(*row_regions(rows, view.size.width))
         if immediate and (rows is None or rows):
-            paint_now(view)
+            view.call_next(paint_now, view)  # in the view's own task, after this message
         if scanner.title != self._posted_title:
             self._posted_title = scanner.title
             view.post_message(view.TitleChanged(view, self._posted_title))

@@ -2,27 +2,40 @@
 
 `Widget.refresh` asks Textual for a repaint that lands on the screen's next update tick, up to
 1/60 s later (8 ms on average), which is most of a keystroke's echo time. For a small output
-(an echo, a prompt) the view instead does at once what that tick would do. It uses two private
-members of Textual's `Screen` (textual is pinned to 8.2.x in pyproject.toml); when they are
-missing, or the screen is not current, nothing happens and the normal tick paints.
+(an echo, a prompt) the view instead composites its own dirty region and writes it at once,
+as the tick would. It uses private members of Textual's compositor and screen (textual is
+pinned to 8.2.x in pyproject.toml); whenever the screen has other work pending (a layout, a
+scroll, another widget's repaint, `call_after_refresh` callbacks, a compositor map to rebuild
+from a DOM that may hold a widget not laid out yet) or those members are missing, nothing
+happens here and the tick paints as usual.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.widget import Widget
+
+_PENDING = ("_layout_required", "_scroll_required", "_recompose_required", "_repaint_required")
 
 
 def paint_now(widget: Widget) -> bool:
     """Composite and write `widget`'s pending repaint now; False when left to the next tick."""
     try:
-        screen = widget.screen
-    except Exception:  # not mounted (NoScreen) or shutting down
+        screen: Any = widget.screen
+        compositor = screen._compositor
+        dirty: set[Widget] = screen._dirty_widgets
+        busy = (
+            any(getattr(screen, flag) for flag in _PENDING)
+            or screen._callbacks
+            or compositor._full_map_invalidated  # it would be rebuilt from a DOM not laid out
+        )
+        refresh = screen._compositor_refresh
+    except Exception:  # not mounted (NoScreen), shutting down, or another Textual
         return False
-    dirty: set[Widget] | None = getattr(screen, "_dirty_widgets", None)
-    update = getattr(screen, "_on_timer_update", None)
-    if dirty is None or update is None or not screen.is_current or widget.app._batch_count:
+    if busy or not dirty <= {widget} or not screen.is_current or widget.app._batch_count:
         return False
     widget._repaint_required = False  # this paint is the one `refresh` asked for
-    dirty.add(widget)
-    update()
+    compositor.update_widgets({widget})
+    refresh()
     return True

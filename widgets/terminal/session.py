@@ -25,8 +25,9 @@ SLICE_BYTES = 131_072
 """Output is fed in slices of this size (big enough for the plain-text backlog fast path)."""
 FLOOD_BYTES = 65_536
 """Output fed since the last frame above which the session counts as flooding."""
-FLOOD_FRAME_SECONDS = 0.1
-"""Frames of a flooding session come at most 10 times a second, so other panes stay quick."""
+FLOOD_FRAME_SECONDS = 0.2
+"""Frames of a flooding session come at most 5 times a second (nobody reads text scrolling
+that fast; painting it was most of a coloured flood's CPU), so other panes stay quick."""
 ECHO_BYTES = 4096
 """Output this small since the last frame (an echo, a prompt, an editor's reply to a key) is
 painted at once instead of on the next frame tick..."""
