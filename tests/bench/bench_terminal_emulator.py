@@ -107,7 +107,7 @@ def run_ours(data: bytes, cols: int, rows: int, chunk: int = CHUNK) -> tuple[flo
 def run_ghostty(data: bytes, cols: int, rows: int) -> tuple[float, int] | None:
     """libghostty-vt through pyghostty (None when it is not installed)."""
     try:
-        from pyghostty import Terminal
+        from pyghostty import Terminal  # type: ignore[import-untyped,import-not-found,unused-ignore]
     except ImportError:
         return None
     term = Terminal(cols=cols, rows=rows, scrollback=10_000)

@@ -10,7 +10,6 @@ packet of the connection goes through that one sender.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 import asyncssh
 
@@ -38,6 +37,5 @@ def coalesce_sends(conn: asyncssh.SSHClientConnection) -> bool:
             loop.call_soon(flush)
         pending.append(data)
 
-    sender: Callable[[bytes], None] = send
-    conn._send = sender  # type: ignore[attr-defined]
+    setattr(conn, "_send", send)  # noqa: B010 (a private member: mypy would refuse it)
     return True
