@@ -34,7 +34,9 @@ LISTEN_BACKLOG = 512
 LINGER = 2.0
 """Seconds a refused client gets to read our EOF before its socket is closed."""
 COALESCE_WRITES = True
-"""Join the channel data of one loop turn into one write to the client (fewer syscalls)."""
+"""Join the channel data of one loop turn into one write to the client (fewer syscalls)..."""
+FLUSH_PACKETS = 4
+"""...but write once this many packets are queued, so the client reads meanwhile."""
 
 
 class ForwardHost(Protocol):
@@ -251,6 +253,8 @@ class LocalConnection(asyncio.Protocol):
                 self._out.append(data)
             elif self._out:
                 self._out.append(data)
+                if len(self._out) >= FLUSH_PACKETS:
+                    self._flush()
             else:
                 self._transport.write(data)
 
