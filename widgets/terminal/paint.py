@@ -4,10 +4,10 @@
 1/60 s later (8 ms on average), which is most of a keystroke's echo time. For a small output
 (an echo, a prompt) the view instead composites its own dirty region and writes it at once,
 as the tick would. It uses private members of Textual's compositor and screen (textual is
-pinned to 8.2.x in pyproject.toml); whenever the screen has other work pending (a layout, a
-scroll, another widget's repaint, `call_after_refresh` callbacks, a compositor map to rebuild
-from a DOM that may hold a widget not laid out yet) or those members are missing, nothing
-happens here and the tick paints as usual.
+pinned to 8.2.x in pyproject.toml); other widgets waiting to be repainted keep waiting for the
+tick. Whenever the screen has other work pending (a layout, a scroll, a full repaint,
+`call_after_refresh` callbacks, a compositor map to rebuild from a DOM that may hold a widget
+not laid out yet) or those members are missing, nothing happens here and the tick paints.
 """
 
 from __future__ import annotations
@@ -33,9 +33,11 @@ def paint_now(widget: Widget) -> bool:
         refresh = screen._compositor_refresh
     except Exception:  # not mounted (NoScreen), shutting down, or another Textual
         return False
-    if busy or not dirty <= {widget} or not screen.is_current or widget.app._batch_count:
+    if busy or not screen.is_current or widget.app._batch_count:
         return False
+    others = dirty - {widget}  # e.g. a flooding tab: it keeps waiting for its own frame
     widget._repaint_required = False  # this paint is the one `refresh` asked for
     compositor.update_widgets({widget})
-    refresh()
+    refresh()  # composites the regions taken so far (ours) and forgets the dirty set...
+    dirty.update(others)  # ...so the others are put back for the tick
     return True
