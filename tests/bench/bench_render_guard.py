@@ -5,6 +5,7 @@ fresh DataTable (200x60, six columns) and pages through every row; a frame is th
 full update rendered to terminal text (`render_segments`, what the driver writes), so each page
 is a render-cache miss. Passes alternate off/on; the anchor is Textual's own `Strip.render`.
 Also timed: `Strip.render` alone over one screen of strips with their caches cleared.
+Writes results/render_guard.md.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 from textual.app import App, ComposeResult  # noqa: E402
 from textual.widgets import DataTable  # noqa: E402
 
+from tests.bench._table import Row, publish  # noqa: E402
 from tui.app.render_guard import install_render_guard, remove_render_guard  # noqa: E402
 
 SIZE = (200, 60)
@@ -93,18 +95,39 @@ async def measure(rows: int, hostile_every: int, repeats: int) -> dict[str, floa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=10_000)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    print(f"DataTable, {args.rows:,} rows x 6 columns at {SIZE[0]}x{SIZE[1]}, paged through;")
-    print(f"median of {args.repeats} interleaved passes each\n")
-    print("| table | frames, guard off (s) | guard on (s) | ratio | one screen's Strip.render |")
-    print("|---|---:|---:|---:|---:|")
+    rows: list[Row] = []
     for label, hostile_every in (("clean", 0), ("1 row in 100 hostile", 100)):
         r = asyncio.run(measure(args.rows, hostile_every, args.repeats))
-        off, on = r["frames off"], r["frames on"]
-        s_off, s_on = r["strips off"] * 1e6, r["strips on"] * 1e6
-        strips = f"{s_off:.0f} -> {s_on:.0f} µs ({s_on / s_off:.2f}x)"
-        print(f"| {label} | {off:.3f} | {on:.3f} | {on / off:.3f}x | {strips} |")
+        rows.append(
+            Row(
+                f"{label}: every page, full frames",
+                r["frames on"],
+                r["frames off"],
+                "guard off",
+                unit="s",
+                higher_is_better=False,
+                goal=0.9,
+            )
+        )
+        rows.append(
+            Row(
+                f"{label}: `Strip.render`, one screen",
+                r["strips on"] * 1e6,
+                r["strips off"] * 1e6,
+                "guard off",
+                unit="µs",
+                higher_is_better=False,
+            )
+        )
+    note = (
+        f"A {args.rows:,}-row, 6-column `DataTable` at {SIZE[0]}x{SIZE[1]}, paged through, each "
+        "page a full frame rendered to the text the driver writes; guard on against guard off "
+        f"in interleaved passes, median of {args.repeats}. Goal: the guard costs at most 10% "
+        "of a frame."
+    )
+    publish("render_guard", "Render gate", rows, note=note)
 
 
 if __name__ == "__main__":

@@ -5,11 +5,15 @@ Run: `.venv/bin/python tests/bench/bench_tunnels.py [--gib 1] [--reps 3] [--conn
 
 Configs, interleaved round-robin in every repetition:
 - `clusterdeck`: TunnelManager over SshPool (aes128-gcm preferred by the pool), in its own process;
+- `openssh-gcm`: `ssh -N -L -c aes128-gcm@openssh.com`, the cipher clusterdeck negotiates (the
+  primary anchor);
 - `openssh`: `ssh -N -L` with OpenSSH's default cipher (chacha20-poly1305);
-- `openssh-gcm`: `ssh -N -L -c aes128-gcm@openssh.com`;
-- `direct`: no tunnel (the ceiling of the Python endpoints).
+- `direct`: no tunnel (the ceiling of the Python endpoints);
+- with `--levers` (the default): clusterdeck without write coalescing, and with 128 KiB packets
+  and an 8 MiB window on each channel, to measure what each lever is worth.
 Endpoints: a threaded sink/source server in another process and blocking-socket clients with
-1 MiB buffers. Ratios are medians of per-repetition ratios (>1 means clusterdeck is faster).
+1 MiB buffers. Figures are medians over the repetitions; a trial during which other processes
+used more than `--max-foreign` cores is redone (up to `--tries`). Writes results/tunnels.md.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -30,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from tests.bench._table import Row, publish  # noqa: E402
 from tests.integration.sshd import SshdServer  # noqa: E402
 
 MIB = 1 << 20
@@ -73,8 +79,16 @@ server.serve_forever()
 """
 
 WORKER = r"""
-import asyncio, sys, logging
+import asyncio, os, sys, logging
 from pathlib import Path
+from tui.core.ssh import forwarding
+for name in ("CHANNEL_WINDOW", "CHANNEL_MAX_PACKET"):
+    if os.environ.get("BENCH_" + name):
+        setattr(forwarding, name, int(os.environ["BENCH_" + name]))
+if os.environ.get("BENCH_NO_COALESCE"):
+    import tui.core.ssh.client, tui.core.tunnels.forward
+    tui.core.ssh.client.coalesce_sends = lambda conn: False
+    tui.core.tunnels.forward.COALESCE_WRITES = False
 from tui.core.models import SshTarget
 from tui.core.ssh.pool import SshPool
 from tui.core.tunnels import TunnelManager, TunnelSpec, TunnelState
@@ -230,10 +244,19 @@ def start_openssh(
     return proc, port
 
 
+GCM = "aes128-gcm@openssh.com"
+WORKERS: dict[str, dict[str, str]] = {
+    "clusterdeck": {},
+    "no-coalesce": {"BENCH_NO_COALESCE": "1"},
+    "big-packets": {"BENCH_CHANNEL_MAX_PACKET": "131072", "BENCH_CHANNEL_WINDOW": "8388608"},
+}
+"""clusterdeck as shipped, then one worker per lever turned off (environment for the worker)."""
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gib", type=float, default=1.0, help="GiB per bulk transfer")
-    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--conns", type=int, default=100)
     parser.add_argument(
         "--max-foreign",
@@ -243,11 +266,18 @@ def main() -> int:
         "used more than this many cores during it (the machine is shared)",
     )
     parser.add_argument("--tries", type=int, default=4, help="most attempts per trial")
+    parser.add_argument(
+        "--levers",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also run clusterdeck without each lever",
+    )
     args = parser.parse_args()
     if os.geteuid() != 0 or shutil.which("ssh") is None:
         print("needs root and OpenSSH (client and server)", file=sys.stderr)
         return 2
     size = int(args.gib * 1024 * MIB)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # `finally` stops sshd and the rest
     procs: list[subprocess.Popen[bytes]] = []
     base = Path(tempfile.mkdtemp(prefix="bench-tunnels-"))
     sshd = SshdServer(base / "sshd")
@@ -261,18 +291,23 @@ def main() -> int:
         assert endpoint.stdout is not None
         dest = int(endpoint.stdout.readline())
         worker_args = [sshd.port, sshd.client_key, known_hosts, dest, sshd.user]
-        worker = subprocess.Popen(
-            [sys.executable, "-c", WORKER, *map(str, worker_args)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            cwd=ROOT,
-            env={**os.environ, "HOME": str(base), "PYTHONPATH": str(ROOT)},
-        )
-        procs.append(worker)
-        assert worker.stdout is not None
-        ours, cipher = worker.stdout.readline().decode().split()
-        ports = {"clusterdeck": int(ours), "direct": dest}
-        for name, alg in (("openssh", None), ("openssh-gcm", "aes128-gcm@openssh.com")):
+        ports = {"direct": dest}
+        cipher = ""
+        for name, lever in WORKERS.items():
+            if lever and not args.levers:
+                continue
+            worker = subprocess.Popen(
+                [sys.executable, "-c", WORKER, *map(str, worker_args)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                cwd=ROOT,
+                env={**os.environ, "HOME": str(base), "PYTHONPATH": str(ROOT), **lever},
+            )
+            procs.append(worker)
+            assert worker.stdout is not None
+            port, cipher = worker.stdout.readline().decode().split()
+            ports[name] = int(port)
+        for name, alg in (("openssh", None), ("openssh-gcm", GCM)):
             proc, ports[name] = start_openssh(sshd, known_hosts, dest, alg)
             procs.append(proc)
         print(f"clusterdeck cipher: {cipher}; load before: {os.getloadavg()[0]:.2f}", flush=True)
@@ -282,7 +317,7 @@ def main() -> int:
             f"{args.conns} x 1 MiB down": lambda p: parallel(p, "D", args.conns, MIB),
             f"{args.conns} x 1 MiB up": lambda p: parallel(p, "U", args.conns, MIB),
         }
-        configs = ["clusterdeck", "openssh", "openssh-gcm", "direct"]
+        configs = [name for name in (*WORKERS, "openssh-gcm", "openssh", "direct") if name in ports]
         secs: dict[tuple[str, str], list[float]] = {}
         foreign: list[float] = []
         roots = [os.getpid(), *(p.pid for p in procs), sshd.proc.pid if sshd.proc else 0]
@@ -296,11 +331,12 @@ def main() -> int:
                     wall, load = min(tries, key=lambda t: t[1])
                     secs.setdefault((test, config), []).append(wall)
                     foreign.append(load)
-        report(tests, configs, secs, size, args.conns)
-        print(
-            f"foreign load during kept trials: median {statistics.median(foreign):.2f}, "
-            f"max {max(foreign):.2f} cores (2 cores here; redo above {args.max_foreign:g})"
+        noise = (
+            f"Other processes used a median {statistics.median(foreign):.2f} cores (max "
+            f"{max(foreign):.2f}) during the kept trials; a trial above {args.max_foreign:g} "
+            f"was redone, up to {args.tries} times."
         )
+        report(tests, configs, secs, size, args.conns, cipher, noise, args.reps)
     finally:
         for proc in procs:
             if proc.stdin is not None:
@@ -319,24 +355,57 @@ def report(
     secs: dict[tuple[str, str], list[float]],
     size: int,
     conns: int,
+    cipher: str,
+    noise: str,
+    reps: int,
 ) -> None:
-    print("\n| test | config | MB/s median [min-max] | secs median | x OpenSSH | x OpenSSH-gcm |")
-    print("|---|---|---|---|---|---|")
-    for test in tests:
+    """Publish the table: MB/s medians, clusterdeck against each anchor and each lever."""
+
+    def rate(test: str, config: str) -> float:
         nbytes = size if "GiB" in test else conns * MIB
-        for config in configs:
-            times = secs[(test, config)]
-            rates = [nbytes / 1e6 / t for t in times]
-            vs = [
-                statistics.median(o / t for o, t in zip(secs[(test, ref)], times, strict=True))
-                for ref in ("openssh", "openssh-gcm")
-            ]
-            print(
-                f"| {test} | {config} | {statistics.median(rates):.0f} "
-                f"[{min(rates):.0f}-{max(rates):.0f}] | {statistics.median(times):.2f} "
-                f"| {vs[0]:.2f} | {vs[1]:.2f} |"
+        return statistics.median(nbytes / 1e6 / t for t in secs[(test, config)])
+
+    def spread(test: str, ref: str) -> str:
+        pairs = zip(secs[(test, ref)], secs[(test, "clusterdeck")], strict=True)
+        ratios = [theirs / ours for theirs, ours in pairs]
+        return f"{min(ratios):.2f}-{max(ratios):.2f}"
+
+    rows: list[Row] = []
+    anchors = (
+        ("openssh-gcm", "OpenSSH `-L`, aes128-gcm", 1.0),
+        ("openssh", "OpenSSH `-L`, default chacha20", None),
+        ("direct", "no tunnel", None),
+    )
+    spreads = []
+    for ref, name, goal in anchors:
+        for test in tests:
+            rows.append(
+                Row(f"{test}", rate(test, "clusterdeck"), rate(test, ref), name, "MB/s", goal=goal)
             )
-    print("\n(x OpenSSH = OpenSSH's time / this config's time: > 1 is faster than OpenSSH)")
+            if ref == "openssh-gcm":
+                spreads.append(f"{test} {spread(test, ref)}")
+    levers = (
+        ("no-coalesce", "without write coalescing"),
+        ("big-packets", "with 128 KiB packets, 8 MiB window"),
+    )
+    for ref, name in levers:
+        if ref in configs:
+            for test in tests:
+                rows.append(
+                    Row(
+                        f"lever: {test}",
+                        rate(test, "clusterdeck"),
+                        rate(test, ref),
+                        f"clusterdeck {name}",
+                        "MB/s",
+                    )
+                )
+    note = (
+        f"Through one tunnel on loopback, clusterdeck negotiating {cipher} (as OpenSSH's "
+        f"primary anchor is forced to); MB/s medians of {reps} interleaved repetitions. "
+        f"Per-repetition ratios to OpenSSH aes128-gcm ranged {'; '.join(spreads)}. {noise}"
+    )
+    publish("tunnels", "Tunnels", rows, note=note)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,9 @@
-"""Run every benchmark in tests/bench/ and print its table: `python tests/bench/run_all.py`."""
+"""Run every benchmark in tests/bench/, then copy their tables into README.md.
+
+    python tests/bench/run_all.py
+
+Each bench writes results/<bench>.md through `_table.publish`; `make_readme.py` runs last.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,8 @@ def main() -> int:
         print(f"\n### {script.stem}\n", flush=True)
         result = subprocess.run([sys.executable, str(script)], check=False)
         failed += result.returncode != 0
+    result = subprocess.run([sys.executable, str(HERE / "make_readme.py")], check=False)
+    failed += result.returncode != 0
     return 1 if failed else 0
 
 

@@ -9,6 +9,7 @@ from textual import events
 from widgets.terminal.backend import ExitInfo, TerminalBackend
 from widgets.terminal.model import FeedResult, TerminalModel
 from widgets.terminal.mouse import PointerHandler
+from widgets.terminal.paint import paint_now
 from widgets.terminal.screen import ScreenView, row_regions
 from widgets.terminal.session import TerminalSession, status_line
 
@@ -60,8 +61,9 @@ class ViewHost:
         view.refresh_bindings()
         view.post_message(view.Exited(view, exit_info))
 
-    def session_frame(self) -> None:
-        """Repaint dirty rows and the cursor; post coalesced title/bell messages."""
+    def session_frame(self, *, immediate: bool = False) -> None:
+        """Repaint dirty rows and the cursor (`immediate`: onto the screen now, not at the next
+        tick); post coalesced title/bell messages."""
         view = self._view
         scanner = view.model.scanner
         rows = self.screen.frame(view.model.emulator, view.running and view.has_focus)
@@ -69,6 +71,8 @@ class ViewHost:
             view.refresh()
         elif rows:
             view.refresh(*row_regions(rows, view.size.width))
+        if immediate and (rows is None or rows):
+            view.call_next(paint_now, view)  # in the view's own task, after this message
         if scanner.title != self._posted_title:
             self._posted_title = scanner.title
             view.post_message(view.TitleChanged(view, self._posted_title))

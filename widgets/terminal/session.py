@@ -26,8 +26,15 @@ SLICE_BYTES = 131_072
 """Output is fed in slices of this size (big enough for the plain-text backlog fast path)."""
 FLOOD_BYTES = 65_536
 """Output fed since the last frame above which the session counts as flooding."""
-FLOOD_FRAME_SECONDS = 0.1
-"""Frames of a flooding session come at most 10 times a second, so other panes stay quick."""
+FLOOD_FRAME_SECONDS = 0.2
+"""Frames of a flooding session come at most 5 times a second (nobody reads text scrolling
+that fast; painting it was most of a coloured flood's CPU), so other panes stay quick."""
+ECHO_BYTES = 4096
+"""Output this small since the last frame (an echo, a prompt, an editor's reply to a key) is
+painted at once instead of on the next frame tick..."""
+ECHO_GAP_SECONDS = 0.002
+"""...when the last frame is at least this long ago (and 3x its cost), so a trickle of small
+writes cannot paint without bound."""
 
 State = Literal["idle", "starting", "running", "exited"]
 
@@ -39,8 +46,8 @@ class SessionListener(Protocol):
         """A slice was fed (replies are already written)."""
         ...
 
-    def session_frame(self) -> None:
-        """Time to paint what changed."""
+    def session_frame(self, *, immediate: bool = False) -> None:
+        """Time to paint what changed (`immediate`: put it on the screen now, an echo)."""
         ...
 
     def session_started(self) -> None:
@@ -160,6 +167,11 @@ class TerminalSession:
         if self._frame_handle is not None:
             return
         loop = asyncio.get_running_loop()
+        if self._fed_since_frame <= ECHO_BYTES:
+            gap = max(ECHO_GAP_SECONDS, 3 * self._frame_cost)
+            if loop.time() - self._last_frame >= gap:
+                self.frame_now(immediate=True)
+                return
         interval = min(MAX_FRAME_SECONDS, max(FRAME_SECONDS, 3 * self._frame_cost))
         if self._fed_since_frame >= FLOOD_BYTES:
             interval = max(interval, FLOOD_FRAME_SECONDS)
@@ -171,13 +183,13 @@ class TerminalSession:
         """A frame is scheduled."""
         return self._frame_handle is not None
 
-    def frame_now(self) -> None:
-        """Paint now (cancels a scheduled frame)."""
+    def frame_now(self, *, immediate: bool = False) -> None:
+        """Paint now (cancels a scheduled frame); `immediate`: on the screen before returning."""
         self.cancel_frame()
         self._last_frame = asyncio.get_running_loop().time()
         self._fed_since_frame = 0
         self._frame_cost, self.render_cost = self.render_cost, 0.0
-        self.listener.session_frame()
+        self.listener.session_frame(immediate=immediate)
 
     def cancel_frame(self) -> None:
         """Drop a scheduled frame (on unmount)."""

@@ -8,6 +8,7 @@ import asyncssh
 from asyncssh.public_key import get_default_certificate_algs, get_default_public_key_algs
 
 from tui.core.ssh.auth import KeySource
+from tui.core.ssh.coalesce import coalesce_sends
 from tui.core.ssh.hostkeys import (
     HostKeyCheck,
     HostKeyStatus,
@@ -117,7 +118,7 @@ async def open_connection(
     host_key_algs = _host_key_algs(entries)
     if host_key_algs:
         extra["server_host_key_algs"] = host_key_algs
-    return await asyncssh.connect(
+    conn = await asyncssh.connect(
         target.host,
         port=target.port if target.port != 22 else (),
         username=target.user if target.user else (),
@@ -131,3 +132,5 @@ async def open_connection(
         keepalive_count_max=keepalive_count_max,
         **extra,
     )
+    coalesce_sends(conn)
+    return conn

@@ -15,6 +15,11 @@ import asyncssh
 
 from tui.core.ssh.diagnose import channel_reason
 
+CHANNEL_WINDOW = 2 * 1024 * 1024
+"""Receive window of a forwarded channel (asyncssh's default)."""
+CHANNEL_MAX_PACKET = 32 * 1024
+"""Largest data packet the node may send on a forwarded channel (asyncssh's default)."""
+
 
 class ChannelReceiver(Protocol):
     """What a forwarded channel tells its owner."""

@@ -14,6 +14,7 @@ import asyncssh
 
 from tui.core.errors import ClusterdeckError, SshError
 from tui.core.models import SshTarget
+from tui.core.ssh import forwarding
 from tui.core.ssh.client import PoolClient
 from tui.core.ssh.diagnose import command_error, disconnected_error
 from tui.core.ssh.files import RemoteFiles
@@ -198,7 +199,13 @@ class SshSession:
         """
         try:
             chan, _ = await self._conn.create_connection(
-                lambda: ReceiverSession(receiver), host, port, origin[0], origin[1]
+                lambda: ReceiverSession(receiver),
+                host,
+                port,
+                origin[0],
+                origin[1],
+                window=forwarding.CHANNEL_WINDOW,
+                max_pktsize=forwarding.CHANNEL_MAX_PACKET,
             )
         except (asyncssh.Error, OSError) as exc:
             raise self.error(exc, f"a connection to {host}:{port}") from exc

@@ -33,6 +33,10 @@ from tui.core.tunnels.socks import (
 LISTEN_BACKLOG = 512
 LINGER = 2.0
 """Seconds a refused client gets to read our EOF before its socket is closed."""
+COALESCE_WRITES = True
+"""Join the channel data of one loop turn into one write to the client (fewer syscalls)..."""
+FLUSH_PACKETS = 4
+"""...but write once this many packets are queued, so the client reads meanwhile."""
 
 
 class ForwardHost(Protocol):
@@ -91,6 +95,8 @@ class LocalConnection(asyncio.Protocol):
         self._closed = False
         self._draining = False
         self._peer: tuple[str, int] = ("", 0)
+        self._out: list[bytes] = []
+        """Channel data of this loop turn, written to the client as one write on the next."""
 
     # --- the local socket ------------------------------------------------------------------------
 
@@ -242,10 +248,25 @@ class LocalConnection(asyncio.Protocol):
     def channel_data(self, data: bytes) -> None:
         self._host.count_down(len(data))
         if self._transport is not None:
-            self._transport.write(data)
+            if not self._out and COALESCE_WRITES:
+                asyncio.get_running_loop().call_soon(self._flush)
+                self._out.append(data)
+            elif self._out:
+                self._out.append(data)
+                if len(self._out) >= FLUSH_PACKETS:
+                    self._flush()
+            else:
+                self._transport.write(data)
+
+    def _flush(self) -> None:
+        """Write the data queued this turn (one SSH read holds up to eight 32 KiB packets)."""
+        out, self._out = self._out, []
+        if self._transport is not None and out:
+            self._transport.write(out[0] if len(out) == 1 else b"".join(out))
 
     def channel_eof(self) -> bool:
         self._remote_eof = True
+        self._flush()
         if self._transport is not None and self._transport.can_write_eof():
             self._transport.write_eof()
         return not self._eof
@@ -254,6 +275,7 @@ class LocalConnection(asyncio.Protocol):
         self._chan = None
         if self._closed:
             return
+        self._flush()
         if reason is not None:
             self._host.connection_failed(
                 f"connection lost mid-transfer (SSH to {self._host.spec.node}: {reason})"
