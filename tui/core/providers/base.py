@@ -37,7 +37,9 @@ Data.
 
 Optional abilities: `shell_backend(node, command=None)` returns a special terminal backend for
 the node (None: the app opens a plain SSH shell on `ssh_target(node)` through the pool),
-`stop_job(job)` stops a job once (never retried), `job_details(job)` gives label -> text facts
+`stop_job(job)` stops a job once (never retried), `log_names(job)` + `stream_named_log(job, name)`
+offer a second log (stderr), `listing_problems()` names parts of the listing that failed while the
+rest worked (finished jobs), `job_details(job)` gives label -> text facts
 (a label containing "CIDR" holds the job's access rule), `time_warning(job)` a short warning
 near the time limit, `banner()` a line for the status bar.
 
@@ -174,6 +176,19 @@ class Provider(ABC):
     def time_warning(self, job: Job) -> str | None:
         """A short warning when `job` is about to hit its time limit, else None."""
         return None
+
+    def listing_problems(self) -> Mapping[str, ClusterdeckError]:
+        """Parts of the listing that failed while the rest worked (Slurm: its finished jobs)."""
+        return {}
+
+    def log_names(self, job: Job) -> tuple[str, ...]:
+        """The job's logs by name when it has several (Slurm: StdOut, StdErr), the one
+        `stream_log` gives first; () when it has one. Others come from `stream_named_log`."""
+        return ()
+
+    def stream_named_log(self, job: Job, name: str, *, offset: int = 0) -> AsyncIterator[LogBatch]:
+        """Like `stream_log`, for the log `name` of `log_names(job)`."""
+        raise ProviderError(f"the {self.name} provider has only one log per job")
 
     def banner(self) -> str | None:
         """A one-line message for the status bar (for example, that this is the demo)."""

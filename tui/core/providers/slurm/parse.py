@@ -110,6 +110,8 @@ class SlurmJob:
     stderr_expanded: str = ""
     array_job_id: int | None = None
     array_task_id: int | None = None
+    array_tasks: str = ""
+    """The pending tasks a parent record stands for (`3-6%2`); "" for a single task."""
 
     @property
     def job_state(self) -> JobState:
@@ -208,7 +210,10 @@ def decode_exit(value: Any) -> ExitStatus:
     """Exit code and signal from a raw wait status (22.05: 768 = exit 3) or a 23.x+ object."""
     if isinstance(value, Mapping) and ("return_code" in value or "signal" in value):
         sig = value.get("signal")
-        sig_id = number(sig.get("id")) if isinstance(sig, Mapping) else number(sig)
+        if isinstance(sig, Mapping):  # 22.05 sacct: `signal_id`; 23.x+: `id`
+            sig_id = number(sig.get("id") if "id" in sig else sig.get("signal_id"))
+        else:
+            sig_id = number(sig)
         return ExitStatus(code=number(value.get("return_code")), signal=sig_id or None)
     raw = number(value)
     if raw is None:
@@ -317,6 +322,7 @@ def parse_job(item: Mapping[str, Any]) -> SlurmJob:
         stderr_expanded=text(item.get("stderr_expanded")),
         array_job_id=array_job or None,
         array_task_id=number(item.get("array_task_id")) if array_job else None,
+        array_tasks=text(item.get("array_task_string")) if array_job else "",
     )
 
 

@@ -1,7 +1,8 @@
 """The Slurm provider: a login host over SSH, `squeue --json`, `sinfo --json`, `scancel`.
 
 Jobs come from `squeue --json` (22.05 ignores `--me`/`-u` with `--json`, so jobs are filtered to
-the login user here unless `all_users`), nodes from `sinfo --json`. A job's log is its StdOut file
+the login user here unless `all_users`), finished ones also from `sacct --json` over the last
+`history_days` (`history.py`), nodes from `sinfo --json`. A job's log is its StdOut file
 followed over SSH by byte offset (`slurm_log`); shells on compute nodes go through the login host
 as a jump host, addressed by the node's `NodeAddr` from sinfo.
 """
@@ -13,6 +14,7 @@ import shlex
 import time
 from collections.abc import AsyncGenerator, Mapping
 from contextlib import aclosing
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -24,12 +26,14 @@ from tui.core.errors import (
     SshDisconnected,
     SshUnreachable,
 )
-from tui.core.models import Job, LogBatch, Node, SshTarget
+from tui.core.models import Job, JobState, LogBatch, Node, SshTarget
 from tui.core.providers.base import ALL_CAPABILITIES, Option, ProviderContext
 from tui.core.providers.problems import Problems, missing_key_file
+from tui.core.providers.slurm.history import History
 from tui.core.providers.slurm.log import LogSource, follow, output_path
 from tui.core.providers.slurm.parse import SlurmJob, parse_sinfo, parse_squeue
 from tui.core.providers.slurm.shell import NodeShellBackend
+from tui.core.providers.slurm.usage import usage_facts, usage_of
 from tui.core.providers.slurm.view import format_left, sort_key, time_left, to_job, to_node
 from tui.core.providers.ssh_based import SshBasedProvider
 from tui.core.ssh.pool import SshPool
@@ -38,6 +42,10 @@ COMMAND_TIMEOUT = 60.0
 """Seconds a Slurm command may take (squeue waits ~MessageTimeout for a dead controller)."""
 WARN_MINUTES = 10.0
 """The app warns beside shells and tunnels when a job has less time left than this."""
+MAX_HISTORY_DAYS = 365
+REMEMBERED = 5000
+"""squeue records kept after they leave squeue (their StdOut, which 22.05's sacct lacks)."""
+LOGS = ("StdOut", "StdErr")
 
 
 class SlurmProvider(SshBasedProvider):
@@ -59,6 +67,9 @@ class SlurmProvider(SshBasedProvider):
         "bin_dir": Option(
             str, help="where squeue, sinfo and scancel are, if not on the login shell's PATH"
         ),
+        "history_days": Option(
+            int, help="days of finished jobs to list from sacct (default 7; 0: none)"
+        ),
     }
 
     def __init__(
@@ -74,6 +85,7 @@ class SlurmProvider(SshBasedProvider):
         poll_interval: float = 2.0,
         node_port: int = 22,
         bin_dir: str | None = None,
+        history_days: int = 7,
         pool: SshPool | None = None,
         known_hosts_path: Path | None = None,
         clock: Clock | None = None,
@@ -86,6 +98,11 @@ class SlurmProvider(SshBasedProvider):
                 problems.add(f"`{key_name}` must be from 1 to 65535 (got {value})")
         if poll_interval <= 0:
             problems.add("`poll_interval` must be positive")
+        if not 0 <= history_days <= MAX_HISTORY_DAYS:
+            problems.add(
+                f"`history_days` must be from 0 (no finished jobs from sacct) to "
+                f"{MAX_HISTORY_DAYS} (got {history_days})"
+            )
         missing = missing_key_file("key", key)
         if missing:
             problems.add(missing)
@@ -106,6 +123,11 @@ class SlurmProvider(SshBasedProvider):
         self._fetched_at: float | None = None
         self._login_user: str | None = user
         self._lock = asyncio.Lock()
+        self._seen: dict[str, SlurmJob] = {}
+        self.history = History(
+            self._command, days=history_days, all_users=all_users, now=self._clock.now
+        )
+        """Finished jobs from sacct (its `problem` says why when there are none)."""
         self.version: str | None = None
         """The Slurm release that answered last (e.g. 22.05.8)."""
 
@@ -128,10 +150,67 @@ class SlurmProvider(SshBasedProvider):
     # --- jobs and nodes ----------------------------------------------------------------------
 
     async def list_jobs(self) -> list[Job]:
-        """The login user's jobs (everyone's with `all_users`), active first, newest first."""
+        """The login user's jobs (everyone's with `all_users`), active first, newest first.
+
+        squeue's jobs, then the finished ones sacct has that squeue no longer lists; a finished
+        job carries its efficiency (`Job.usage`) once accounted.
+        """
         records = await self._refresh(max_age=0)
+        self.history.kick(None if self.all_users else await self._whoami())
         now = self._clock.now()
-        return sorted((to_job(r, self.name, now) for r in records.values()), key=sort_key)
+        jobs = []
+        for record in records.values():
+            entry = self.history.jobs.get(record.job_id)
+            finished = record.job_state.is_finished and entry is not None
+            usage = usage_of(entry.usage) if finished and entry is not None else None
+            jobs.append(to_job(record, self.name, now, usage))
+        for job_id, entry in self.history.jobs.items():
+            if job_id not in records and entry.job.job_state.is_finished:
+                record = self._with_paths(entry.job)
+                jobs.append(to_job(record, self.name, now, usage_of(entry.usage)))
+        return sorted(jobs, key=sort_key)
+
+    def listing_problems(self) -> dict[str, ProviderError]:
+        """`{"history": why}` while sacct cannot give the finished jobs."""
+        problem = self.history.problem
+        return {"finished jobs": problem} if problem is not None else {}
+
+    async def job_details(self, job: Job) -> dict[str, str]:
+        """Exit code, elapsed, efficiency (with its caveats) and the log paths."""
+        facts: dict[str, str] = {}
+        record = self._known(job.id)
+        entry = self.history.jobs.get(job.id)
+        if record is not None:
+            if record.job_state.is_finished:
+                facts["Exit code"] = record.exit.describe() or "0"
+            facts["Time limit"] = (
+                f"{record.time_limit} min" if record.time_limit is not None else "UNLIMITED"
+            )
+            facts["StdOut"] = output_path(record)
+            stderr = output_path(record, stderr=True)
+            facts["StdErr"] = stderr if stderr != facts["StdOut"] else "same file as StdOut"
+        if entry is not None and entry.job.job_state.is_finished:
+            facts.update(usage_facts(entry.usage, usage_of(entry.usage)))
+        elif job.state is JobState.RUNNING:
+            facts["Efficiency"] = "shown once the job ends (sacct accounts a step at its end)"
+        if self.history.problem is not None:
+            facts["Accounting"] = self.history.problem.message
+        return facts
+
+    def log_names(self, job: Job) -> tuple[str, ...]:
+        """("StdOut", "StdErr") when they go to different files, else ("StdOut",)."""
+        record = self._known(job.id)
+        if record is None or output_path(record, stderr=True) == output_path(record):
+            return LOGS[:1]
+        return LOGS
+
+    def stream_named_log(
+        self, job: Job, name: str, *, offset: int = 0
+    ) -> AsyncGenerator[LogBatch, None]:
+        """The log `name` ("StdOut" or "StdErr") from byte `offset`."""
+        if name not in LOGS:
+            raise ProviderError(f"job {job.id} has no log {name!r} (it has {', '.join(LOGS)})")
+        return self.stream_log(job, offset=offset, stderr=name == "StdErr")
 
     async def list_nodes(self, job: Job) -> list[Node]:
         """The job's nodes (batch host first) with addresses, cores and load from sinfo."""
@@ -201,14 +280,29 @@ class SlurmProvider(SshBasedProvider):
             target=self.login,
             is_finished=lambda: self._finished(job.id),
             poll_interval=self.poll_interval,
+            missing_hint=self._path_hint(record),
         )
         async with aclosing(follow(self.pool, source, offset)) as batches:
             async for batch in batches:
                 yield batch
 
+    def _path_hint(self, record: SlurmJob) -> str:
+        if record.stdout or record.stdout_expanded or record.job_id in self._records:
+            return ""
+        return (
+            "; this job's accounting does not record its --output (Slurm before 23.02), so this "
+            "is sbatch's default path"
+        )
+
     # --- internals ---------------------------------------------------------------------------
 
+    async def close(self) -> None:
+        await self.history.close()
+        await super().close()
+
     async def _finished(self, job_id: str) -> tuple[bool, str]:
+        if job_id not in self._records and job_id in self.history.jobs:
+            return True, ""  # a finished job from sacct
         try:
             records = await self._refresh(max_age=self.poll_interval / 2)
         except ProviderUnavailable as exc:
@@ -220,10 +314,24 @@ class SlurmProvider(SshBasedProvider):
             return True, f"job {job_id} is no longer known to Slurm"
         return record.job_state.is_finished, ""
 
+    def _known(self, job_id: str) -> SlurmJob | None:
+        """The job's squeue record, else its sacct record (with the paths squeue showed)."""
+        record = self._records.get(job_id)
+        if record is None and job_id in self.history.jobs:
+            record = self._with_paths(self.history.jobs[job_id].job)
+        return record
+
+    def _with_paths(self, record: SlurmJob) -> SlurmJob:
+        """`record` with StdOut/StdErr from squeue when sacct has none (22.05 records none)."""
+        seen = self._seen.get(record.job_id)
+        if seen is None or record.stdout or record.stdout_expanded:
+            return record
+        return replace(record, stdout=seen.stdout, stderr=seen.stderr)
+
     async def _record(self, job: Job) -> SlurmJob:
-        record = self._records.get(job.id)
+        record = self._known(job.id)
         if record is None:
-            record = (await self._refresh(max_age=0)).get(job.id)
+            record = (await self._refresh(max_age=0)).get(job.id) or self._known(job.id)
         if record is None:
             raise ProviderError(
                 f"job {job.id} is no longer known to Slurm (it ended more than MinJobAge ago "
@@ -243,6 +351,9 @@ class SlurmProvider(SshBasedProvider):
             self.version = reply.version
             user = None if self.all_users else await self._whoami()
             self._records = {j.job_id: j for j in reply.jobs if user is None or j.user == user}
+            self._seen.update(self._records)
+            while len(self._seen) > REMEMBERED:
+                del self._seen[next(iter(self._seen))]
             self._fetched_at = time.monotonic()
             return self._records
 
