@@ -54,6 +54,8 @@ DASHBOARD_KEYS = (
     KeySpec("tunnels", "t", "app.tunnels", "Tunnels"),
     KeySpec("tunnel-detected", "T", "tunnel_detected", "Tunnel it", show=False),
     KeySpec("stop-job", "s", "stop_job", "Stop job"),
+    KeySpec("array-toggle", "space", "toggle_array", "Expand array", show=False),
+    KeySpec("log-stream", "e", "switch_log", "StdOut / StdErr", show=False),
 )
 
 TERMINAL_KEYS = (

@@ -1,4 +1,4 @@
-"""The jobs pane: one row per job, its state in colour."""
+"""The jobs pane: one row per job (or array), its state in colour, its efficiency."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ class JobRow:
     detail: str = ""
     group: str = ""
     """The provider the job comes from (shown when several providers are listed)."""
+    usage: str = ""
+    """Efficiency, e.g. `CPU 93% · mem 12%` ("" while unknown)."""
 
 
 class JobTable(KeyedTable):
@@ -45,6 +47,7 @@ class JobTable(KeyedTable):
         self.add_column("Job", key="name")
         self.add_column("State", key="state")
         self.add_column("Detail", key="detail")
+        self.add_column("Efficiency", key="usage")
 
     def update_jobs(self, rows: Sequence[JobRow]) -> None:
         """Show `rows` in order, keeping the cursor on the same job."""
@@ -56,5 +59,6 @@ class JobTable(KeyedTable):
             Text(row.name),
             Text(row.state.upper(), style=style),
             Text(row.detail, style=style if row.tone == "error" else "dim"),
+            Text(row.usage, style="dim"),
         )
         return (Text(row.group, style="bold"), *cells) if self.show_group else cells

@@ -16,13 +16,15 @@ from textual.widgets import Input, Static
 
 from tui.app.bindings import DASHBOARD_KEYS
 from tui.app.plain import plain
+from tui.app.screens.dashboard.arrays import ArrayRows
 from tui.app.screens.dashboard.job_actions import CopyText, JobActionsScreen
-from tui.app.screens.rows import job_row, node_row
+from tui.app.screens.rows import node_row
 from tui.core.clock import format_age
 from tui.core.config.settings import DEFAULT_LOG_MAX_LINES
 from tui.core.errors import ClusterdeckError, as_user_error
 from tui.core.identity.cidr import PublicAddressGuard
 from tui.core.models import Job, Node, NodeState
+from tui.core.printable import inert
 from tui.core.providers.base import CompositeProvider
 from tui.core.tunnels.detect import DetectedService
 from tui.core.watch import (
@@ -31,6 +33,7 @@ from tui.core.watch import (
     JobWatcher,
     LogFinished,
     LogLines,
+    LogNote,
     LogStarted,
     NodesUpdated,
     Pane,
@@ -93,7 +96,10 @@ class MainScreen(JobActionsScreen):
         """Set once the provider has started."""
         self._detected: tuple[Job, DetectedService] | None = None
         self._log_job: Job | None = None
+        self._log_name = ""
         self._log_ended = False
+        self._arrays = ArrayRows()
+        self._last_jobs: JobsUpdated | None = None
         self._unsubscribe: Callable[[], None] | None = None
 
     @property
@@ -168,14 +174,17 @@ class MainScreen(JobActionsScreen):
                 table.update_nodes([node_row(node) for node in nodes])
                 running = sum(1 for node in nodes if node.state is NodeState.RUNNING)
                 table.border_title = plain(f"Nodes ({job.name} · {running} running)")
-            case LogStarted(job=job):
+            case LogStarted(job=job, name=name):
                 self.query_one(LogView).clear()
                 self._log_job = job
+                self._log_name = name
                 self._log_ended = False
                 self._clear_failure(self.query_one("#log-pane"))
                 self._set_log_title()
             case LogLines(lines=lines):
                 self.query_one(LogView).write_lines(lines)
+            case LogNote(note=note):
+                self.query_one(LogView).write_lines((f"── {inert(note)} ──",))
             case LogFinished():
                 self._log_ended = True
                 self._set_log_title()
@@ -195,7 +204,8 @@ class MainScreen(JobActionsScreen):
     def _show_jobs(self, event: JobsUpdated) -> None:
         jobs_table = self.query_one(JobTable)
         jobs_table.loading = False
-        rows = [job_row(job, event.now) for job in event.jobs]
+        self._last_jobs = event
+        rows = self._arrays.rows(event.jobs, event.now)
         for name, problem in event.problems.items():
             rows.append(
                 JobRow(
@@ -225,11 +235,17 @@ class MainScreen(JobActionsScreen):
 
     @on(JobTable.RowHighlighted, "#jobs")
     def _job_highlighted(self, event: JobTable.RowHighlighted) -> None:
-        self.watcher.select(event.key)
+        key = self._arrays.job_for(event.key)
+        if key is not None:
+            self.watcher.select(key)
 
     @on(JobTable.RowChosen, "#jobs")
     def _job_selected(self, event: JobTable.RowChosen) -> None:
-        self.watcher.select(event.key)
+        key = self._arrays.job_for(event.key)
+        if key is None:
+            self.action_toggle_array()
+            return
+        self.watcher.select(key)
         self._open_shell_on_master()
 
     @work(group="open-shell", exit_on_error=False)
@@ -302,6 +318,33 @@ class MainScreen(JobActionsScreen):
     async def action_refresh(self) -> None:
         await self.refresh_now()
 
+    def action_toggle_array(self) -> None:
+        """Open or close the array under the jobs cursor (or show more of its tasks)."""
+        table = self.query_one(JobTable)
+        key = table.cursor_key
+        if not table.has_focus or key is None or self._last_jobs is None:
+            return
+        target = self._arrays.toggle(key)
+        if target is None:
+            return
+        self._show_jobs(self._last_jobs)
+        table.select_key(target)
+
+    def action_switch_log(self) -> None:
+        """Follow the selected job's other log (StdOut <-> StdErr), when it has one."""
+        job = self.selected
+        if job is None:
+            return
+        names = self.provider.log_names(job)
+        if len(names) < 2:
+            self.notify(
+                f"{job.name} has one log: its errors go to the same file as its output.",
+                title="StdOut / StdErr",
+            )
+            return
+        current = self._log_name or names[0]
+        self.watcher.switch_log(names[(names.index(current) + 1) % len(names)])
+
     # --- helpers ------------------------------------------------------------------------------
 
     def _set_log_title(self) -> None:
@@ -309,6 +352,11 @@ class MainScreen(JobActionsScreen):
         log = self.query_one(LogView)
         job = self._log_job
         name = job.name if job else "no job selected"
+        if job is not None and job.array_id:
+            name = f"{name} {job.array_id}_{job.array_task or job.id}"
+        logs = self.provider.log_names(job) if job is not None else ()
+        if self._log_name or len(logs) > 1:
+            name = f"{name} · {self._log_name or logs[0]}"
         if self._log_ended and log.follow:
             state = "complete"
         elif log.follow:

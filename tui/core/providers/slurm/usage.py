@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from tui.core.models import Usage
 from tui.core.providers.slurm.sacct import Accounting
+from tui.core.usage import percent
 
 SAMPLED = "MaxRSS is sampled (JobAcctGatherFrequency, 30 s by default): short peaks can be missed"
 SHARED = "RSS counts shared memory (libraries, /dev/shm) in every process that maps it"
@@ -51,30 +52,6 @@ def usage_of(acct: Accounting, *, running: bool = False) -> Usage:
     if running and cpu is not None:
         caveats.insert(0, RUNNING)
     return Usage(cpu=cpu, memory=memory, gpu=gpu, caveats=tuple(caveats))
-
-
-def percent(fraction: float | None) -> str:
-    """`93%` (`<1%` for small non-zero fractions; `?` when unknown)."""
-    if fraction is None:
-        return "?"
-    if 0 < fraction < 0.01:
-        return "<1%"
-    return f"{fraction * 100:.0f}%"
-
-
-def short_usage(usage: Usage | None) -> str:
-    """The jobs table's cell: `CPU 93% · mem 12%` (`` when nothing is known)."""
-    if usage is None:
-        return ""
-    parts = []
-    if usage.cpu is not None:
-        parts.append(f"CPU {percent(usage.cpu)}")
-    if usage.memory is not None:
-        parts.append(f"mem {percent(usage.memory)}")
-    if usage.gpu is not None:
-        parts.append(f"GPU {percent(usage.gpu)}")
-    mark = " *" if usage.caveats and parts else ""
-    return " · ".join(parts) + mark
 
 
 def size(num_bytes: float) -> str:
