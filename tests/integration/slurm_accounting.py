@@ -157,9 +157,7 @@ class AccountingCluster(SlurmCluster):
         )
         self._wait(self._db_up, "MariaDB up", proc=self.mariadbd)
         user = f"'slurm'@'127.0.0.1' IDENTIFIED BY '{self.db_password}'"
-        self._sql(
-            f"CREATE USER {user}; GRANT ALL ON slurm_acct_db.* TO 'slurm'@'127.0.0.1';"
-        )
+        self._sql(f"CREATE USER {user}; GRANT ALL ON slurm_acct_db.* TO 'slurm'@'127.0.0.1';")
 
     def _sql(self, statements: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

@@ -22,6 +22,7 @@ from tui.core.usage import percent
 SAMPLED = "MaxRSS is sampled (JobAcctGatherFrequency, 30 s by default): short peaks can be missed"
 SHARED = "RSS counts shared memory (libraries, /dev/shm) in every process that maps it"
 NO_SAMPLE = "no memory sample: the job ended before the first one"
+GPU = "gres/gpuutil is sampled like MaxRSS, as the site's GPU plugin reports it"
 RUNNING = "so far: Slurm accounts a running step's CPU time when the step ends (sstat gives it)"
 
 
@@ -49,6 +50,8 @@ def usage_of(acct: Accounting, *, running: bool = False) -> Usage:
     elif acct.req_mem_mb and acct.steps and not running:
         caveats.append(NO_SAMPLE)
     gpu = acct.gpu_util / 100 if acct.gpu_util is not None else None
+    if gpu is not None:
+        caveats.append(GPU)
     if running and cpu is not None:
         caveats.insert(0, RUNNING)
     return Usage(cpu=cpu, memory=memory, gpu=gpu, caveats=tuple(caveats))
