@@ -10,20 +10,29 @@ free 127.0.0.1 port and a socket under the run dir, and runs as `mysql` with no 
 the machine's (`--no-defaults`). slurmdbd logs in with a user created for the run with a random
 password. No systemd anywhere: every daemon is a child of the test process, stopped by pid.
 Accounting gathers with `jobacct_gather/linux` every second, so MaxRSS and TotalCPU are real.
+
+Tests take the module-scoped fixture (one cluster per test module, about 5 s to start):
+
+    from tests.integration.slurm_accounting import accounting_cluster_fixture  # noqa: F401
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
 import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
-from tests.integration.slurm_cluster import START_TIMEOUT, SlurmCluster
-from tests.integration.sshd import free_port
+import pytest
+
+from tests.ci_strict import IN_CI
+from tests.integration.slurm_cluster import SlurmCluster, missing_binaries
+from tests.integration.sshd import SSHD, free_port
 
 ACCOUNTING_DAEMONS = ("mariadbd", "mariadb-install-db", "mariadb", "slurmdbd", "sacctmgr", "sacct")
 ACCOUNT = "clusterdeck"
@@ -225,4 +234,27 @@ class AccountingCluster(SlurmCluster):
         return "\n".join([super()._tail(), *extra])
 
 
-__all__ = ["START_TIMEOUT", "AccountingCluster", "missing_accounting_binaries"]
+def _require_accounting() -> None:
+    missing = missing_binaries() + missing_accounting_binaries()
+    missing += [] if Path(SSHD).exists() else [SSHD]
+    why = ""
+    if missing:
+        why = f"{', '.join(missing)} not installed (tests/run.sh installs mariadb-server, slurmdbd)"
+    elif os.geteuid() != 0:
+        why = "the Slurm accounting test cluster must be started as root"
+    if why:
+        if IN_CI:
+            pytest.fail(why)
+        pytest.skip(why)
+
+
+@pytest.fixture(scope="module", name="accounting_cluster")
+def accounting_cluster_fixture() -> Iterator[AccountingCluster]:
+    """One accounting cluster per test module, shared by its tests, stopped after them."""
+    _require_accounting()
+    cluster = AccountingCluster(Path(tempfile.mkdtemp(prefix="cd-slurm-acct-")))
+    cluster.start()
+    try:
+        yield cluster
+    finally:
+        cluster.stop()

@@ -60,6 +60,8 @@ class Accounting:
     gpu_mem: int | None = None
     """Peak `gres/gpumem` in bytes."""
     steps: int = 0
+    open_steps: int = 0
+    """Steps still running in the accounting (a finished job's last figures arrive late)."""
 
 
 @dataclass(frozen=True)
@@ -114,9 +116,12 @@ def _steps_usage(steps: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     rss: int | None = None
     gpu_mem: int | None = None
     utils: list[float] = []
-    tasks = count = 0
+    tasks = count = still_open = 0
     for step in steps:
         count += 1
+        if flags(step.get("state"))[:1] in (("RUNNING",), ("PENDING",)):
+            still_open += 1  # recorded at its start; its figures come when it ends
+            continue
         total = _seconds(_mapping(step.get("time")).get("total"))
         if total is not None:
             cpu = (cpu or 0.0) + total
@@ -137,6 +142,7 @@ def _steps_usage(steps: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         "gpu_util": sum(utils) / len(utils) if utils else None,
         "tasks": tasks or 1,
         "steps": count,
+        "open_steps": still_open,
     }
 
 
@@ -198,8 +204,8 @@ def parse_accounted(item: Mapping[str, Any]) -> AccountedJob | None:
     steps = item.get("steps")
     step_list = [s for s in steps if isinstance(s, Mapping)] if isinstance(steps, list) else []
     used = _steps_usage(step_list)
-    if used["total_cpu"] is None:
-        used["total_cpu"] = _seconds(times.get("total"))
+    if used["total_cpu"] is None:  # no step recorded (yet): only a job-level figure counts
+        used["total_cpu"] = _seconds(times.get("total")) or None
     gpus = allocated.get("gres/gpu", requested.get("gres/gpu"))
     alloc_cpus = allocated.get("cpu")
     usage = Accounting(

@@ -23,11 +23,14 @@ SAMPLED = "MaxRSS is sampled (JobAcctGatherFrequency, 30 s by default): short pe
 SHARED = "RSS counts shared memory (libraries, /dev/shm) in every process that maps it"
 NO_SAMPLE = "no memory sample: the job ended before the first one"
 GPU = "gres/gpuutil is sampled like MaxRSS, as the site's GPU plugin reports it"
+ARRIVING = "not yet: the accounting of its steps is still arriving"
 RUNNING = "so far: Slurm accounts a running step's CPU time when the step ends (sstat gives it)"
 
 
 def usage_of(acct: Accounting, *, running: bool = False) -> Usage:
     """The efficiency figures of `acct`, with their caveats."""
+    if acct.open_steps and not running:
+        return Usage(caveats=(ARRIVING,))
     caveats: list[str] = []
     cpu = None
     if acct.total_cpu is not None and acct.elapsed and acct.alloc_cpus:
@@ -80,6 +83,11 @@ def clock(seconds: float) -> str:
     return f"{minutes}:{secs:02d}"
 
 
+def cpu_time(seconds: float) -> str:
+    """`0.44 s` under a minute (sacct prints milliseconds), else as `clock`."""
+    return f"{seconds:.2f} s" if seconds < 60 else clock(seconds)
+
+
 def usage_facts(acct: Accounting, usage: Usage) -> dict[str, str]:
     """Label -> text for the job details: each figure with how it was computed."""
     facts: dict[str, str] = {}
@@ -87,11 +95,11 @@ def usage_facts(acct: Accounting, usage: Usage) -> dict[str, str]:
         facts["Elapsed"] = clock(acct.elapsed)
     if usage.cpu is not None and acct.total_cpu is not None:
         facts["CPU efficiency"] = (
-            f"{percent(usage.cpu)} (TotalCPU {clock(acct.total_cpu)} of "
+            f"{percent(usage.cpu)} (TotalCPU {cpu_time(acct.total_cpu)} of "
             f"{clock(acct.elapsed or 0)} elapsed x {acct.alloc_cpus} CPUs)"
         )
     elif acct.total_cpu is not None:
-        facts["CPU time"] = f"{clock(acct.total_cpu)} (no elapsed time yet)"
+        facts["CPU time"] = f"{cpu_time(acct.total_cpu)} (no elapsed time yet)"
     if usage.memory is not None and acct.max_rss is not None and acct.req_mem_mb:
         facts["Memory efficiency"] = (
             f"{percent(usage.memory)} (MaxRSS {size(acct.max_rss)} of "
