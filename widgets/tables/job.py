@@ -40,6 +40,8 @@ class JobTable(KeyedTable):
         super().__init__(name=name, id=id, classes=classes)
         self.show_group = show_group
         """Show a Provider column (when jobs come from several providers)."""
+        self.show_usage = False
+        """The Efficiency column is there (added once a row has a figure)."""
 
     def on_mount(self) -> None:
         if self.show_group:
@@ -47,18 +49,22 @@ class JobTable(KeyedTable):
         self.add_column("Job", key="name")
         self.add_column("State", key="state")
         self.add_column("Detail", key="detail")
-        self.add_column("Efficiency", key="usage")
 
     def update_jobs(self, rows: Sequence[JobRow]) -> None:
         """Show `rows` in order, keeping the cursor on the same job."""
+        if not self.show_usage and any(row.usage for row in rows):
+            self.show_usage = True
+            self.add_column("Efficiency", key="usage")
+            self.rebuild()
         self.sync_rows([(row.key, self._cells_for(row)) for row in rows])
 
     def _cells_for(self, row: JobRow) -> tuple[Text, ...]:
         style = self.tone_style(row.tone)
-        cells = (
+        cells: tuple[Text, ...] = (
             Text(row.name),
             Text(row.state.upper(), style=style),
             Text(row.detail, style=style if row.tone == "error" else "dim"),
-            Text(row.usage, style="dim"),
         )
+        if self.show_usage:
+            cells = (*cells, Text(row.usage, style="dim"))
         return (Text(row.group, style="bold"), *cells) if self.show_group else cells

@@ -103,6 +103,10 @@ class KeyedTable(DataTable[Cell]):
         name = tone if tone in TONES else "muted"
         return self.get_component_rich_style(f"keyed-table--{name}", partial=True)
 
+    def rebuild(self) -> None:
+        """Make the next `sync_rows` redraw every row (after the columns changed)."""
+        self._order = []
+
     def select_key(self, key: str) -> bool:
         """Move the cursor to `key`. Returns False when no such row exists."""
         if key not in self._cells:
