@@ -223,8 +223,8 @@ async def test_dashboard_groups_an_array_and_switches_its_logs(
         "--array=1-3",
         "--output=app-%A_%a.out",
         "--error=app-%A_%a.err",
-        "--wrap",
-        "echo out of task $SLURM_ARRAY_TASK_ID; echo err of task $SLURM_ARRAY_TASK_ID >&2",
+        "--wrap",  # 2 s at least: a job shorter than a second has no efficiency (Elapsed 0)
+        "echo out of task $SLURM_ARRAY_TASK_ID; echo err of task $SLURM_ARRAY_TASK_ID >&2; sleep 2",
     )
     for task in range(1, 4):
         cluster.wait_accounted(f"{array}_{task}", "COMPLETED")

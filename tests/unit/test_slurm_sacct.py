@@ -129,6 +129,8 @@ def test_a_job_too_short_to_be_sampled_says_so() -> None:
     usage = usage_of(entry.usage)
     assert usage.memory is None
     assert usage.caveats == ("no memory sample: the job ended before the first one",)
+    facts = usage_facts(entry.usage, usage)
+    assert facts["CPU time"] == "0.00 s (it ran under a second: no efficiency)"
 
 
 def test_errors_and_bad_output() -> None:

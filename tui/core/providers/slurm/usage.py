@@ -99,7 +99,8 @@ def usage_facts(acct: Accounting, usage: Usage) -> dict[str, str]:
             f"{clock(acct.elapsed or 0)} elapsed x {acct.alloc_cpus} CPUs)"
         )
     elif acct.total_cpu is not None:
-        facts["CPU time"] = f"{cpu_time(acct.total_cpu)} (no elapsed time yet)"
+        why = "it ran under a second" if acct.elapsed == 0 else "no elapsed time yet"
+        facts["CPU time"] = f"{cpu_time(acct.total_cpu)} ({why}: no efficiency)"
     if usage.memory is not None and acct.max_rss is not None and acct.req_mem_mb:
         facts["Memory efficiency"] = (
             f"{percent(usage.memory)} (MaxRSS {size(acct.max_rss)} of "
