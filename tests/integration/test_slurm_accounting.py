@@ -122,6 +122,29 @@ async def test_finished_jobs_with_state_exit_elapsed_and_efficiency(
     cluster.scancel_as_root(running, pending)
 
 
+async def test_a_running_job_shows_its_efficiency_so_far(
+    accounting_cluster: AccountingCluster, provider: SlurmProvider
+) -> None:
+    provider.live.interval = 0.3
+    burner = accounting_cluster.sbatch(
+        "--job-name=burner", "--wrap", "timeout 30 sh -c 'while :; do :; done'"
+    )
+    await wait_job(provider, burner, "running")
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT
+    while True:
+        job = next(j for j in await provider.list_jobs() if j.id == burner)
+        if job.usage is not None and job.usage.cpu:
+            break
+        assert loop.time() < deadline, f"no figures so far: {provider.live.problem}"
+        await asyncio.sleep(0.3)
+    assert job.state is JobState.RUNNING and 0 < job.usage.cpu <= 1.05  # one CPU, busy
+    details = await provider.job_details(job)
+    assert details["CPU efficiency"].endswith("x 1 CPUs)")
+    assert details["Caveat 1"].startswith("so far: from sstat")
+    accounting_cluster.scancel_as_root(burner)
+
+
 async def test_arrays_both_logs_and_a_missing_file(
     accounting_cluster: AccountingCluster, provider: SlurmProvider
 ) -> None:

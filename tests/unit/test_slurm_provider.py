@@ -65,6 +65,7 @@ def canned(squeue: str = "squeue-23.11.json", sinfo: str = "sinfo-23.11.json") -
             "id": (0, "alice\n", ""),
             "scancel": (0, "", ""),
             "sacct": (0, '{"meta": {}, "errors": [], "jobs": []}', ""),
+            "sstat": (0, "", ""),
             "if": (78, "", ""),  # the log probe: the output file does not exist (yet)
         }
     )

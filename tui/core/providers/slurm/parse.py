@@ -112,6 +112,9 @@ class SlurmJob:
     array_task_id: int | None = None
     array_tasks: str = ""
     """The pending tasks a parent record stands for (`3-6%2`); "" for a single task."""
+    cpus: int | None = None
+    req_mem_mb: float | None = None
+    """Requested memory of the whole job (squeue's `tres_req_str` mem), in MB."""
 
     @property
     def job_state(self) -> JobState:
@@ -286,6 +289,22 @@ def _unknown(doc: Mapping[str, Any], command: str, missing: str) -> SlurmFormatE
     )
 
 
+_MEM_UNITS = {"K": 1 / 1024, "M": 1.0, "G": 1024.0, "T": 1024.0**2}
+
+
+def tres_mem_mb(tres: str) -> float | None:
+    """The `mem=` of a TRES string (`cpu=2,mem=2000M,node=2`) in MB; None when absent."""
+    for part in tres.split(","):
+        key, _, value = part.partition("=")
+        if key == "mem" and value:
+            unit = value[-1] if value[-1] in _MEM_UNITS else "M"
+            try:
+                return float(value.rstrip("KMGT")) * _MEM_UNITS[unit]
+            except ValueError:
+                return None
+    return None
+
+
 def parse_job(item: Mapping[str, Any]) -> SlurmJob:
     """One job object (22.05 or 23.x+ shape)."""
     job_id = number(item.get("job_id"))
@@ -323,6 +342,8 @@ def parse_job(item: Mapping[str, Any]) -> SlurmJob:
         array_job_id=array_job or None,
         array_task_id=number(item.get("array_task_id")) if array_job else None,
         array_tasks=text(item.get("array_task_string")) if array_job else "",
+        cpus=number(item.get("cpus")),
+        req_mem_mb=tres_mem_mb(text(item.get("tres_req_str"))),
     )
 
 

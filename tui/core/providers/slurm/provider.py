@@ -26,15 +26,24 @@ from tui.core.errors import (
     SshDisconnected,
     SshUnreachable,
 )
-from tui.core.models import Job, JobState, LogBatch, Node, SshTarget
+from tui.core.models import Job, JobState, LogBatch, Node, SshTarget, Usage
 from tui.core.providers.base import ALL_CAPABILITIES, Option, ProviderContext
 from tui.core.providers.problems import Problems, missing_key_file
 from tui.core.providers.slurm.history import History
+from tui.core.providers.slurm.live import LiveUsage, live_accounting
 from tui.core.providers.slurm.log import LogSource, follow, output_path
 from tui.core.providers.slurm.parse import SlurmJob, parse_sinfo, parse_squeue
+from tui.core.providers.slurm.sacct import Accounting
 from tui.core.providers.slurm.shell import NodeShellBackend
 from tui.core.providers.slurm.usage import usage_facts, usage_of
-from tui.core.providers.slurm.view import format_left, sort_key, time_left, to_job, to_node
+from tui.core.providers.slurm.view import (
+    format_left,
+    record_facts,
+    sort_key,
+    time_left,
+    to_job,
+    to_node,
+)
 from tui.core.providers.ssh_based import SshBasedProvider
 from tui.core.ssh.pool import SshPool
 
@@ -128,6 +137,8 @@ class SlurmProvider(SshBasedProvider):
             self._command, days=history_days, all_users=all_users, now=self._clock.now
         )
         """Finished jobs from sacct (its `problem` says why when there are none)."""
+        self.live = LiveUsage(self._command)
+        """Running jobs' figures so far, from sstat."""
         self.version: str | None = None
         """The Slurm release that answered last (e.g. 22.05.8)."""
 
@@ -157,13 +168,11 @@ class SlurmProvider(SshBasedProvider):
         """
         records = await self._refresh(max_age=0)
         self.history.kick(None if self.all_users else await self._whoami())
+        running = [r for r in records.values() if r.job_state is JobState.RUNNING]
+        if self.history.enabled:
+            self.live.kick(running)
         now = self._clock.now()
-        jobs = []
-        for record in records.values():
-            entry = self.history.jobs.get(record.job_id)
-            finished = record.job_state.is_finished and entry is not None
-            usage = usage_of(entry.usage) if finished and entry is not None else None
-            jobs.append(to_job(record, self.name, now, usage))
+        jobs = [to_job(record, self.name, now, self._usage(record)) for record in records.values()]
         for job_id, entry in self.history.jobs.items():
             if job_id not in records and entry.job.job_state.is_finished:
                 record = self._with_paths(entry.job)
@@ -181,18 +190,14 @@ class SlurmProvider(SshBasedProvider):
         record = self._known(job.id)
         entry = self.history.jobs.get(job.id)
         if record is not None:
-            if record.job_state.is_finished:
-                facts["Exit code"] = record.exit.describe() or "0"
-            facts["Time limit"] = (
-                f"{record.time_limit} min" if record.time_limit is not None else "UNLIMITED"
-            )
-            facts["StdOut"] = output_path(record)
-            stderr = output_path(record, stderr=True)
-            facts["StdErr"] = stderr if stderr != facts["StdOut"] else "same file as StdOut"
+            facts.update(record_facts(record))
+        live = self._live(record) if record is not None else None
         if entry is not None and entry.job.job_state.is_finished:
             facts.update(usage_facts(entry.usage, usage_of(entry.usage)))
+        elif live is not None:
+            facts.update(usage_facts(live, usage_of(live, running=True)))
         elif job.state is JobState.RUNNING:
-            facts["Efficiency"] = "shown once the job ends (sacct accounts a step at its end)"
+            facts["Efficiency"] = self.live.problem or "first figures within 30 s (sstat)"
         if self.history.problem is not None:
             facts["Accounting"] = self.history.problem.message
         return facts
@@ -286,6 +291,17 @@ class SlurmProvider(SshBasedProvider):
             async for batch in batches:
                 yield batch
 
+    def _usage(self, record: SlurmJob) -> Usage | None:
+        """A finished job's efficiency from sacct, a running one's so far from sstat."""
+        entry = self.history.jobs.get(record.job_id)
+        if record.job_state.is_finished and entry is not None:
+            return usage_of(entry.usage)
+        live = self._live(record)
+        return usage_of(live, running=True) if live is not None else None
+
+    def _live(self, record: SlurmJob) -> Accounting | None:
+        return live_accounting(record, self.live.sampled.get(record.job_id), self._clock.now())
+
     def _path_hint(self, record: SlurmJob) -> str:
         if record.stdout or record.stdout_expanded or record.job_id in self._records:
             return ""
@@ -298,6 +314,7 @@ class SlurmProvider(SshBasedProvider):
 
     async def close(self) -> None:
         await self.history.close()
+        await self.live.close()
         await super().close()
 
     async def _finished(self, job_id: str) -> tuple[bool, str]:

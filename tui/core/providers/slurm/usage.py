@@ -24,7 +24,7 @@ SHARED = "RSS counts shared memory (libraries, /dev/shm) in every process that m
 NO_SAMPLE = "no memory sample: the job ended before the first one"
 GPU = "gres/gpuutil is sampled like MaxRSS, as the site's GPU plugin reports it"
 ARRIVING = "not yet: the accounting of its steps is still arriving"
-RUNNING = "so far: Slurm accounts a running step's CPU time when the step ends (sstat gives it)"
+RUNNING = "so far: from sstat of the running steps, refreshed every 30 s"
 
 
 def usage_of(acct: Accounting, *, running: bool = False) -> Usage:

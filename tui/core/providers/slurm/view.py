@@ -6,6 +6,7 @@ import re
 from datetime import datetime, timedelta
 
 from tui.core.models import Job, JobState, Node, NodeState, Usage
+from tui.core.providers.slurm.log import output_path
 from tui.core.providers.slurm.parse import SlurmJob, SlurmNode
 from tui.core.providers.slurm.usage import clock
 
@@ -147,3 +148,16 @@ def sort_key(job: Job) -> tuple[bool, int]:
     """Active jobs first, then the newest (highest id) first."""
     digits = "".join(ch for ch in job.id if ch.isdigit())
     return (not job.state.is_active, -int(digits) if digits else 0)
+
+
+def record_facts(record: SlurmJob) -> dict[str, str]:
+    """Exit code, time limit and log paths, for the job details."""
+    facts: dict[str, str] = {}
+    if record.job_state.is_finished:
+        facts["Exit code"] = record.exit.describe() or "0"
+    limit = record.time_limit
+    facts["Time limit"] = f"{limit} min" if limit is not None else "UNLIMITED"
+    facts["StdOut"] = output_path(record)
+    stderr = output_path(record, stderr=True)
+    facts["StdErr"] = stderr if stderr != facts["StdOut"] else "same file as StdOut"
+    return facts
