@@ -72,6 +72,9 @@ def test_ten_thousand_tasks_are_one_row_until_expanded() -> None:
     assert arrays.toggle(task_key) == group.key  # space on a task: close, back to the group
     assert len(arrays.rows(jobs, NOW)) == 1
     assert arrays.job_for(group.key) == group.tasks[0].key
+    assert arrays.count == 1  # the jobs pane's title counts the array once
+    later = group.tasks[500]
+    assert arrays.job_for(group.key, later) == later.key  # the shown task stays shown
 
 
 def test_a_pending_range_stands_for_its_tasks_and_tasks_resolve_their_log() -> None:

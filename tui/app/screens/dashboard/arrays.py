@@ -21,10 +21,13 @@ class ArrayRows:
         """Open groups: row key -> how many tasks are shown."""
         self._owner: dict[str, str] = {}
         """Row key of a shown task or `more` row -> its group's row key."""
+        self.count = 0
+        """Jobs and arrays listed (an array counts once)."""
 
     def rows(self, jobs: Sequence[Job], now: datetime) -> list[JobRow]:
         """The rows for `jobs`: one per job or array, and the tasks of the open arrays."""
         items = group_arrays(jobs)
+        self.count = len(items)
         self.groups = {item.key: item for item in items if isinstance(item, ArrayGroup)}
         self.expanded = {k: v for k, v in self.expanded.items() if k in self.groups}
         self._owner = {}
@@ -35,10 +38,13 @@ class ArrayRows:
             self._owner[more_key(group)] = key
         return item_rows(items, now, self.expanded)
 
-    def job_for(self, row_key: str) -> str | None:
-        """The job key a row stands for: a group's first task; None for a `more` row."""
+    def job_for(self, row_key: str, selected: Job | None = None) -> str | None:
+        """The job key a row stands for: a group's first task (or its task `selected`, so the
+        log stays put while tasks come and go); None for a `more` row."""
         group = self.groups.get(row_key)
         if group is not None:
+            if selected is not None and any(t.key == selected.key for t in group.tasks):
+                return selected.key
             return group.representative.key
         if row_key.endswith(":more") and row_key in self._owner:
             return None

@@ -218,7 +218,7 @@ class MainScreen(JobActionsScreen):
                 )
             )
         jobs_table.update_jobs(rows)
-        jobs_table.border_title = f"Jobs ({len(event.jobs)})"
+        jobs_table.border_title = f"Jobs ({self._arrays.count})"
 
     def _pane(self, pane: Pane) -> Widget:
         if pane is Pane.JOBS:
@@ -235,7 +235,7 @@ class MainScreen(JobActionsScreen):
 
     @on(JobTable.RowHighlighted, "#jobs")
     def _job_highlighted(self, event: JobTable.RowHighlighted) -> None:
-        key = self._arrays.job_for(event.key)
+        key = self._arrays.job_for(event.key, self.selected)
         if key is not None:
             self.watcher.select(key)
 

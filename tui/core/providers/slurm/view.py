@@ -153,6 +153,9 @@ def sort_key(job: Job) -> tuple[bool, int]:
 def record_facts(record: SlurmJob) -> dict[str, str]:
     """Exit code, time limit and log paths, for the job details."""
     facts: dict[str, str] = {}
+    if record.array_job_id:
+        task = record.array_task_id if record.array_task_id is not None else record.array_tasks
+        facts["Array task"] = f"{record.array_job_id}_{task}"
     if record.job_state.is_finished:
         facts["Exit code"] = record.exit.describe() or "0"
     limit = record.time_limit
