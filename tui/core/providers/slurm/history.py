@@ -48,7 +48,8 @@ def explain(exc: ClusterdeckError) -> HistoryUnavailable:
     if "accounting storage is disabled" in low:
         why = (
             "this cluster keeps no job accounting (AccountingStorageType=accounting_storage/none),"
-            " so finished jobs show only while squeue still lists them (MinJobAge)"
+            " so finished jobs show only while squeue still lists them (MinJobAge); "
+            "`history_days = 0` stops asking"
         )
     elif "not found" in low and "sacct" in low:
         why = f"sacct is not installed on the login host or not on its PATH ({detail})"
