@@ -104,3 +104,19 @@ def test_task_count() -> None:
     assert task_count("1,5-9:2,20") == 5
     assert task_count("junk") == 1
     assert task_count("1-99999999999") == 10_000_000  # bounded
+
+
+def test_squeue_24_05_shapes_nodes_object_unlimited_and_a_pending_array() -> None:
+    reply = parse_squeue((DATA / "squeue-24.05.json").read_text())
+    assert reply.version == "24.05.3"
+    jobs = {job.job_id: job for job in reply.jobs}
+    run = jobs["101"]
+    assert run.nodes == ("cn001", "cn002", "cn010")  # `nodes` as an object
+    assert run.job_state is JobState.RUNNING and run.time_limit is None  # infinite: UNLIMITED
+    big = jobs["120"]
+    assert (big.array_job_id, big.array_task_id, big.array_tasks) == (120, None, "1-10000%20")
+    models = sorted((to_job(r, "hpc", NOW) for r in reply.jobs), key=sort_key)
+    rows = ArrayRows().rows(models, NOW)
+    group = next(row for row in rows if row.key == "hpc:array:120")
+    assert group.name == "▸ big-sweep [120] 10,000 tasks" and group.detail == "10,000 pending"
+    assert output_path(big) == "/home/alice/run/big-120_4294967294.out"

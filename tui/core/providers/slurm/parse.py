@@ -305,13 +305,23 @@ def tres_mem_mb(tres: str) -> float | None:
     return None
 
 
+def hostlist_of(value: Any) -> str:
+    """A job's nodes: a hostlist string, or (newer shapes) an object with `range`/`list`."""
+    if isinstance(value, Mapping):
+        listed = value.get("list")
+        if isinstance(listed, list):
+            listed = ",".join(str(v) for v in listed)
+        return text(value.get("range")) or text(listed)
+    return text(value)
+
+
 def parse_job(item: Mapping[str, Any]) -> SlurmJob:
     """One job object (22.05 or 23.x+ shape)."""
     job_id = number(item.get("job_id"))
     if job_id is None:
         raise SlurmFormatError("a job in `squeue --json` has no job_id")
     states = flags(item.get("job_state"))
-    hostlist = text(item.get("nodes"))
+    hostlist = hostlist_of(item.get("nodes"))
     try:
         nodes = tuple(expand_hostlist(hostlist))
     except HostlistError:

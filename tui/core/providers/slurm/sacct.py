@@ -26,6 +26,7 @@ from tui.core.providers.slurm.parse import (
     check_errors,
     decode_exit,
     flags,
+    hostlist_of,
     number,
     text,
     timestamp,
@@ -146,14 +147,6 @@ def _steps_usage(steps: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _hostlist(value: Any) -> str:
-    """The job's nodes: a hostlist string, or (newer shapes) an object with `range`/`list`."""
-    if isinstance(value, Mapping):
-        listed = value.get("list")
-        return text(value.get("range")) or (",".join(map(str, listed)) if listed else "")
-    return text(value)
-
-
 def parse_accounted(item: Mapping[str, Any]) -> AccountedJob | None:
     """One `sacct --json` job (None when it has no id)."""
     job_id = number(item.get("job_id"))
@@ -164,7 +157,7 @@ def parse_accounted(item: Mapping[str, Any]) -> AccountedJob | None:
     times = _mapping(item.get("time"))
     array = _mapping(item.get("array"))
     array_job = number(array.get("job_id"))
-    hostlist = _hostlist(item.get("nodes"))
+    hostlist = hostlist_of(item.get("nodes"))
     try:
         nodes = tuple(expand_hostlist(hostlist)) if hostlist not in ("", "None assigned") else ()
     except HostlistError:
