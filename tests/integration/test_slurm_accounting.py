@@ -24,6 +24,7 @@ from tui.app.screens.dialogs.confirm import DetailsDialog
 from tui.core.clock import SystemClock
 from tui.core.config.providers import ProviderConfig
 from tui.core.config.settings import Settings
+from tui.core.errors import ProviderError
 from tui.core.models import Job, JobState
 from tui.core.providers.slurm.provider import SlurmProvider
 from widgets.log.view import LogView
@@ -174,6 +175,12 @@ async def test_arrays_both_logs_and_a_missing_file(
     assert lines_of(out) == ["out of task 2"] and out[-1].finished  # %A_%a resolved
     err = await collect(provider.stream_named_log(second, "StdErr"))
     assert lines_of(err) == ["err of task 2"]
+    third = next(t for t in tasks if t.array_task == "3")
+    hidden = cluster.workdir / f"sweep-{array}_3.err"
+    hidden.chmod(0)  # the StdErr of task 3: the login user may not read it
+    with pytest.raises(ProviderError, match="not readable by the login user") as caught:
+        await collect(provider.stream_named_log(third, "StdErr"))
+    assert str(hidden) in caught.value.message
 
     lone = cluster.sbatch("--job-name=lone", "--wrap", "echo gone soon")
     job = await accounted(provider, lone, "completed")
