@@ -292,7 +292,7 @@ async def test_dashboard_groups_an_array_and_switches_its_logs(
         )
         first = jobs.row_keys[jobs.row_keys.index(group) + 1]
         await wait_until(
-            lambda: "CPU " in str(jobs.get_row(first)[-1]),  # the Efficiency column, from sacct
+            lambda: jobs.show_usage and "CPU " in str(jobs.get_cell(first, "usage")),  # sacct
             pause=pilot.pause,
             within=45,
             what="the task's efficiency",

@@ -253,3 +253,27 @@ async def test_a_table_painted_before_its_columns_are_measured_shows_whole_cells
         await pilot.pause()
         assert "master-0" in table.render_line(1).text
         assert "127.0.0.1:2222" in table.render_line(1).text
+
+
+async def test_the_efficiency_column_comes_with_the_first_figure_and_keeps_the_cursor() -> None:
+    from textual.app import App
+
+    from widgets.tables.job import JobRow, JobTable
+
+    class Jobs(App[None]):
+        def compose(self) -> ComposeResult:
+            yield JobTable(id="jobs")
+
+    async with Jobs().run_test() as pilot:
+        table = pilot.app.query_one(JobTable)
+        table.update_jobs([JobRow("a", "a", "running"), JobRow("b", "b", "completed")])
+        table.select_key("b")
+        await pilot.pause()
+        assert [str(c.label) for c in table.columns.values()] == ["Job", "State", "Detail"]
+        table.update_jobs(
+            [JobRow("a", "a", "running"), JobRow("b", "b", "completed", usage="CPU 93%")]
+        )
+        await pilot.pause()
+        labels = [str(c.label) for c in table.columns.values()]
+        assert labels == ["Job", "State", "Efficiency", "Detail"]  # before Detail: in view
+        assert str(table.get_cell("b", "usage")) == "CPU 93%" and table.cursor_key == "b"

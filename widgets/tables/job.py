@@ -44,27 +44,37 @@ class JobTable(KeyedTable):
         """The Efficiency column is there (added once a row has a figure)."""
 
     def on_mount(self) -> None:
+        self._add_columns()
+
+    def _add_columns(self) -> None:
         if self.show_group:
             self.add_column("Provider", key="group")
         self.add_column("Job", key="name")
         self.add_column("State", key="state")
+        if self.show_usage:  # before Detail, so a narrow pane still shows it
+            self.add_column("Efficiency", key="usage")
         self.add_column("Detail", key="detail")
 
     def update_jobs(self, rows: Sequence[JobRow]) -> None:
         """Show `rows` in order, keeping the cursor on the same job."""
+        cursor = None
         if not self.show_usage and any(row.usage for row in rows):
+            cursor = self.cursor_key
             self.show_usage = True
-            self.add_column("Efficiency", key="usage")
+            self.clear(columns=True)
+            self._add_columns()
             self.rebuild()
         self.sync_rows([(row.key, self._cells_for(row)) for row in rows])
+        if cursor is not None:
+            self.select_key(cursor)
 
     def _cells_for(self, row: JobRow) -> tuple[Text, ...]:
         style = self.tone_style(row.tone)
         cells: tuple[Text, ...] = (
             Text(row.name),
             Text(row.state.upper(), style=style),
-            Text(row.detail, style=style if row.tone == "error" else "dim"),
         )
         if self.show_usage:
             cells = (*cells, Text(row.usage, style="dim"))
+        cells = (*cells, Text(row.detail, style=style if row.tone == "error" else "dim"))
         return (Text(row.group, style="bold"), *cells) if self.show_group else cells
