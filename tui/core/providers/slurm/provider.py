@@ -33,7 +33,7 @@ from tui.core.providers.slurm.history import History
 from tui.core.providers.slurm.live import LiveUsage, live_accounting
 from tui.core.providers.slurm.log import LogSource, follow, output_path
 from tui.core.providers.slurm.parse import SlurmJob, parse_sinfo, parse_squeue
-from tui.core.providers.slurm.sacct import Accounting
+from tui.core.providers.slurm.sacct import AccountedJob, Accounting
 from tui.core.providers.slurm.shell import NodeShellBackend
 from tui.core.providers.slurm.usage import usage_facts, usage_of
 from tui.core.providers.slurm.view import (
@@ -133,6 +133,7 @@ class SlurmProvider(SshBasedProvider):
         self._login_user: str | None = user
         self._lock = asyncio.Lock()
         self._seen: dict[str, SlurmJob] = {}
+        self._finished_jobs: dict[str, tuple[AccountedJob, Job]] = {}
         self.history = History(
             self._command, days=history_days, all_users=all_users, now=self._clock.now
         )
@@ -175,9 +176,22 @@ class SlurmProvider(SshBasedProvider):
         jobs = [to_job(record, self.name, now, self._usage(record)) for record in records.values()]
         for job_id, entry in self.history.jobs.items():
             if job_id not in records and entry.job.job_state.is_finished:
-                record = self._with_paths(entry.job)
-                jobs.append(to_job(record, self.name, now, usage_of(entry.usage)))
+                jobs.append(self._finished_job(entry))
+        if len(self._finished_jobs) > len(self.history.jobs) + 1000:  # jobs that left the window
+            known = self.history.jobs
+            self._finished_jobs = {k: v for k, v in self._finished_jobs.items() if k in known}
         return sorted(jobs, key=sort_key)
+
+    def _finished_job(self, entry: AccountedJob) -> Job:
+        """The `Job` of a job only sacct still has; made once per sacct record (a finished
+        job does not change, and a week of a 10,000-task array must not cost every poll)."""
+        cached = self._finished_jobs.get(entry.job.job_id)
+        if cached is not None and cached[0] is entry:
+            return cached[1]
+        record = self._with_paths(entry.job)
+        job = to_job(record, self.name, self._clock.now(), usage_of(entry.usage))
+        self._finished_jobs[entry.job.job_id] = (entry, job)
+        return job
 
     def listing_problems(self) -> dict[str, ProviderError]:
         """`{"history": why}` while sacct cannot give the finished jobs."""
