@@ -14,7 +14,6 @@ import shlex
 import time
 from collections.abc import AsyncGenerator, Mapping
 from contextlib import aclosing
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -26,22 +25,18 @@ from tui.core.errors import (
     SshDisconnected,
     SshUnreachable,
 )
-from tui.core.models import Job, JobState, LogBatch, Node, SshTarget, Usage
+from tui.core.models import Job, JobState, LogBatch, Node, SshTarget
 from tui.core.providers.base import ALL_CAPABILITIES, Option, ProviderContext
 from tui.core.providers.problems import Problems, missing_key_file
+from tui.core.providers.slurm.book import JobBook
 from tui.core.providers.slurm.history import History
-from tui.core.providers.slurm.live import LiveUsage, live_accounting
+from tui.core.providers.slurm.live import LiveUsage
 from tui.core.providers.slurm.log import LogSource, follow, output_path
 from tui.core.providers.slurm.parse import SlurmJob, parse_sinfo, parse_squeue
-from tui.core.providers.slurm.sacct import AccountedJob, Accounting
 from tui.core.providers.slurm.shell import NodeShellBackend
-from tui.core.providers.slurm.usage import usage_facts, usage_of
 from tui.core.providers.slurm.view import (
     format_left,
-    record_facts,
-    sort_key,
     time_left,
-    to_job,
     to_node,
 )
 from tui.core.providers.ssh_based import SshBasedProvider
@@ -52,8 +47,6 @@ COMMAND_TIMEOUT = 60.0
 WARN_MINUTES = 10.0
 """The app warns beside shells and tunnels when a job has less time left than this."""
 MAX_HISTORY_DAYS = 365
-REMEMBERED = 5000
-"""squeue records kept after they leave squeue (their StdOut, which 22.05's sacct lacks)."""
 LOGS = ("StdOut", "StdErr")
 
 
@@ -128,18 +121,16 @@ class SlurmProvider(SshBasedProvider):
             host=str(host or ssh_alias), port=port, user=user, key_path=self.key_path
         )
         self._clock: Clock = clock or SystemClock()
-        self._records: dict[str, SlurmJob] = {}
         self._fetched_at: float | None = None
         self._login_user: str | None = user
         self._lock = asyncio.Lock()
-        self._seen: dict[str, SlurmJob] = {}
-        self._finished_jobs: dict[str, tuple[AccountedJob, Job]] = {}
         self.history = History(
             self._command, days=history_days, all_users=all_users, now=self._clock.now
         )
         """Finished jobs from sacct (its `problem` says why when there are none)."""
         self.live = LiveUsage(self._command)
         """Running jobs' figures so far, from sstat."""
+        self.book = JobBook(name, self.history, self.live)
         self.version: str | None = None
         """The Slurm release that answered last (e.g. 22.05.8)."""
 
@@ -172,26 +163,7 @@ class SlurmProvider(SshBasedProvider):
         running = [r for r in records.values() if r.job_state is JobState.RUNNING]
         if self.history.enabled:
             self.live.kick(running)
-        now = self._clock.now()
-        jobs = [to_job(record, self.name, now, self._usage(record)) for record in records.values()]
-        for job_id, entry in self.history.jobs.items():
-            if job_id not in records and entry.job.job_state.is_finished:
-                jobs.append(self._finished_job(entry))
-        if len(self._finished_jobs) > len(self.history.jobs) + 1000:  # jobs that left the window
-            known = self.history.jobs
-            self._finished_jobs = {k: v for k, v in self._finished_jobs.items() if k in known}
-        return sorted(jobs, key=sort_key)
-
-    def _finished_job(self, entry: AccountedJob) -> Job:
-        """The `Job` of a job only sacct still has; made once per sacct record (a finished
-        job does not change, and a week of a 10,000-task array must not cost every poll)."""
-        cached = self._finished_jobs.get(entry.job.job_id)
-        if cached is not None and cached[0] is entry:
-            return cached[1]
-        record = self._with_paths(entry.job)
-        job = to_job(record, self.name, self._clock.now(), usage_of(entry.usage))
-        self._finished_jobs[entry.job.job_id] = (entry, job)
-        return job
+        return self.book.jobs(self._clock.now())
 
     def listing_problems(self) -> dict[str, ProviderError]:
         """`{"history": why}` while sacct cannot give the finished jobs."""
@@ -200,25 +172,11 @@ class SlurmProvider(SshBasedProvider):
 
     async def job_details(self, job: Job) -> dict[str, str]:
         """Exit code, elapsed, efficiency (with its caveats) and the log paths."""
-        facts: dict[str, str] = {}
-        record = self._known(job.id)
-        entry = self.history.jobs.get(job.id)
-        if record is not None:
-            facts.update(record_facts(record))
-        live = self._live(record) if record is not None else None
-        if entry is not None and entry.job.job_state.is_finished:
-            facts.update(usage_facts(entry.usage, usage_of(entry.usage)))
-        elif live is not None:
-            facts.update(usage_facts(live, usage_of(live, running=True)))
-        elif job.state is JobState.RUNNING:
-            facts["Efficiency"] = self.live.problem or "first figures within 30 s (sstat)"
-        if self.history.problem is not None:
-            facts["Accounting"] = self.history.problem.message
-        return facts
+        return self.book.facts(job, self._clock.now())
 
     def log_names(self, job: Job) -> tuple[str, ...]:
         """("StdOut", "StdErr") when they go to different files, else ("StdOut",)."""
-        record = self._known(job.id)
+        record = self.book.known(job.id)
         if record is None or output_path(record, stderr=True) == output_path(record):
             return LOGS[:1]
         return LOGS
@@ -263,7 +221,7 @@ class SlurmProvider(SshBasedProvider):
 
     def time_left(self, job: Job) -> timedelta | None:
         """Time until the running job hits its time limit; None if unlimited or not running."""
-        record = self._records.get(job.id)
+        record = self.book.records.get(job.id)
         return None if record is None else time_left(record, self._clock.now())
 
     def time_warning(self, job: Job) -> str | None:
@@ -299,30 +257,11 @@ class SlurmProvider(SshBasedProvider):
             target=self.login,
             is_finished=lambda: self._finished(job.id),
             poll_interval=self.poll_interval,
-            missing_hint=self._path_hint(record),
+            missing_hint=self.book.path_hint(record),
         )
         async with aclosing(follow(self.pool, source, offset)) as batches:
             async for batch in batches:
                 yield batch
-
-    def _usage(self, record: SlurmJob) -> Usage | None:
-        """A finished job's efficiency from sacct, a running one's so far from sstat."""
-        entry = self.history.jobs.get(record.job_id)
-        if record.job_state.is_finished and entry is not None:
-            return usage_of(entry.usage)
-        live = self._live(record)
-        return usage_of(live, running=True) if live is not None else None
-
-    def _live(self, record: SlurmJob) -> Accounting | None:
-        return live_accounting(record, self.live.sampled.get(record.job_id), self._clock.now())
-
-    def _path_hint(self, record: SlurmJob) -> str:
-        if record.stdout or record.stdout_expanded or record.job_id in self._records:
-            return ""
-        return (
-            "; this job's accounting does not record its --output (Slurm before 23.02), so this "
-            "is sbatch's default path"
-        )
 
     # --- internals ---------------------------------------------------------------------------
 
@@ -332,7 +271,7 @@ class SlurmProvider(SshBasedProvider):
         await super().close()
 
     async def _finished(self, job_id: str) -> tuple[bool, str]:
-        if job_id not in self._records and job_id in self.history.jobs:
+        if job_id not in self.book.records and job_id in self.history.jobs:
             return True, ""  # a finished job from sacct
         try:
             records = await self._refresh(max_age=self.poll_interval / 2)
@@ -345,24 +284,10 @@ class SlurmProvider(SshBasedProvider):
             return True, f"job {job_id} is no longer known to Slurm"
         return record.job_state.is_finished, ""
 
-    def _known(self, job_id: str) -> SlurmJob | None:
-        """The job's squeue record, else its sacct record (with the paths squeue showed)."""
-        record = self._records.get(job_id)
-        if record is None and job_id in self.history.jobs:
-            record = self._with_paths(self.history.jobs[job_id].job)
-        return record
-
-    def _with_paths(self, record: SlurmJob) -> SlurmJob:
-        """`record` with StdOut/StdErr from squeue when sacct has none (22.05 records none)."""
-        seen = self._seen.get(record.job_id)
-        if seen is None or record.stdout or record.stdout_expanded:
-            return record
-        return replace(record, stdout=seen.stdout, stderr=seen.stderr)
-
     async def _record(self, job: Job) -> SlurmJob:
-        record = self._known(job.id)
+        record = self.book.known(job.id)
         if record is None:
-            record = (await self._refresh(max_age=0)).get(job.id) or self._known(job.id)
+            record = (await self._refresh(max_age=0)).get(job.id) or self.book.known(job.id)
         if record is None:
             raise ProviderError(
                 f"job {job.id} is no longer known to Slurm (it ended more than MinJobAge ago "
@@ -375,18 +300,15 @@ class SlurmProvider(SshBasedProvider):
         async with self._lock:
             now = time.monotonic()
             if self._fetched_at is not None and max_age > 0 and now - self._fetched_at < max_age:
-                return self._records
+                return self.book.records
             mine = [] if self.all_users else ["--me"]
             out, _ = await self._command("squeue", "--json", *mine)
             reply = parse_squeue(out)
             self.version = reply.version
             user = None if self.all_users else await self._whoami()
-            self._records = {j.job_id: j for j in reply.jobs if user is None or j.user == user}
-            self._seen.update(self._records)
-            while len(self._seen) > REMEMBERED:
-                del self._seen[next(iter(self._seen))]
+            self.book.listed({j.job_id: j for j in reply.jobs if user is None or j.user == user})
             self._fetched_at = time.monotonic()
-            return self._records
+            return self.book.records
 
     async def _whoami(self) -> str:
         if self._login_user is None:
