@@ -19,6 +19,7 @@ from tests.integration.slurm_accounting import (  # noqa: F401 - fixture
     accounting_cluster_fixture,
 )
 from tests.integration.slurm_fixtures import WAIT, collect, lines_of, make_provider, wait_job
+from tests.snapshots.conftest import Snap
 from tui.app.factory import make_app
 from tui.app.screens.dialogs.confirm import DetailsDialog
 from tui.core.clock import SystemClock
@@ -244,7 +245,7 @@ async def test_sacct_absent(accounting_cluster: AccountingCluster, tmp_path: Pat
 
 
 async def test_dashboard_groups_an_array_and_switches_its_logs(
-    accounting_cluster: AccountingCluster, tmp_path: Path
+    accounting_cluster: AccountingCluster, tmp_path: Path, save_screenshot: Snap
 ) -> None:
     cluster = accounting_cluster
     assert cluster.sshd is not None
@@ -315,6 +316,7 @@ async def test_dashboard_groups_an_array_and_switches_its_logs(
             what="the task's StdErr",
         )
         assert "StdErr" in str(pane.border_title)
+        save_screenshot(app, "slurm-array-stderr")
         await pilot.press("i")
         await wait_until(
             lambda: isinstance(app.screen, DetailsDialog), pause=pilot.pause, what="details"

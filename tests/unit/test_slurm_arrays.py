@@ -62,9 +62,9 @@ def test_ten_thousand_tasks_are_one_row_until_expanded() -> None:
     rows = arrays.rows(jobs, NOW)
     assert len(rows) == 1 + TASK_PAGE + 1
     assert rows[0].name.startswith("▾ ")
-    assert [r.name for r in rows[1:11]] == [f"  3_{i * 1000}" for i in range(1, 11)]  # failed first
-    assert rows[11].name == "  3_1"
-    assert rows[-1].name == f"  … {TASKS - TASK_PAGE:,} more tasks"
+    assert [r.name for r in rows[1:11]] == [f"├ 3_{i * 1000}" for i in range(1, 11)]  # failed first
+    assert rows[11].name == "├ 3_1"
+    assert rows[-1].name == f"└ … {TASKS - TASK_PAGE:,} more tasks"
     assert arrays.job_for(rows[-1].key) is None  # the `more` row is no job
 
     assert arrays.toggle(rows[-1].key) == rows[-1].key  # space on `more`: one more page

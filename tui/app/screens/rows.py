@@ -121,19 +121,20 @@ def array_rows(group: ArrayGroup, now: datetime, shown: int | None) -> list[JobR
     ]
     if shown is None:
         return rows
-    for task in group.tasks[:shown]:
+    tasks, hidden = group.tasks[:shown], group.tasks[shown:]
+    for index, task in enumerate(tasks):
         row = job_row(task, now)
-        label = f"  {task.array_id}_{task.array_task or task.id}"
+        branch = "└" if index == len(tasks) - 1 and not hidden else "├"  # a table strips spaces
+        label = f"{branch} {task.array_id}_{task.array_task or task.id}"
         if task.task_count > 1:
             label += f" ({task.task_count:,} tasks)"
         rows.append(replace(row, name=inert(label)))
-    hidden = group.tasks[shown:]
     if hidden:
         left = sum(task.task_count for task in hidden)
         rows.append(
             JobRow(
                 key=more_key(group),
-                name=f"  … {left:,} more tasks",
+                name=f"└ … {left:,} more tasks",
                 state="",
                 detail=f"space: show {min(TASK_PAGE, len(hidden)):,} more",
                 group=inert(group.provider),
