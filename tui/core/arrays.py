@@ -34,7 +34,7 @@ class ArrayGroup:
     array_id: str
     name: str
     tasks: tuple[Job, ...]
-    """Active first, then failed, then the rest; by task index within each."""
+    """In `STATE_ORDER` (running first), by task index within each state."""
 
     @property
     def key(self) -> str:
@@ -61,7 +61,7 @@ class ArrayGroup:
 
     @property
     def representative(self) -> Job:
-        """The task whose nodes and log the group shows: the first running one, else the first."""
+        """The task whose nodes and log the group shows: the first (a running one if any)."""
         return self.tasks[0]
 
 
