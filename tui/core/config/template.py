@@ -52,7 +52,8 @@ enabled = true                   # the embedded demo cluster (false: hide it)
 # all_users = false                # true: everyone's jobs, not only yours
 # poll_interval = 2.0              # seconds between job checks while following a log
 # node_port = 22                   # SSH port of the compute nodes
-# bin_dir = "/opt/slurm/bin"       # where squeue, sinfo and scancel are, if not on the PATH
+# bin_dir = "/opt/slurm/bin"       # where squeue, sinfo, scancel and sacct are, if not on PATH
+# history_days = 7                 # finished jobs from sacct of the last N days (0: none)
 
 # Rescale, through its REST API. The API key comes from RESCALE_API_KEY, else from
 # api_key_file (mode 0600), else from Rescale's own ~/.config/rescale/apiconfig.
