@@ -10,10 +10,12 @@ import pytest
 from tests.unit.test_slurm_provider import DATA, canned, provider
 from tui.core.clock import ManualClock
 from tui.core.models import JobState
+from tui.core.providers.group import ProviderGroup
 from tui.core.providers.slurm.live import duration, parse_sstat, size
 from tui.core.providers.slurm.parse import tres_mem_mb
 from tui.core.providers.slurm.provider import SlurmProvider
 from tui.core.usage import short_usage
+from tui.core.watch import JobsUpdated, JobWatcher, ProviderProblem, WatchEvent
 
 NOW = datetime.fromtimestamp(1795554469, UTC) + timedelta(minutes=50)
 DBD_DOWN = (
@@ -127,3 +129,28 @@ def test_sstat_and_tres_text() -> None:
     assert duration("x") is None and size("2G") == 2 * 1024**3 and size("?") is None
     assert tres_mem_mb("cpu=2,mem=2000M,node=2") == 2000
     assert tres_mem_mb("cpu=1,mem=4G") == 4096 and tres_mem_mb("cpu=1") is None
+
+
+async def test_a_group_and_the_watcher_pass_the_missing_history_on() -> None:
+    good, bad = canned(), canned()
+    bad.answers["sacct"] = (1, "", DBD_DOWN)
+    members = [("a", provider(good, ManualClock(NOW))), ("b", provider(bad, ManualClock(NOW)))]
+    group = ProviderGroup(members)
+    await group.start()
+    seen: list[WatchEvent] = []
+    watcher = JobWatcher(group, clock=ManualClock(NOW))
+    watcher.subscribe(seen.append)
+    await watcher.refresh_now()
+    for _, member in members:
+        await settled(member)
+    await watcher.refresh_now()
+    updates = [event for event in seen if isinstance(event, JobsUpdated)]
+    assert list(updates[-1].problems) == ["b: finished jobs"]  # a row under b's jobs says why
+    problems = [event for event in seen if isinstance(event, ProviderProblem)]
+    assert [p.name for p in problems] == ["b: finished jobs"]  # notified once
+    job = next(j for j in updates[-1].jobs if j.provider == "a" and j.id == "101")
+    assert group.log_names(job) == ("StdOut",)
+    watcher.switch_log("StdOut")
+    assert watcher.log_name == "StdOut"
+    await watcher.close()
+    await group.close()
