@@ -17,7 +17,12 @@ from tui.core.errors import ProviderUnavailable
 from tui.core.models import JobState
 from tui.core.providers.slurm.log import output_path
 from tui.core.providers.slurm.parse import ExitStatus, SlurmFormatError
-from tui.core.providers.slurm.sacct import parse_exit_codes, parse_sacct, with_exit_codes
+from tui.core.providers.slurm.sacct import (
+    Accounting,
+    parse_exit_codes,
+    parse_sacct,
+    with_exit_codes,
+)
 from tui.core.providers.slurm.usage import clock, size, usage_facts, usage_of
 from tui.core.usage import percent, short_usage
 
@@ -150,3 +155,13 @@ def test_text_helpers() -> None:
     assert (size(512), size(4993024), size(3 * 1024**3)) == ("512 B", "4.8 MB", "3.0 GB")
     assert (percent(None), percent(0.004), percent(0.926)) == ("?", "<1%", "93%")
     assert short_usage(None) == ""
+
+
+def test_a_job_whose_steps_are_still_open_has_no_figures_yet() -> None:
+    arriving = Accounting(
+        elapsed=10, total_cpu=0.0, alloc_cpus=1, req_mem_mb=100, steps=1, open_steps=1
+    )
+    usage = usage_of(arriving)
+    assert (usage.cpu, usage.memory) == (None, None)  # not a false 0% while slurmd reports
+    assert usage.caveats == ("not yet: the accounting of its steps is still arriving",)
+    assert usage_of(arriving, running=True).cpu == 0.0  # sstat's figures so far are figures
