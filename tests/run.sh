@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install everything the tests need, then run the quality gates and the whole suite.
 #   bash tests/run.sh [pytest args...]
-# System packages (OpenSSH client and server, less, putty-tools, chromium and libatomic1, Xvfb
-# and xclip, Slurm, munge, slurmdbd and MariaDB) are installed with apt-get when missing and when run as root;
+# System packages (OpenSSH client and server, less, tmux, screen, putty-tools, chromium and
+# libatomic1, Xvfb and xclip, Slurm, munge, slurmdbd and MariaDB) are installed with apt-get when missing and when run as root;
 # otherwise the command to install them is printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,8 @@ packages=()
 command -v ssh >/dev/null 2>&1 || packages+=(openssh-client)
 [ -x /usr/sbin/sshd ] || packages+=(openssh-server)
 command -v less >/dev/null 2>&1 || packages+=(less)
+command -v tmux >/dev/null 2>&1 || packages+=(tmux)  # persistent shells
+command -v screen >/dev/null 2>&1 || packages+=(screen)  # persistent shells in GNU screen
 command -v puttygen >/dev/null 2>&1 || packages+=(putty-tools)
 command -v chromium >/dev/null 2>&1 || packages+=(chromium)  # browser tests (Playwright drives it)
 # Playwright's bundled node needs libatomic.so.1, which nothing else pulls in on a minimal Debian

@@ -78,7 +78,7 @@ async def test_bracketed_paste_is_framed_and_an_injection_is_inert(running_app: 
     view = await open_shell(app, pilot)
     attack = "safe\x1b[201~rm -rf x\n"
     app.bridge.write_local(attack)
-    body = b"safe[201~rm -rf x\n"
+    body = b"safe [201~rm -rf x\n"
     expected = b"\x1b[200~" + body + b"\x1b[201~"
     await capture_into(view, pilot, "bracketed.txt", len(expected), bracketed=True)
     await pilot.press("alt+v")

@@ -320,3 +320,12 @@ def upload(port: int, size: int) -> None:
         sock.sendall(size.to_bytes(8, "big") + b"u" * size)
         if sock.recv(1) != b"K":
             raise RuntimeError(f"the upload through port {port} was not acknowledged")
+
+
+def top_row(kind: str) -> tuple[Any, list[Text]]:
+    """A new row that sorts first (a job just submitted), as a model and as plain cells."""
+    if kind == "node":
+        node = NodeRow("a-new", "a-new", "compute", "10.9.9.9:22", "running", "active", 36, 0.0)
+        return node, [Text("a-new"), *node_cells(1, 0)[0][1:]]
+    job = JobRow("a-new", "a-new", "queued", "waiting", "1 node")
+    return job, [Text("a-new"), Text("QUEUED"), Text("1 node", style="dim")]

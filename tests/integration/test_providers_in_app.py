@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +31,8 @@ pytestmark = pytest.mark.sshd
 
 def settings_for(state: Path, provider: ProviderConfig) -> Settings:
     state.mkdir(parents=True, exist_ok=True)
+    # plain shells: tmux ones would outlive the test (tests/integration/test_persistent_*.py)
+    provider = dataclasses.replace(provider, persistent="off")
     return Settings(
         state_dir=state, providers=(provider,), poll_interval=0.5, config_path=state / "config.toml"
     )

@@ -112,3 +112,51 @@ async def test_paste_confirm_dialog(app_factory: AppFactory, snap: Snap) -> None
         )
         await pilot.pause()
         snap(app, "paste-confirm")
+
+
+async def test_terminal_broadcast_and_recording(app_factory: AppFactory, snap: Snap) -> None:
+    from widgets.tables.node import NodeTable
+
+    app = app_factory()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle_dashboard(app, pilot)
+        for count in (1, 2):
+            if app.screen is app.terminals:
+                await pilot.press("ctrl+right_square_bracket")
+                await wait_until(lambda: app.screen is app.main_screen, pause=pilot.pause)
+            app.main_screen.query_one(NodeTable).focus()
+            for _ in range(count - 1):
+                await pilot.press("down")
+            await pilot.press("enter")
+
+            def opened(n: int = count) -> bool:
+                return len(app.terminals.views) == n and app.terminals.views[-1].running
+
+            await wait_until(
+                opened,
+                pause=pilot.pause,
+                within=15,
+                what="shell",
+            )
+        await pilot.press("alt+shift+b", "alt+r")
+        from tests.app.test_broadcast import type_text
+
+        for view in app.terminals.views:
+            view.send(b"PS1='$ '; clear\r")
+        await wait_until(
+            lambda: all(v.screen_text()[0] == "$" for v in app.terminals.views),
+            pause=pilot.pause,
+            what="clear screens",
+        )
+        await type_text(pilot, "echo typed into both")
+        await wait_until(
+            lambda: all(
+                sum("typed into both" in row for row in v.screen_text()) == 2
+                for v in app.terminals.views
+            ),
+            pause=pilot.pause,
+            what="output in both",
+        )
+        app.clear_notifications()
+        await pilot.pause()
+        snap(app, "terminal-broadcast")

@@ -19,8 +19,10 @@ from tui.core.clipboard.bridge import (
 from tui.core.clock import ManualClock
 
 
-def test_sanitize_drops_escapes_and_controls_but_keeps_text_layout() -> None:
-    assert sanitize("a\x1b[201~rm -rf x\nb\tc\r\nd\x00\x07\x9b") == "a[201~rm -rf x\nb\tc\r\nd"
+def test_sanitize_replaces_escapes_and_controls_but_keeps_text_layout() -> None:
+    assert sanitize("a\x1b[201~rm -rf x\nb\tc\r\nd\x00\x07\x9b") == "a [201~rm -rf x\nb\tc\r\nd   "
+    assert sanitize("ls \u202egnp.exe\u202c \u2066x\u2069") == "ls  gnp.exe   x "
+    assert sanitize("\x03\x15\x17\x1a") == "    "  # ^C ^U ^W ^Z never reach the tty
     assert sanitize("日本語 🚀") == "日本語 🚀"
 
 

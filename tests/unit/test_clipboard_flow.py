@@ -120,7 +120,7 @@ async def test_push_pastes_into_the_focused_shell_sanitised(h: Harness) -> None:
     h.tabs.shell, h.tabs.on_screen = shell(terminal), True
     h.bridge.write_local("echo hi\x1b[201~")
     await h.flow.push()
-    assert terminal.pasted == ["echo hi[201~"]
+    assert terminal.pasted == ["echo hi [201~"]
     assert (h.bridge.history[0].how, h.bridge.history[0].node) == ("shell", "ada@worker-1")
     assert h.asked == [] and h.files.content == {}
 

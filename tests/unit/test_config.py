@@ -129,3 +129,15 @@ def test_bad_provider_sections(text: str, line: int, message: str) -> None:
         parse_settings(text, "p.toml")
     assert caught.value.line == line
     assert message in str(caught.value)
+
+
+def test_recording_section(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    settings = parse_settings('[recording]\nfolder = "~/casts"\ninput = true\n', "c.toml")
+    assert settings.recordings_dir == tmp_path / "casts" and settings.record_input
+    default = parse_settings("", "c.toml", state_dir=tmp_path / "state")
+    assert default.recordings_dir == tmp_path / "state" / "recordings"
+    assert not default.record_input
+    with pytest.raises(ConfigError) as bad:
+        parse_settings('[recording]\nfolder = "x"\ninput = "yes"\n', "c.toml")
+    assert bad.value.line == 3 and "[recording] input must be true or false" in str(bad.value)

@@ -120,6 +120,12 @@ BAD: list[tuple[str, int, str, bool]] = [
     (INVENTORY, 2, "[providers.lab] has no clusters: add `clusters = [...]`", False),
     ("[ui\ntheme = 1\n", 1, "not valid TOML: Expected ']' at the end of a table", True),
     ('[clipboard]\nbackend = "x11"\n', 2, "[clipboard] backend must be one of auto", True),
+    (
+        '[providers.uni]\ntype = "slurm"\nhost = "login"\nnode_shell = "mosh"\n',
+        4,
+        "[providers.uni] node_shell must be one of auto, ssh, srun",
+        True,
+    ),
 ]
 
 

@@ -70,3 +70,39 @@ def test_capability_notes_name_the_provider_or_member(tmp_path: Path) -> None:
         "no logs for this provider"
     )
     assert not isinstance(demo, CompositeProvider)
+
+
+def test_the_built_in_types_are_the_entry_points_pyproject_registers() -> None:
+    """`provider_class` finds the built-ins without reading package metadata (start-up time)."""
+    import tomllib
+    from importlib.metadata import entry_points
+
+    from tui.core.providers.base import BUILT_IN, ENTRY_POINT_GROUP
+
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    assert pyproject["project"]["entry-points"][ENTRY_POINT_GROUP] == BUILT_IN
+    installed = {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    assert {name: installed[name] for name in BUILT_IN} == BUILT_IN
+    for kind in BUILT_IN:
+        assert issubclass(provider_class(kind), Provider)
+
+
+def test_starting_the_app_reads_no_package_metadata_nor_imports_httpx() -> None:
+    """The demo's start-up path stays lean: importing the app and finding the demo provider
+    neither imports importlib.metadata (some 50 ms) nor httpx (which only the Rescale
+    provider and the public-address guard use, when they first need it)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, tui.app.app, tui.app.factory\n"
+        "from tui.core.providers.base import provider_class\n"
+        "provider_class('demo')\n"
+        "print(sorted(m for m in ('httpx', 'importlib.metadata', "
+        "'tui.core.providers.rescale.provider', 'tui.core.providers.slurm.provider') "
+        "if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "[]", result.stdout

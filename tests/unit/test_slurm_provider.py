@@ -87,7 +87,7 @@ def test_registered_with_options_and_capabilities(tmp_path: Path) -> None:
     assert provider_class("slurm") is SlurmProvider
     assert set(SlurmProvider.OPTIONS) == {
         "host", "ssh_alias", "user", "port", "key", "all_users", "poll_interval", "node_port",
-        "bin_dir", "history_days",
+        "bin_dir", "node_shell", "history_days",
     }  # fmt: skip
     assert SlurmProvider.capabilities == set(Capability)
     context = ProviderContext(tmp_path, tmp_path / "known_hosts", ManualClock(), name="hpc")

@@ -104,6 +104,7 @@ class Host(App[None]):
     @on(TerminalView.Exited)
     @on(TerminalView.Bell)
     @on(TerminalView.PasteRequested)
+    @on(TerminalView.LinkClicked)
     def record(self, message: Message) -> None:
         self.received.append(message)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from rich.style import Style
 from rich.text import Text
@@ -121,9 +124,9 @@ async def test_subclasses_keep_their_own_emphasis_on_the_shared_tones() -> None:
             yield KeyTable()
 
     async with Tables().run_test(size=(80, 40)) as pilot:
-        job, nodes, tunnels = (
-            pilot.app.query_one(kind) for kind in (JobTable, NodeTable, TunnelTable)
-        )
+        job = pilot.app.query_one(JobTable)
+        nodes = pilot.app.query_one(NodeTable)
+        tunnels = pilot.app.query_one(TunnelTable)
         keys = pilot.app.query_one(KeyTable)
         assert job.tone_style("active").bold and tunnels.tone_style("active").bold
         assert not nodes.tone_style("active").bold
@@ -256,10 +259,6 @@ async def test_a_table_painted_before_its_columns_are_measured_shows_whole_cells
 
 
 async def test_the_efficiency_column_comes_with_the_first_figure_and_keeps_the_cursor() -> None:
-    from textual.app import App
-
-    from widgets.tables.job import JobRow, JobTable
-
     class Jobs(App[None]):
         def compose(self) -> ComposeResult:
             yield JobTable(id="jobs")
@@ -277,3 +276,88 @@ async def test_the_efficiency_column_comes_with_the_first_figure_and_keeps_the_c
         labels = [str(c.label) for c in table.columns.values()]
         assert labels == ["Job", "State", "Efficiency", "Detail"]  # before Detail: in view
         assert str(table.get_cell("b", "usage")) == "CPU 93%" and table.cursor_key == "b"
+
+
+async def test_rows_come_and_go_where_they_stand_without_a_rebuild() -> None:
+    app = Host()
+    async with app.run_test(size=(80, 20)) as pilot:
+        table = app.query_one(JobTable)
+        table.update_jobs(jobs("a", "b", "c", "d"))
+        table.focus()
+        await pilot.press("down", "down")
+        untouched = table.get_cell("k-b", "name")
+        table.update_jobs(jobs("new", "a", "b", "c", "d"))  # submitted: at the top
+        await pilot.pause()
+        assert table.row_keys == ["k-new", "k-a", "k-b", "k-c", "k-d"]
+        assert [str(table.get_row_at(i)[0]) for i in range(5)] == ["new", "a", "b", "c", "d"]
+        assert table.cursor_key == "k-c" and table.cursor_row == 3
+        assert table.get_cell("k-b", "name") is untouched  # the row was not built again
+        table.update_jobs(jobs("new", "b", "c", "d", "last"))  # one gone, one at the end
+        await pilot.pause()
+        assert table.row_keys == ["k-new", "k-b", "k-c", "k-d", "k-last"]
+        assert [str(table.get_row_at(i)[0]) for i in range(5)] == ["new", "b", "c", "d", "last"]
+        assert table.cursor_key == "k-c" and table.get_cell("k-b", "name") is untouched
+        table.update_jobs(jobs("d", "c", "b"))  # reordered, two gone
+        await pilot.pause()
+        assert [str(table.get_row_at(i)[0]) for i in range(3)] == ["d", "c", "b"]
+        assert table.cursor_key == "k-c" and table.row_count == 3
+        assert "c" in table.render_line(2).text and "d" in table.render_line(1).text
+
+
+async def test_the_next_row_takes_the_place_of_a_removed_one_under_the_cursor() -> None:
+    app = Host()
+    async with app.run_test(size=(80, 20)) as pilot:
+        table = app.query_one(JobTable)
+        table.update_jobs(jobs("a", "b", "c"))
+        table.focus()
+        await pilot.press("down")
+        await pilot.pause()
+        app.seen.clear()
+        table.update_jobs(jobs("a", "c"))
+        await pilot.pause()
+        assert table.cursor_key == "k-c"
+        assert app.keys_seen("job highlighted") == ["k-c"]  # the screen follows the cursor
+
+
+async def test_a_tone_change_with_the_same_text_restyles_the_cell() -> None:
+    """rich's `Text ==` ignores the style: cells are compared by text, style and justify."""
+    app = Host()
+    async with app.run_test(size=(100, 20)) as pilot:
+        table = app.query_one(NodeTable)
+        table.update_nodes([node("n1", "up", "active")])
+        table.update_nodes([node("n1", "up", "error")])
+        await pilot.pause()
+        assert cell_style(table, "n1", "state") == table.tone_style("error")
+
+
+def painted(app: App[None]) -> str:
+    """The text on the app's screen as last painted (the SVG screenshot's text runs)."""
+    return html.unescape("".join(re.findall(r">([^<]*)</text>", app.export_screenshot())))
+
+
+async def test_a_changed_row_is_painted_on_screen_and_off_screen_when_scrolled_to() -> None:
+    """Cells are written without DataTable's update count: no stale line may be drawn."""
+    app = Host()
+    async with app.run_test(size=(100, 12)) as pilot:
+        app.query_one(JobTable).display = False
+        table = app.query_one(NodeTable)
+        rows = [
+            NodeRow(f"n{i:03d}", f"n{i:03d}", "worker", "h:22", "running", load=0.5)
+            for i in range(200)
+        ]
+        table.update_nodes(rows)
+        await pilot.pause()
+        table.scroll_to(y=150, animate=False, immediate=True)  # lines of row 150 get cached
+        await pilot.pause()
+        assert "n150" in painted(app)
+        table.scroll_to(y=0, animate=False, immediate=True)
+        await pilot.pause()
+        changed = list(rows)
+        changed[1] = changed[1]._replace(load=7.5)
+        changed[150] = changed[150]._replace(load=9.5)
+        table.update_nodes(changed)
+        await pilot.pause()
+        assert "7.5" in painted(app) and "n150" not in painted(app)
+        table.scroll_to(y=150, animate=False, immediate=True)
+        await pilot.pause()
+        assert "n150" in painted(app) and "9.5" in painted(app)

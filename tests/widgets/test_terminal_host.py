@@ -21,10 +21,12 @@ APP_API = {
     "screen_text",
     "cell_style",
     "selected_text",
+    "tap",  # recorders (see widgets.terminal.taps)
     # control
     "start",
     "reconnect",
     "send",
+    "send_key",
     "paste",
     "scroll_back",
     "copy_selection",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from widgets.terminal import keyboard
 from widgets.terminal.keyboard import (
     NO_BUTTON,
     WHEEL_UP,
@@ -93,17 +94,26 @@ def test_keys_without_an_encoding_are_left_to_the_app(key: str) -> None:
 
 def test_bracketed_paste_is_framed_and_cannot_break_out() -> None:
     data = encode_paste("a\x1b[201~b\nc\x00\x9b", bracketed=True)
-    assert data == b"\x1b[200~a[201~b\nc\x1b[201~"
+    assert data == b"\x1b[200~a [201~b\nc  \x1b[201~"
     assert data.count(b"\x1b") == 2
 
 
 def test_unbracketed_paste_turns_line_breaks_into_cr() -> None:
     assert encode_paste("ls\nwho\r\nid\n", bracketed=False) == b"ls\rwho\rid\r"
-    assert encode_paste("\x1b[31mred\tx", bracketed=False) == b"[31mred\tx"
+    assert encode_paste("\x1b[31mred\tx", bracketed=False) == b" [31mred\tx"
 
 
 def test_sanitize_keeps_text_tabs_and_newlines() -> None:
-    assert sanitize_paste("h\u00e9llo\t\u4e16\r\n\x07\x7f") == "h\u00e9llo\t\u4e16\r\n"
+    assert sanitize_paste("h\u00e9llo\t\u4e16\r\n\x07\x7f") == "h\u00e9llo\t\u4e16\r\n  "
+
+
+def test_paste_rule_is_the_clipboard_bridges() -> None:
+    """The widget and the core keep one rule (they may not import each other)."""
+    from tui.core.clipboard.bridge import PASTE_UNSAFE
+
+    every = "".join(map(chr, range(0x3000))) + "\U000e0001"
+    assert sanitize_paste(every) == PASTE_UNSAFE.sub(" ", every)
+    assert PASTE_UNSAFE.pattern == keyboard.PASTE_UNSAFE.pattern
 
 
 @pytest.mark.parametrize(

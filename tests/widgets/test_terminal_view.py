@@ -148,7 +148,7 @@ async def test_bracketed_paste_is_framed_and_stripped() -> None:
         assert view.bracketed_paste
         pilot.app.post_message(events.Paste("a\x1b[201~b\nc"))
         await wait_for(pilot, lambda: backend.written.endswith(b"\x1b[201~"), "the paste")
-        assert backend.take() == b"\x1b[200~a[201~b\nc\x1b[201~"
+        assert backend.take() == b"\x1b[200~a [201~b\nc\x1b[201~"
 
 
 async def test_guarded_paste_is_only_requested_not_sent() -> None:

@@ -18,7 +18,7 @@ from textual.screen import Screen
 
 from tui.app.bindings import APP_KEYS, all_keys, known_binding_ids, terminal_passthrough
 from tui.app.clipboard import TerminalTabs, paste_confirmer
-from tui.app.quitting import QuitDialog, quit_question
+from tui.app.quitting import QuitDialog, kept_message, quit_question
 from tui.app.render_guard import install_render_guard
 from tui.app.screens.clipboard.screen import ClipboardScreen
 from tui.app.screens.dashboard.main import MainScreen
@@ -26,6 +26,9 @@ from tui.app.screens.dialogs.ask import ask
 from tui.app.screens.dialogs.help import HelpScreen
 from tui.app.screens.dialogs.hostkey import alert_changed, ask_trust
 from tui.app.screens.dialogs.passphrase import PassphraseDialog
+from tui.app.screens.shells.links import confirm_link
+from tui.app.screens.shells.opener import ShellOpener
+from tui.app.screens.shells.persist import SessionLedger
 from tui.app.screens.shells.terminals import TerminalScreen
 from tui.app.screens.sshkeys.screen import KeysScreen
 from tui.app.screens.tunnels.screen import TunnelNotifier, TunnelScreen
@@ -42,7 +45,8 @@ from tui.core.identity.cidr import GuardVerdict, PublicAddressGuard
 from tui.core.models import Job, SshTarget
 from tui.core.printable import inert, inert_lines
 from tui.core.providers.base import Capability, Provider, capability_note
-from tui.core.ssh import SshPool, SshShellBackend, TrustChoice
+from tui.core.ssh import SshPool, TrustChoice
+from tui.core.sshconfig.build import TrustFiles
 from tui.core.tunnels import TunnelManager
 from tui.core.watch import JobWatcher, TimeWarnings, WatchEvent
 from widgets.terminal import messages
@@ -101,9 +105,18 @@ class ClusterdeckApp(App[None]):
             access_guard=self.access_guard,
             copy_text=bridge.write_local,
         )
-        self.terminals = TerminalScreen(
-            passthrough_keys=terminal_passthrough(dict(settings.keymap))
+        self.main_screen.ssh_trust = TrustFiles(
+            (Path.home() / ".ssh" / "known_hosts", pool.trusted_hosts_path), pool.job_hosts_path
         )
+        ledger = SessionLedger(settings.state_dir)
+        self.terminals = TerminalScreen(
+            passthrough_keys=terminal_passthrough(dict(settings.keymap)),
+            recordings_dir=settings.recordings_dir,
+            record_input=settings.record_input,
+            ledger=ledger,
+        )
+        self.shells = ShellOpener(self, ledger)
+        """Opens shell tabs (persistent ones in tmux) and restores sessions."""
         self.shell_tabs = TerminalTabs(self, self.terminals)
         self.clipboard_flow = ClipboardFlow(
             bridge,
@@ -161,6 +174,7 @@ class ClusterdeckApp(App[None]):
         )
 
     async def on_unmount(self) -> None:
+        self.terminals.recordings.stop_all()
         await self.watcher.close()
         await self.tunnels.close()
         await self.pool.close()
@@ -179,21 +193,32 @@ class ClusterdeckApp(App[None]):
             self.notify(exc.message, title=exc.title, severity="warning")
             return
         if event.external:
-            self.run_system_ssh(target)
+            try:
+                command = await self.provider.ssh_config_command(event.node)
+            except ClusterdeckError as exc:
+                self.notify(exc.message, title=exc.title, severity="warning")
+                return
+            self.run_system_ssh(target, remote_command=command)
             return
         target = replace(target, trust_scope=event.job.key)
-        label = f"{target.user + '@' if target.user else ''}{event.node.name}"
         if self.settings.address_url:
             self.run_worker(
                 self._guard_access(event.job), group="access-guard", exit_on_error=False
             )
-        if self.screen is not self.terminals:
-            await self.push_screen(self.terminals)
-        backend = self.provider.shell_backend(event.node) or SshShellBackend(self.pool, target)
-        await self.terminals.open_tab(label, backend, target, event.job.key)
+        await self.shells.open_shell(event.job, event.node, target)
+
+    async def on_terminal_screen_restore_requested(
+        self, event: TerminalScreen.RestoreRequested
+    ) -> None:
+        await self.shells.restore_all()
+
+    def action_node_sessions(self) -> None:
+        """P: the highlighted node's tmux sessions (attach, rename, kill)."""
+        self.shells.node_sessions(self.main_screen.selected, self.main_screen.highlighted_node)
 
     def _watched(self, event: WatchEvent) -> None:
         """The shells (and the tunnel screen) show the watcher's time-limit warnings."""
+        self.shells.watched(event)
         if isinstance(event, TimeWarnings):
             self.time_warnings = dict(event.warnings)
             if self.terminals.is_mounted:
@@ -221,9 +246,12 @@ class ClusterdeckApp(App[None]):
                 timeout=20,
             )
 
-    def run_system_ssh(self, target: SshTarget) -> None:
-        """Suspend the dashboard and run OpenSSH's `ssh` on `target`, then come back."""
-        command = system_ssh_command(target, known_hosts=self.settings.known_hosts_path)
+    def run_system_ssh(self, target: SshTarget, *, remote_command: str | None = None) -> None:
+        """Suspend the dashboard and run OpenSSH's `ssh` on `target` (on its jump host running
+        `remote_command`, for nodes that take no SSH logins), then come back."""
+        command = system_ssh_command(
+            target, known_hosts=self.settings.known_hosts_path, remote_command=remote_command
+        )
         try:
             with self.suspend():
                 print(f"$ {shlex.join(command)}\n(the dashboard comes back when ssh exits)")
@@ -277,22 +305,27 @@ class ClusterdeckApp(App[None]):
         return await ask(self, PassphraseDialog(key_path, error=error))
 
     async def action_quit(self) -> None:
-        """Quit; while shells or tunnels are open ask first (`[ui] confirm_quit`)."""
+        """Quit; while shells or tunnels are open ask first (`[ui] confirm_quit`). Shells in
+        tmux keep running on their nodes, and the question and a last line say so."""
+        kept = len(self.terminals.persistent_shells)
+        message = kept_message(kept) if kept else None
         if isinstance(self.screen, QuitDialog):
-            self.exit()  # the quit key again: yes
+            self.exit(message=message)  # the quit key again: yes
             return
         shells = sum(view.state in ("starting", "running") for view in self.terminals.views)
         tunnels = sum(tunnel.state.is_open for tunnel in self.tunnels.tunnels)
-        question = quit_question(shells, tunnels) if self.settings.confirm_quit else None
+        question = quit_question(shells, tunnels, kept) if self.settings.confirm_quit else None
         if question is None:
-            self.exit()
+            self.exit(message=message)
         else:
-            self.push_screen(QuitDialog(question), lambda yes: self.exit() if yes else None)
+            self.push_screen(
+                QuitDialog(question), lambda yes: self.exit(message=message) if yes else None
+            )
 
     def action_toggle_terminals(self) -> None:
         if self.screen is self.terminals:
             self.pop_screen()
-        elif self.terminals.views:
+        elif self.terminals.views or self.terminals.restorable:
             self.push_screen(self.terminals)
         else:
             self.notify("No shell is open yet: press enter on a node.", title="Shells")
@@ -331,7 +364,7 @@ class ClusterdeckApp(App[None]):
     def on_terminal_view_paste_requested(self, event: messages.PasteRequested) -> None:
         self.run_worker(
             self.clipboard_flow.paste_into(
-                self.shell_tabs.shell_of(event.terminal_view), event.text
+                self.shell_tabs.paste_shell(event.terminal_view), event.text
             ),
             group="clipboard",
             exit_on_error=False,
@@ -340,6 +373,10 @@ class ClusterdeckApp(App[None]):
     def on_terminal_view_clipboard_written(self, event: messages.ClipboardWritten) -> None:
         shell = self.shell_tabs.shell_of(event.terminal_view)
         self.clipboard_flow.received(shell, event.text, "OSC 52")
+
+    def on_terminal_view_link_clicked(self, event: messages.LinkClicked) -> None:
+        node = self.terminals.label_of(event.terminal_view)
+        self.run_worker(confirm_link(self, event.url, node), group="links", exit_on_error=False)
 
     def on_terminal_view_copy_requested(self, event: messages.CopyRequested) -> None:
         shell = self.shell_tabs.shell_of(event.terminal_view)
@@ -379,8 +416,16 @@ class ClusterdeckApp(App[None]):
         )
 
 
-def system_ssh_command(target: SshTarget, *, known_hosts: Path) -> list[str]:
-    """The OpenSSH command line for `target`, trusting the user's and the app's known_hosts."""
+def system_ssh_command(
+    target: SshTarget, *, known_hosts: Path, remote_command: str | None = None
+) -> list[str]:
+    """The OpenSSH command line for `target`, trusting the user's and the app's known_hosts.
+
+    With `remote_command` (Slurm's `srun --overlap ...` where nodes take no SSH logins) it logs
+    in to the target's jump host instead and runs that command on a terminal (`-t`)."""
+    if remote_command is not None and target.jump is not None:
+        login = system_ssh_command(target.jump, known_hosts=known_hosts)
+        return [login[0], "-t", *login[1:], remote_command]
     command = ["ssh", "-p", str(target.port)]
     if target.key_path is not None:
         command += ["-i", str(target.key_path)]

@@ -27,6 +27,8 @@ class KeySpec:
     action: str
     description: str
     show: bool = True
+    tooltip: str = ""
+    """The longer text of the help screen and the README's keys table (else `description`)."""
 
 
 APP_KEYS = (
@@ -56,12 +58,45 @@ DASHBOARD_KEYS = (
     KeySpec("stop-job", "s", "stop_job", "Stop job"),
     KeySpec("array-toggle", "space", "toggle_array", "Expand array", show=False),
     KeySpec("log-stream", "e", "switch_log", "StdOut / StdErr", show=False),
+    KeySpec("ssh-config", "S", "ssh_config", "SSH config", show=False),
+    KeySpec("node-sessions", "P", "app.node_sessions", "Shell sessions on the node", show=False),
 )
 
 TERMINAL_KEYS = (
     KeySpec("next-tab", "ctrl+pagedown", "next_tab", "Next tab"),
     KeySpec("previous-tab", "ctrl+pageup", "previous_tab", "Previous tab"),
     KeySpec("close-tab", "ctrl+shift+w,ctrl+w", "close_tab", "Close tab"),
+    KeySpec(
+        "broadcast-mark",
+        "alt+b",
+        "broadcast_mark",
+        "Broadcast",
+        tooltip="Mark / unmark this tab for broadcast input",
+    ),
+    KeySpec(
+        "broadcast-job",
+        "alt+shift+b",
+        "broadcast_job",
+        "Broadcast job",
+        show=False,
+        tooltip="Mark every tab on this job's nodes for broadcast input",
+    ),
+    KeySpec(
+        "broadcast-off",
+        "alt+x",
+        "broadcast_off",
+        "Broadcast off",
+        tooltip="Broadcast off: unmark every tab",
+    ),
+    KeySpec("record", "alt+r", "record", "Record", tooltip="Record this tab (asciicast) on / off"),
+    KeySpec(
+        "restore-sessions",
+        "alt+s",
+        "restore_sessions",
+        "Restore",
+        show=False,
+        tooltip="Restore the shell sessions still running on the nodes",
+    ),
 )
 """Chords on the shell screen: the terminal passes these keys to the app, not to the remote.
 (`ctrl+w` reaches the app only once the shell has ended; while it runs it goes to the shell.)"""
@@ -185,6 +220,11 @@ _TERMINAL_CHORD_IDS = {
     "previous-tab",
     "close-tab",
     "push-clipboard",
+    "broadcast-mark",
+    "broadcast-job",
+    "broadcast-off",
+    "record",
+    "restore-sessions",
 }
 
 

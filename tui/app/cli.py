@@ -18,6 +18,7 @@ from tui.app.commands.arguments import (
     SERVE_DESCRIPTION,
     TUNNEL_DESCRIPTION,
     add_config_option,
+    add_demo_option,
     add_provider_option,
     add_serve_options,
     add_tunnel_options,
@@ -112,6 +113,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_serve_options(serve)
     serve.set_defaults(run=_serve)
+
+    from tui.app.commands.sshconfig import SSH_CONFIG_DESCRIPTION, add_ssh_config_options
+
+    ssh_config = commands.add_parser(
+        "ssh-config",
+        help="~/.ssh/config Host blocks for a job's node (for ssh, VS Code, scp, rsync)",
+        description=SSH_CONFIG_DESCRIPTION,
+    )
+    add_ssh_config_options(ssh_config)
+    add_config_option(ssh_config)
+    add_provider_option(ssh_config, "which configured provider to use")
+    add_demo_option(ssh_config)
+    ssh_config.set_defaults(run=_ssh_config)
 
     rescale = commands.add_parser(
         "rescale",
@@ -214,3 +228,26 @@ def _rescale_check(args: argparse.Namespace) -> int:
     from tui.app.commands.rescale import run_rescale_check
 
     return run_rescale_check(resolve_settings(args), only=args.provider)
+
+
+def _ssh_config(args: argparse.Namespace) -> int:
+    from tui.app.commands.sshconfig import run_ssh_config
+    from tui.app.factory import build_provider, choose_provider
+    from tui.core.clock import SystemClock
+    from tui.core.config.settings import ensure_state_dir
+    from tui.core.providers.base import Provider
+    from tui.core.providers.group import ProviderGroup
+
+    settings = resolve_settings(args)
+    only = "demo" if args.demo else getattr(args, "provider", None)
+    clock = SystemClock()
+    ensure_state_dir(settings.state_dir)
+    if only is None and len(settings.providers) > 1:
+        members = [(p.name, build_provider(settings, p, clock)) for p in settings.providers]
+        provider: Provider = ProviderGroup(members)
+        demo = False
+    else:
+        chosen = choose_provider(settings, only)
+        provider = build_provider(settings, chosen, clock)
+        demo = chosen.type == "demo"
+    return run_ssh_config(args, settings=settings, provider_factory=lambda: provider, demo=demo)

@@ -8,6 +8,7 @@ from textual.app import App
 
 from tui.app.screens.clipboard.screen import PasteConfirmDialog
 from tui.app.screens.dialogs.ask import ask
+from tui.app.screens.shells.broadcast import BroadcastPaste
 from tui.app.screens.shells.terminals import TerminalScreen
 from tui.core.clipboard.protocols import ConfirmPaste, PasteChoice, Shell
 from widgets.terminal.view import TerminalView
@@ -24,9 +25,18 @@ class TerminalTabs:
         """`view` with its tab's label and SSH target."""
         return Shell(view, self.terminals.label_of(view), self.terminals.target_of(view))
 
+    def paste_shell(self, view: TerminalView) -> Shell:
+        """Where a paste into `view` goes: a tab marked for broadcast pastes into every
+        running marked tab (confirmed as for the least safe of them)."""
+        targets = self.terminals.broadcast.paste_targets(view)
+        if len(targets) < 2 or not view.running:
+            return self.shell_of(view)
+        label = f"{self.terminals.label_of(view)} and {len(targets) - 1} more (broadcast)"
+        return Shell(BroadcastPaste(targets), label, self.terminals.target_of(view))
+
     def focused(self) -> Shell | None:
         view = self.terminals.active_view if self.app.screen is self.terminals else None
-        return self.shell_of(view) if view is not None else None
+        return self.paste_shell(view) if view is not None else None
 
     def selected(self) -> Shell | None:
         view = self.terminals.active_view

@@ -13,15 +13,32 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'s' if number != 1 else ''}"
 
 
-def quit_question(shells: int, tunnels: int) -> str | None:
-    """What to ask before quitting with `shells` and `tunnels` open, or None: nothing is open."""
-    parts = [_count(n, noun) for n, noun in ((shells, "shell"), (tunnels, "tunnel")) if n]
-    if not parts:
+def quit_question(shells: int, tunnels: int, kept: int = 0) -> str | None:
+    """What to ask before quitting with `shells` and `tunnels` open (`kept` of the shells in
+    tmux, which keep running), or None: nothing is open."""
+    closed = shells - kept
+    parts = [_count(n, noun) for n, noun in ((closed, "shell"), (tunnels, "tunnel")) if n]
+    if not parts and not kept:
         return None
-    verb = "is" if shells + tunnels == 1 else "are"
+    question = ""
+    if parts:
+        verb = "is" if closed + tunnels == 1 else "are"
+        question = (
+            f"{' and '.join(parts)} {verb} open; quitting closes "
+            f"{'it' if closed + tunnels == 1 else 'them'}. "
+        )
+    if kept:
+        question += f"{kept_message(kept, lines=True)}\n"
+    return question + "Quit clusterdeck?"
+
+
+def kept_message(kept: int, *, lines: bool = False) -> str:
+    """What is said about the `kept` tmux sessions left running when quitting (`lines`: with
+    line breaks, for the dialog)."""
     return (
-        f"{' and '.join(parts)} {verb} open; quitting closes "
-        f"{'it' if shells + tunnels == 1 else 'them'}. Quit clusterdeck?"
+        f"{_count(kept, 'persistent shell')} keep{'s' if kept == 1 else ''} running in tmux on "
+        f"the nodes;{chr(10) if lines else ' '}alt+s on the shells screen restores "
+        f"{'it' if kept == 1 else 'them'} at the next start."
     )
 
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rich.text import Text
 
+from widgets.tables.columns import Column
 from widgets.tables.keyed import KeyedTable
 
 
-@dataclass(frozen=True)
-class JobRow:
+class JobRow(NamedTuple):
     """What the table shows for one job."""
 
     key: str
@@ -26,7 +26,7 @@ class JobRow:
     """Efficiency, e.g. `CPU 93% · mem 12%` ("" while unknown)."""
 
 
-class JobTable(KeyedTable):
+class JobTable(KeyedTable[JobRow]):
     """Jobs, their state in colour by tone. Posts `RowHighlighted` and `RowChosen`."""
 
     def __init__(
@@ -43,38 +43,32 @@ class JobTable(KeyedTable):
         self.show_usage = False
         """The Efficiency column is there (added once a row has a figure)."""
 
-    def on_mount(self) -> None:
-        self._add_columns()
-
-    def _add_columns(self) -> None:
-        if self.show_group:
-            self.add_column("Provider", key="group")
-        self.add_column("Job", key="name")
-        self.add_column("State", key="state")
+    def keyed_columns(self) -> list[Column[JobRow]]:
+        columns = [
+            Column("name", "Job", lambda row: Text(row.name)),
+            Column("state", "State", self._state_cell),
+            Column("detail", "Detail", self._detail_cell),
+        ]
         if self.show_usage:  # before Detail, so a narrow pane still shows it
-            self.add_column("Efficiency", key="usage")
-        self.add_column("Detail", key="detail")
+            columns.insert(2, Column("usage", "Efficiency", lambda row: Text(row.usage, "dim")))
+        if self.show_group:
+            columns.insert(0, Column("group", "Provider", lambda row: Text(row.group, "bold")))
+        return columns
 
     def update_jobs(self, rows: Sequence[JobRow]) -> None:
-        """Show `rows` in order, keeping the cursor on the same job."""
+        """Show `rows` in order, keeping the cursor on the same job; the Efficiency column
+        comes with the first row that has a figure."""
         cursor = None
         if not self.show_usage and any(row.usage for row in rows):
-            cursor = self.cursor_key
-            self.show_usage = True
+            cursor, self.show_usage = self.cursor_key, True
             self.clear(columns=True)
-            self._add_columns()
-            self.rebuild()
-        self.sync_rows([(row.key, self._cells_for(row)) for row in rows])
+            self._add_keyed_columns()
+        self.sync_rows(rows)
         if cursor is not None:
             self.select_key(cursor)
 
-    def _cells_for(self, row: JobRow) -> tuple[Text, ...]:
-        style = self.tone_style(row.tone)
-        cells: tuple[Text, ...] = (
-            Text(row.name),
-            Text(row.state.upper(), style=style),
-        )
-        if self.show_usage:
-            cells = (*cells, Text(row.usage, style="dim"))
-        cells = (*cells, Text(row.detail, style=style if row.tone == "error" else "dim"))
-        return (Text(row.group, style="bold"), *cells) if self.show_group else cells
+    def _state_cell(self, row: JobRow) -> Text:
+        return Text(row.state.upper(), style=self.tone_style(row.tone))
+
+    def _detail_cell(self, row: JobRow) -> Text:
+        return Text(row.detail, style=self.tone_style(row.tone) if row.tone == "error" else "dim")

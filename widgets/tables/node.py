@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rich.text import Text
 
+from widgets.tables.columns import Column
 from widgets.tables.keyed import KeyedTable
 
 
-@dataclass(frozen=True)
-class NodeRow:
+class NodeRow(NamedTuple):
     """What the table shows for one node."""
 
     key: str
@@ -25,33 +25,27 @@ class NodeRow:
     load: float | None = None
 
 
-class NodeTable(KeyedTable):
+def _number(value: float | None, shape: str = "") -> Text:
+    return Text("" if value is None else format(value, shape), justify="right")
+
+
+class NodeTable(KeyedTable[NodeRow]):
     """Nodes of a job. Posts `RowHighlighted`, and `RowChosen` on enter (open a shell there)."""
 
     DEFAULT_CSS = """
     NodeTable > .keyed-table--active { text-style: none; }
     """
 
-    def on_mount(self) -> None:
-        self.add_column("Node", key="name")
-        self.add_column("Role", key="role")
-        self.add_column("Address", key="address")
-        self.add_column("State", key="state")
-        self.add_column("Cores", key="cores")
-        self.add_column("Load", key="load")
+    def keyed_columns(self) -> list[Column[NodeRow]]:
+        return [
+            Column("name", "Node", lambda row: Text(row.name)),
+            Column("role", "Role", lambda row: Text(row.role, style="dim")),
+            Column("address", "Address", lambda row: Text(row.address)),
+            Column("state", "State", lambda row: Text(row.state, self.tone_style(row.tone))),
+            Column("cores", "Cores", lambda row: _number(row.cores)),
+            Column("load", "Load", lambda row: _number(row.load, ".1f")),
+        ]
 
     def update_nodes(self, rows: Sequence[NodeRow]) -> None:
         """Show `rows` in order, keeping the cursor on the same node."""
-        self.sync_rows([(row.key, self._cells_for(row)) for row in rows])
-
-    def _cells_for(self, row: NodeRow) -> tuple[Text, ...]:
-        cores = "" if row.cores is None else str(row.cores)
-        load = "" if row.load is None else f"{row.load:.1f}"
-        return (
-            Text(row.name),
-            Text(row.role, style="dim"),
-            Text(row.address),
-            Text(row.state, style=self.tone_style(row.tone)),
-            Text(cores, justify="right"),
-            Text(load, justify="right"),
-        )
+        self.sync_rows(rows)

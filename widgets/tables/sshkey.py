@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rich.text import Text
 
+from widgets.tables.columns import Column
 from widgets.tables.keyed import KeyedTable
 
 NAME_WIDTH = 16
 COMMENT_WIDTH = 12
 
 
-@dataclass(frozen=True)
-class KeyRow:
+class KeyRow(NamedTuple):
     """What the table shows for one key."""
 
     key: str
@@ -37,7 +37,7 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-class KeyTable(KeyedTable):
+class KeyTable(KeyedTable[KeyRow]):
     """SSH keys: unsafe permissions in the `waiting` tone, broken keys in the `error` tone.
 
     Posts `RowHighlighted`, and `RowChosen` on enter (show the key).
@@ -50,25 +50,25 @@ class KeyTable(KeyedTable):
     }
     """
 
-    def on_mount(self) -> None:
-        self.add_column("Key", key="name")
-        self.add_column("Type", key="kind")
-        self.add_column("SHA256 fingerprint", key="fingerprint")
-        self.add_column("Comment", key="comment")
-        self.add_column("Passphrase", key="passphrase")
-        self.add_column("Permissions", key="permissions")
+    def keyed_columns(self) -> list[Column[KeyRow]]:
+        return [
+            Column("name", "Key", lambda row: Text(_clip(row.name, NAME_WIDTH))),
+            Column("kind", "Type", lambda row: Text(row.kind)),
+            Column("fingerprint", "SHA256 fingerprint", self._fingerprint_cell),
+            Column(
+                "comment", "Comment", lambda row: Text(_clip(row.comment, COMMENT_WIDTH), "dim")
+            ),
+            Column("passphrase", "Passphrase", lambda row: Text(row.passphrase)),
+            Column("permissions", "Permissions", self._permissions_cell),
+        ]
 
     def update_keys(self, rows: Sequence[KeyRow]) -> None:
         """Show `rows` in order, keeping the cursor on the same key."""
-        self.sync_rows([(row.key, self._cells_for(row)) for row in rows])
+        self.sync_rows(rows)
 
-    def _cells_for(self, row: KeyRow) -> tuple[Text, ...]:
-        unsafe, broken = self.tone_style("waiting"), self.tone_style("error")
-        return (
-            Text(_clip(row.name, NAME_WIDTH)),
-            Text(row.kind),
-            Text(row.fingerprint, style=broken if row.broken else ""),
-            Text(_clip(row.comment, COMMENT_WIDTH), style="dim"),
-            Text(row.passphrase),
-            Text(row.permissions, style="" if row.permissions_safe else unsafe),
-        )
+    def _fingerprint_cell(self, row: KeyRow) -> Text:
+        return Text(row.fingerprint, style=self.tone_style("error") if row.broken else "")
+
+    def _permissions_cell(self, row: KeyRow) -> Text:
+        unsafe = "" if row.permissions_safe else self.tone_style("waiting")
+        return Text(row.permissions, style=unsafe)

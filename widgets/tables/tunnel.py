@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import NamedTuple
 
 from rich.text import Text
 
-from widgets.tables.keyed import Cell, KeyedTable
+from widgets.tables.columns import Column
+from widgets.tables.keyed import KeyedTable
 
 STATE_WIDTH = 24
 """Longest state text shown in the table (the screen shows the full reason elsewhere)."""
 
 
-@dataclass(frozen=True)
-class TunnelRow:
+class TunnelRow(NamedTuple):
     """What the table shows for one tunnel."""
 
     key: str
@@ -60,41 +59,35 @@ def human_age(seconds: float) -> str:
     return f"{whole // 86400}d{whole % 86400 // 3600:02d}h"
 
 
-class TunnelTable(KeyedTable):
+class TunnelTable(KeyedTable[TunnelRow]):
     """Tunnels and their live state by tone. Posts `RowHighlighted` and `RowChosen`."""
 
-    def on_mount(self) -> None:
-        self.add_column("Name", key="name")
-        self.add_column("Node", key="node")
-        self.add_column("Local → remote", key="route")
-        self.add_column("State", key="state")
-        self.add_column("Conns", key="conns")
-        self.add_column("↑ / ↓ bytes", key="bytes")
-        self.add_column("Age", key="age")
-
-    def update_cell(
-        self, row_key: Any, column_key: Any, value: Cell, *, update_width: bool = False
-    ) -> None:
-        """Cells grow their column as counters and states get longer."""
-        super().update_cell(row_key, column_key, value, update_width=True)
+    def keyed_columns(self) -> list[Column[TunnelRow]]:
+        return [
+            Column("name", "Name", lambda row: Text(row.name, style="bold")),
+            Column("node", "Node", lambda row: Text(row.node)),
+            Column("route", "Local → remote", lambda row: Text(f"{row.local} → {row.remote}")),
+            Column("state", "State", self._state_cell),
+            Column("conns", "Conns", _conns_cell),
+            Column("bytes", "↑ / ↓ bytes", _traffic_cell),
+            Column("age", "Age", lambda row: Text(human_age(row.age_seconds), style="dim")),
+        ]
 
     def update_tunnels(self, rows: Sequence[TunnelRow]) -> None:
         """Show `rows` in order, keeping the cursor on the same tunnel."""
-        self.sync_rows([(row.key, self._cells_for(row)) for row in rows])
+        self.sync_rows(rows)
 
-    def _cells_for(self, row: TunnelRow) -> tuple[Text, ...]:
-        style = self.tone_style(row.tone)
+    def _state_cell(self, row: TunnelRow) -> Text:
         state = row.state if len(row.state) <= STATE_WIDTH else row.state[: STATE_WIDTH - 1] + "…"
-        conns = f"{row.open_connections} / {row.total_connections}"
-        if row.errors:
-            conns += f" ({row.errors} failed)"
-        traffic = f"↑{human_bytes(row.bytes_up)} ↓{human_bytes(row.bytes_down)}"
-        return (
-            Text(row.name, style="bold"),
-            Text(row.node),
-            Text(f"{row.local} → {row.remote}"),
-            Text(state, style=style),
-            Text(conns, style="dim" if not row.open_connections else ""),
-            Text(traffic),
-            Text(human_age(row.age_seconds), style="dim"),
-        )
+        return Text(state, style=self.tone_style(row.tone))
+
+
+def _conns_cell(row: TunnelRow) -> Text:
+    conns = f"{row.open_connections} / {row.total_connections}"
+    if row.errors:
+        conns += f" ({row.errors} failed)"
+    return Text(conns, style="dim" if not row.open_connections else "")
+
+
+def _traffic_cell(row: TunnelRow) -> Text:
+    return Text(f"↑{human_bytes(row.bytes_up)} ↓{human_bytes(row.bytes_down)}")

@@ -114,6 +114,10 @@ class ViewHost:
     def copy_selection(self) -> str:
         return self._view.copy_selection()
 
+    def link_clicked(self, url: str) -> None:
+        view = self._view
+        view.post_message(view.LinkClicked(view, url))
+
     def capture_mouse(self, capture: bool = True) -> None:
         self._view.capture_mouse(capture)
 

@@ -62,8 +62,10 @@ _CONTROL_SYMBOLS = {
     "8": "\x7f",
 }
 _MODIFIERS = frozenset({"shift", "alt", "meta", "ctrl"})
-# What a paste may contain: no C0 (except tab, CR, LF), DEL or C1, so it cannot end a bracket.
-_PASTE_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+PASTE_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""What a paste must not carry: C0 (but tab, CR, LF), DEL, C1 and bidi overrides/isolates.
+Each becomes a space, bracketed or not, so a paste cannot end its bracket (`ESC [201~`) or
+send ^C/^U/^W to the line discipline. The same rule as `tui.core.clipboard.bridge`."""
 
 
 def _modifier_param(shift: bool, alt: bool, ctrl: bool) -> int:
@@ -139,15 +141,15 @@ def _plain_key(base: str, character: str | None, *, shift: bool, ctrl: bool) -> 
 
 
 def sanitize_paste(text: str) -> str:
-    """Drop control characters a paste must not carry (tab, CR and LF stay)."""
-    return _PASTE_UNSAFE.sub("", text)
+    """Replace the characters a paste must not carry with spaces (tab, CR and LF stay)."""
+    return PASTE_UNSAFE.sub(" ", text)
 
 
 def encode_paste(text: str, *, bracketed: bool) -> bytes:
     """Encode pasted text: framed when the remote asked for bracketed paste.
 
-    Escapes are stripped first, so the text cannot close the bracket early. Unbracketed, line
-    breaks become CR, as a typed Enter would be.
+    Unsafe characters become spaces first, so the text cannot close the bracket early.
+    Unbracketed, line breaks become CR, as a typed Enter would be.
     """
     clean = sanitize_paste(text)
     if bracketed:

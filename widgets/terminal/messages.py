@@ -76,3 +76,12 @@ class Exited(TerminalMessage, namespace="terminal_view"):
 
 class Bell(TerminalMessage, namespace="terminal_view"):
     """The remote rang the bell (at most one per frame)."""
+
+
+class LinkClicked(TerminalMessage, namespace="terminal_view"):
+    """The user clicked an OSC 8 hyperlink; the view opens nothing, the app decides."""
+
+    def __init__(self, terminal_view: TerminalView, url: str) -> None:
+        super().__init__(terminal_view)
+        self.url = url
+        """The link's URI, as the remote sent it (untrusted)."""

@@ -7,11 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from widgets.terminal.emulator import AvtEmulator, Emulator
+from widgets.terminal.links import LinkMap
 from widgets.terminal.scanner import (
     MAX_CLIPBOARD_BYTES,
     BellRung,
     ClipboardSet,
     CursorQuery,
+    LinkSet,
     ModeScanner,
     Reply,
     cursor_report,
@@ -66,6 +68,8 @@ class TerminalModel:
         """
         self.emulator = emulator_factory(cols, rows, scrollback)
         self.scanner = ModeScanner(clipboard_limit=clipboard_limit)
+        self.links = LinkMap()
+        """OSC 8 hyperlinks by absolute line (see `widgets.terminal.links`)."""
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
 
     def feed(self, data: bytes) -> FeedResult:
@@ -85,6 +89,12 @@ class TerminalModel:
                 replies += cursor_report(x, y, private=event.private)
             elif isinstance(event, Reply):
                 replies += event.data
+            elif isinstance(event, LinkSet) and not self.scanner.alternate_screen:
+                self._feed_text(data[pos : event.end])
+                pos = event.end
+                x, y = self.emulator.cursor
+                line = self.emulator.history_total + y
+                self.links.set(event.url, line, x, self.emulator.size[0])
             elif isinstance(event, ClipboardSet):
                 result.clipboard.append(event.text)
             elif isinstance(event, BellRung):

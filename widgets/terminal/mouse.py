@@ -50,6 +50,8 @@ class PointerHost(Protocol):
 
     def copy_selection(self) -> str: ...
 
+    def link_clicked(self, url: str) -> None: ...
+
     def capture_mouse(self, capture: bool = True) -> None: ...
 
     def release_mouse(self) -> None: ...
@@ -129,6 +131,12 @@ class PointerHandler:
                 self._report(held, event, "release")
         elif self.selecting:
             self.selecting = False
+            selection = self.selection
+            if selection is not None and selection.empty:
+                url = self.host.model.links.at(*selection.head)
+                if url is not None:  # a click, not a drag, on a link
+                    self.host.link_clicked(url)
+                    return
             self.host.copy_selection()
 
     def wheel(self, event: events.MouseEvent, up: bool) -> None:

@@ -3,8 +3,8 @@
 pyavt draws the screen but ignores what a terminal must track or answer itself: bracketed paste
 (2004), mouse tracking (9/1000/1002/1003) and its SGR encoding (1006), application cursor keys
 (DECCKM, 1), focus reports (1004), the alternate screen (47/1047/1049), OSC 0/2 titles, OSC 52
-clipboard writes (strictly decoded, see `osc52`), device status / attribute queries and DECRQM
-mode queries.
+clipboard writes (strictly decoded, see `osc52`), OSC 8 hyperlinks, device status / attribute
+queries and DECRQM mode queries.
 
 Plain text costs one `memchr`; otherwise a skipping regex runs over text and over the sequences
 that cannot matter (SGR, cursor moves...) inside the regex engine, and a token regex parses what
@@ -83,6 +83,13 @@ class ClipboardSet(ScanEvent):
     """OSC 52 wrote text to the clipboard."""
 
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class LinkSet(ScanEvent):
+    """OSC 8 started a hyperlink to `url` at this point ("" ends the current one)."""
+
+    url: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +239,9 @@ class ModeScanner:
             title = _CONTROLS.sub("", rest.decode("utf-8", "replace"))[:MAX_TITLE_CHARS]
             self.title = title
             events.append(TitleSet(end, title))
+        elif command == b"8":
+            _params, _, uri = rest.partition(b";")
+            events.append(LinkSet(end, uri.decode("utf-8", "replace")))
         elif command == b"52":
             _selection, _, payload = rest.partition(b";")
             text = decode_clipboard_write(payload, self.clipboard_limit)  # queries: never

@@ -9,6 +9,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 
 from widgets.terminal.emulator import Emulator
+from widgets.terminal.links import LinkMap
 from widgets.terminal.render import RowPainter, label, overlay, style_at, wrap_cells
 from widgets.terminal.selection import Selection
 
@@ -35,6 +36,9 @@ class Overlays(NamedTuple):
     cursor_style: Style
     selection_style: Style
     status_style: Style
+    links: LinkMap | None = None
+    """OSC 8 hyperlinks, drawn with `link_style`."""
+    link_style: Style = Style(underline=True)
 
 
 class ScreenView:
@@ -109,6 +113,9 @@ class ScreenView:
         cols, rows = emulator.size
         index = self.index(emulator, y)
         strip = self.painter.strip(emulator, index) if y < rows else Strip.blank(cols)
+        if overlays.links is not None:
+            for link in overlays.links.spans(self.line_id(emulator, y)):
+                strip = overlay(strip, link.start, link.end, overlays.link_style)
         selection = overlays.selection
         span = None if selection is None else selection.span(self.line_id(emulator, y), cols)
         if span is not None:

@@ -14,6 +14,7 @@ from typing import Literal, Protocol
 
 from widgets.terminal.backend import ExitInfo, TerminalBackend, TerminalExit
 from widgets.terminal.model import FeedResult, TerminalModel
+from widgets.terminal.taps import StreamTap
 
 FRAME_SECONDS = 1 / 60
 """Frames are coalesced to at most one per this interval."""
@@ -87,6 +88,8 @@ class TerminalSession:
         self._last_frame = 0.0
         self._fed_since_frame = 0
         self._work_start = 0.0
+        self.tap: StreamTap | None = None
+        """Sees the output as read and the resizes (a recorder), when set."""
 
     async def run(self, model: TerminalModel) -> None:
         """Start the backend at the model's size and feed its output until it ends."""
@@ -103,6 +106,8 @@ class TerminalSession:
             self.resize(*model.emulator.size)
         try:
             while data := await self.backend.read():
+                if self.tap is not None:
+                    self.tap.output(data)
                 await self._ingest(model, data)
         except Exception as exc:
             self._end(TerminalExit(failure_reason(exc), disconnected=True), False)
@@ -143,6 +148,8 @@ class TerminalSession:
 
     def resize(self, cols: int, rows: int) -> None:
         """Tell the backend the new size (never raises)."""
+        if self.tap is not None:
+            self.tap.resized(cols, rows)
         try:
             self.backend.resize(cols, rows)
         except Exception:

@@ -20,6 +20,7 @@ from widgets.terminal.keyboard import DEFAULT_PASSTHROUGH_KEYS, encode_key, enco
 from widgets.terminal.model import EmulatorFactory, TerminalModel, avt_emulator
 from widgets.terminal.screen import Overlays
 from widgets.terminal.session import State
+from widgets.terminal.taps import InputListener, KeyInput, PasteInput, StreamTap, TypedInput
 
 
 class TerminalView(Widget, can_focus=True):
@@ -70,6 +71,7 @@ class TerminalView(Widget, can_focus=True):
         "terminal-view--cursor",
         "terminal-view--selection",
         "terminal-view--status",
+        "terminal-view--link",
     }
     """
     | Class | Description |
@@ -77,6 +79,7 @@ class TerminalView(Widget, can_focus=True):
     | `terminal-view--cursor` | The cursor cell (while focused and not hidden by the remote). |
     | `terminal-view--selection` | Selected text. |
     | `terminal-view--status` | The exit/failure line and the scrollback marker. |
+    | `terminal-view--link` | OSC 8 hyperlinks (a click posts `LinkClicked`). |
     """
     DEFAULT_CSS = """
     TerminalView {
@@ -85,6 +88,7 @@ class TerminalView(Widget, can_focus=True):
         & > .terminal-view--cursor { text-style: reverse; }
         & > .terminal-view--selection { background: $input-selection-background; }
         & > .terminal-view--status { background: $warning; color: auto 90%; text-style: bold; }
+        & > .terminal-view--link { text-style: underline; }
     }
     """
 
@@ -95,6 +99,7 @@ class TerminalView(Widget, can_focus=True):
     Started = messages.Started
     PasteRequested = messages.PasteRequested
     Bell = messages.Bell
+    LinkClicked = messages.LinkClicked
 
     def __init__(
         self,
@@ -134,6 +139,8 @@ class TerminalView(Widget, can_focus=True):
         self._screen = self._host.screen
         self.now: Callable[[], datetime] = datetime.now
         """Local time, for the reconnect separator (tests may set it)."""
+        self.input_listener: InputListener | None = None
+        """Told about every key and paste the user sends (input broadcast), when set."""
 
     # -- state for the app and tests ---------------------------------------------------------
 
@@ -191,6 +198,15 @@ class TerminalView(Widget, can_focus=True):
     def status_text(self) -> str | None:
         """The exit or failure line shown on the bottom row, if any."""
         return self._host.status
+
+    @property
+    def tap(self) -> StreamTap | None:
+        """Sees output, input and resizes (a recorder); None: nobody."""
+        return self._session.tap
+
+    @tap.setter
+    def tap(self, tap: StreamTap | None) -> None:
+        self._session.tap = tap
 
     def screen_text(self) -> list[str]:
         """The visible rows (honouring the scrollback position) as plain text."""
@@ -251,6 +267,8 @@ class TerminalView(Widget, can_focus=True):
             cursor_style=self.get_component_rich_style("terminal-view--cursor", partial=True),
             selection_style=self.get_component_rich_style("terminal-view--selection"),
             status_style=self.get_component_rich_style("terminal-view--status"),
+            links=self.model.links,
+            link_style=self.get_component_rich_style("terminal-view--link", partial=True),
         )
         strip = self._screen.render(self.model.emulator, y, self.size.height, overlays)
         self._session.render_cost += time.perf_counter() - started
@@ -279,17 +297,30 @@ class TerminalView(Widget, can_focus=True):
         active = self.screen.active_bindings.get(event.key)  # own bindings, keymap applied
         if active is not None and active.node is self and active.enabled:
             return
-        data = encode_key(event.key, event.character, application_cursor=self.application_cursor)
-        if data is not None:
+        if self.send_key(event.key, event.character):
             event.stop()
             event.prevent_default()
-            self.send(data)
+            self._typed(KeyInput(event.key, event.character))
+
+    def send_key(self, key: str, character: str | None) -> bool:
+        """Encode a key for this remote's modes and send it; False when it has no encoding."""
+        data = encode_key(key, character, application_cursor=self.application_cursor)
+        if data is None:
+            return False
+        self.send(data)
+        return True
 
     def send(self, data: bytes) -> None:
         """Write input to the remote and jump back to the live screen."""
         if self.running:
             self._host.write(data)
+            if self._session.tap is not None:
+                self._session.tap.input(data)
             self.scroll_back(-self._screen.scrolled)
+
+    def _typed(self, typed: TypedInput) -> None:
+        if self.input_listener is not None:
+            self.input_listener(self, typed)
 
     def on_paste(self, event: events.Paste) -> None:
         if self.running:
@@ -301,9 +332,11 @@ class TerminalView(Widget, can_focus=True):
                 self.paste(event.text)
 
     def paste(self, text: str) -> None:
-        """Paste text: bracketed when the remote asked for it, escapes always stripped."""
+        """Paste text: bracketed when the remote asked for it, unsafe characters always
+        replaced by spaces."""
         if text:
             self.send(encode_paste(text, bracketed=self.bracketed_paste))
+            self._typed(PasteInput(text))
 
     def action_scroll_back(self) -> None:
         self.scroll_back(max(1, self.model.emulator.size[1] - 1))

@@ -6,7 +6,6 @@ Text a provider sent is made inert here (`tui.core.printable.inert`); row keys s
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 
 from tui.core.arrays import ArrayGroup, Item
@@ -128,7 +127,7 @@ def array_rows(group: ArrayGroup, now: datetime, shown: int | None) -> list[JobR
         label = f"{branch} {task.array_id}_{task.array_task or task.id}"
         if task.task_count > 1:
             label += f" ({task.task_count:,} tasks)"
-        rows.append(replace(row, name=inert(label)))
+        rows.append(row._replace(name=inert(label)))
     if hidden:
         left = sum(task.task_count for task in hidden)
         rows.append(

@@ -28,7 +28,10 @@ CONFIRM_BYTES = 1_000_000
 Direction = Literal["to-cluster", "from-cluster"]
 BackendName = Literal["native", "osc52", "buffer"]
 
-_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x9f]")
+PASTE_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""What a paste must not carry: C0 controls but TAB, LF and CR, DEL, C1, and the bidi
+embeddings, overrides and isolates. Each becomes a space (Ghostty's rule since its fix for
+CVE-2026-26982, after xterm's), so ESC cannot end a bracketed paste and ^C/^U/^W cannot act."""
 _BREAK = re.compile(r"\r\n|\r|\n")
 """A line break as a shell sees it: a terminal sends Enter as CR, so CR alone ends a line too."""
 
@@ -53,8 +56,9 @@ class Transfer:
 
 
 def sanitize(text: str) -> str:
-    """Drop ESC and every other control character but tab, CR and LF."""
-    return _UNSAFE.sub("", text)
+    """Replace ESC, every other control character but tab, CR and LF, and bidi overrides with
+    spaces (see `PASTE_UNSAFE`)."""
+    return PASTE_UNSAFE.sub(" ", text)
 
 
 def needs_confirm(text: str, *, bracketed: bool) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ from typing import Any
 
 from tui.core.errors import ConfigError
 from tui.core.providers.base import Option, provider_class
+from tui.core.ssh.persistent import PERSIST_MODES, PersistMode
 
 Fail = Callable[[str, str, str | None], ConfigError]
 """Builds a ConfigError at the line of (message, table, key)."""
@@ -25,6 +27,54 @@ class ProviderConfig:
     options: Mapping[str, Any] = field(default_factory=dict)
     line: int | None = None
     """Line of its `[providers.NAME]` header, for errors raised later (at start-up)."""
+    persistent: PersistMode | None = None
+    """Shells in tmux (`persistent` key): auto, tmux, screen or off; None: not set (auto, but
+    off for the demo, whose nodes run on this machine)."""
+    persistent_nodes: Mapping[str, PersistMode] = field(default_factory=dict)
+    """Node-name patterns (`fnmatch`) -> a mode overriding `persistent` on those nodes."""
+
+    def persist_mode(self, node: str) -> PersistMode:
+        """The persistent-shell mode for `node`: the first matching pattern, else `persistent`."""
+        for pattern, mode in self.persistent_nodes.items():
+            if fnmatch.fnmatchcase(node, pattern):
+                return mode
+        if self.persistent is not None:
+            return self.persistent
+        return "off" if self.type == "demo" else "auto"
+
+
+COMMON_KEYS = ("persistent", "persistent_nodes")
+"""Keys every provider section accepts (handled by the app, not given to the provider)."""
+_MODES = ", ".join(f'"{m}"' for m in PERSIST_MODES)
+
+
+def _persistence(
+    body: Mapping[str, Any], table: str, fail: Fail
+) -> tuple[PersistMode | None, dict[str, PersistMode]]:
+    """The section's `persistent` and `persistent_nodes` keys, checked."""
+    mode = body.get("persistent")
+    if mode is not None and mode not in PERSIST_MODES:
+        raise fail(
+            f"[{table}] persistent must be one of {_MODES} (shells in tmux; got {mode!r})",
+            table,
+            "persistent",
+        )
+    nodes = body.get("persistent_nodes", {})
+    if not isinstance(nodes, dict):
+        raise fail(
+            f'[{table}] persistent_nodes must be a table like {{ "gpu*" = "off" }} '
+            f"(node-name pattern = mode; got {nodes!r})",
+            table,
+            "persistent_nodes",
+        )
+    for pattern, value in nodes.items():
+        if value not in PERSIST_MODES:
+            raise fail(
+                f"[{table}] persistent_nodes.{pattern} must be one of {_MODES} (got {value!r})",
+                table,
+                "persistent_nodes",
+            )
+    return mode, dict(nodes)
 
 
 def _type_name(kind: type | tuple[type, ...]) -> str:
@@ -80,11 +130,12 @@ def parse_providers(
             options_spec = provider_class(kind).OPTIONS
         except ConfigError as exc:
             raise fail(f"[{table}] {exc.message}", table, "type") from None
-        options = {k: v for k, v in body.items() if k != "type"}
+        mode, nodes = _persistence(body, table, fail)
+        options = {k: v for k, v in body.items() if k != "type" and k not in COMMON_KEYS}
         for key, value in options.items():
             spec = options_spec.get(key)
             if spec is None:
-                known = ", ".join(sorted(options_spec)) or "none"
+                known = ", ".join(sorted([*options_spec, *COMMON_KEYS]))
                 raise fail(
                     f"unknown key {key!r} for a {kind} provider in [{table}]; known keys: {known}",
                     table,
@@ -98,7 +149,7 @@ def parse_providers(
             if spec.required and key not in options:
                 hint = f": {spec.help}" if spec.help else ""
                 raise fail(f"[{table}] is missing the required key `{key}`{hint}", table, None)
-        result.append(ProviderConfig(name, kind, options, header_line(table)))
+        result.append(ProviderConfig(name, kind, options, header_line(table), mode, nodes))
     return tuple(result)
 
 

@@ -21,6 +21,7 @@ from tui.core.config.providers import (
 from tui.core.config.readfile import read_config_text
 from tui.core.errors import ConfigError, StateDirError
 from tui.core.files import make_private_dir
+from tui.core.ssh.persistent import PERSIST_MODES, PersistMode
 
 APP_NAME = "clusterdeck"
 CONFIG_ENV = "CLUSTERDECK_CONFIG"
@@ -51,6 +52,8 @@ class DemoSettings:
     seed: int = 1
     speed: float = 1.0
     """How fast demo time runs: 2.0 moves jobs and logs twice as fast."""
+    persistent: PersistMode = "off"
+    """Shells in tmux on the demo's nodes (they run on this machine, so off unless asked)."""
 
 
 @dataclass(frozen=True)
@@ -71,10 +74,19 @@ class Settings:
     """Which local clipboard to use; "auto" picks the first that works."""
     clipboard_remote_file: str = "clipboard.txt"
     """Where "send to file" writes on a node (relative paths start in the home directory)."""
+    recording_folder: Path | None = None
+    """`[recording] folder`: where shell recordings go (None: the state dir's `recordings`)."""
+    record_input: bool = False
+    """`[recording] input`: recordings keep typed input (passwords at a prompt left out)."""
     address_url: str | None = None
     """Where to learn this workstation's public address for the access-rule guard (off: None)."""
     providers: tuple[ProviderConfig, ...] = ()
     """The `[providers.NAME]` sections, in file order."""
+
+    @property
+    def recordings_dir(self) -> Path:
+        """Where shell recordings (asciicast files) are written."""
+        return self.recording_folder or self.state_dir / "recordings"
 
     @property
     def known_hosts_path(self) -> Path:
@@ -146,12 +158,18 @@ _SCHEMA: dict[str, dict[str, _Check] | None] = {
         "poll_interval": _is_number(0.2, 3600),
         "confirm_quit": _is_bool,
     },
-    "demo": {"enabled": _is_bool, "seed": _is_int(0, 2**31), "speed": _is_number(0.1, 100)},
+    "demo": {
+        "enabled": _is_bool,
+        "seed": _is_int(0, 2**31),
+        "speed": _is_number(0.1, 100),
+        "persistent": _is_choice(*PERSIST_MODES),
+    },
     "clipboard": {
         "backend": _is_choice("auto", "native", "osc52", "buffer"),
         "remote_file": _is_str,
     },
     "identity": {"address_url": _is_str},
+    "recording": {"folder": _is_str, "input": _is_bool},
     "keys": None,  # binding id -> keys; checked below
     "providers": None,  # [providers.NAME] sections; see tui.core.config.providers
 }
@@ -297,6 +315,8 @@ def parse_settings(text: str, where: str, *, state_dir: Path | None = None) -> S
     ui = data.get("ui", {})
     demo = data.get("demo", {})
     clipboard = data.get("clipboard", {})
+    recording = data.get("recording", {})
+    folder = recording.get("folder")
     return Settings(
         state_dir=state_dir or default_state_dir(),
         config_path=Path(where),
@@ -304,6 +324,7 @@ def parse_settings(text: str, where: str, *, state_dir: Path | None = None) -> S
             enabled=demo.get("enabled", True),
             seed=demo.get("seed", 1),
             speed=float(demo.get("speed", 1.0)),
+            persistent=demo.get("persistent", "off"),
         ),
         theme=ui.get("theme"),
         log_max_lines=ui.get("log_max_lines", 100_000),
@@ -314,4 +335,6 @@ def parse_settings(text: str, where: str, *, state_dir: Path | None = None) -> S
         address_url=data.get("identity", {}).get("address_url"),
         clipboard_backend=clipboard.get("backend", "auto"),
         clipboard_remote_file=clipboard.get("remote_file", "clipboard.txt"),
+        recording_folder=Path(folder).expanduser() if folder else None,
+        record_input=recording.get("input", False),
     )

@@ -22,10 +22,15 @@ STARTER_CONFIG = """\
 enabled = true                   # the embedded demo cluster (false: hide it)
 # seed = 1                       # same seed, same demo jobs and log lines
 # speed = 1.0                    # 2.0 runs demo time twice as fast: 0.1 to 100
+# persistent = "off"             # shells in tmux on the demo's nodes: auto, tmux, screen, off
 
 [clipboard]
 # backend = "auto"               # auto, native (xclip, xsel, wl-clipboard, pbcopy), osc52, buffer
 # remote_file = "clipboard.txt"  # where "send to file" writes on a node (relative: home dir)
+
+[recording]
+# folder = "~/casts"             # where alt+r recordings go (default: the state dir's recordings)
+# input = false                  # also record typed input (passwords at a prompt left out)
 
 # [identity]
 # Before opening a shell, check that this workstation's public address is inside the job's
@@ -52,8 +57,12 @@ enabled = true                   # the embedded demo cluster (false: hide it)
 # all_users = false                # true: everyone's jobs, not only yours
 # poll_interval = 2.0              # seconds between job checks while following a log
 # node_port = 22                   # SSH port of the compute nodes
+# node_shell = "auto"              # shells on nodes: auto (ssh, else srun --overlap), ssh, srun
 # bin_dir = "/opt/slurm/bin"       # where squeue, sinfo, scancel and sacct are, if not on PATH
 # history_days = 7                 # finished jobs from sacct of the last N days (0: none)
+# persistent = "auto"              # any provider: shells in tmux on the nodes (auto: when
+#                                  #   the node has tmux), "tmux", "screen" or "off"
+# persistent_nodes = { "gpu*" = "off" }   # node-name patterns overriding `persistent`
 
 # Rescale, through its REST API. The API key comes from RESCALE_API_KEY, else from
 # api_key_file (mode 0600), else from Rescale's own ~/.config/rescale/apiconfig.

@@ -10,10 +10,12 @@ from __future__ import annotations
 import ipaddress
 import json
 from dataclasses import dataclass
-
-import httpx
+from typing import TYPE_CHECKING
 
 from tui.core.identity.errors import CidrError, PublicAddressError
+
+if TYPE_CHECKING:
+    import httpx
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -140,6 +142,8 @@ class PublicAddressGuard:
         """
         if self._cached is not None and not refresh:
             return self._cached
+        import httpx  # here: importing it costs start-up time, and few configs use a guard
+
         try:
             async with httpx.AsyncClient(
                 timeout=self._timeout, transport=self._transport

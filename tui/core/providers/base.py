@@ -36,12 +36,16 @@ Data.
   about the stream (e.g. "waiting for the file"), not log lines.
 
 Optional abilities: `shell_backend(node, command=None)` returns a special terminal backend for
-the node (None: the app opens a plain SSH shell on `ssh_target(node)` through the pool),
-`stop_job(job)` stops a job once (never retried), `log_names(job)` + `stream_named_log(job, name)`
-offer a second log (stderr), `listing_problems()` names parts of the listing that failed while the
-rest worked (finished jobs), `job_details(job)` gives label -> text facts
-(a label containing "CIDR" holds the job's access rule), `time_warning(job)` a short warning
-near the time limit, `banner()` a line for the status bar.
+the node (None: the app opens a plain SSH shell on `ssh_target(node)` through the pool; for a
+persistent shell the app passes the tmux or screen attach command to the backend's
+`set_command`, which it must run, and `run` on `ssh_target(node)` must reach the same node),
+`ssh_config_command(node)` the command that lands on a node that takes no SSH logins (for
+`clusterdeck ssh-config`), `stop_job(job)` stops a job once (never retried),
+`log_names(job)` + `stream_named_log(job, name)` offer a second log (stderr),
+`listing_problems()` names parts of the listing that failed while the rest worked (finished
+jobs), `job_details(job)` gives label -> text facts (a label containing "CIDR" holds the job's
+access rule), `time_warning(job)` a short warning near the time limit, `banner()` a line for
+the status bar.
 
 Capabilities say what the app may offer (`capabilities`, a frozenset of `Capability`):
 `JOBS` jobs are listed; `LOGS` `stream_log` gives the job's log (without it the log pane says
@@ -59,11 +63,11 @@ unexpected error. `CompositeProvider` (several providers shown as one) adds `mem
 
 from __future__ import annotations
 
+import importlib
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -165,6 +169,12 @@ class Provider(ABC):
         """A provider-specific shell for `node`, or None for a plain SSH shell to its target."""
         return None
 
+    async def ssh_config_command(self, node: Node) -> str | None:
+        """For ssh config blocks: the command a plain `ssh` to the node's jump host runs to land
+        on `node` (Slurm sites whose nodes take no SSH logins: `srun --overlap ... --pty`), or
+        None when `ssh_target(node)` is reachable as it is."""
+        return None
+
     async def stop_job(self, job: Job) -> None:
         """Stop (cancel) `job`. Only called when `Capability.STOP_JOB` is offered."""
         raise ProviderError(f"the {self.name} provider cannot stop jobs")
@@ -239,13 +249,30 @@ def capability_note(
     return f"The {name} provider cannot do that ({capability.value})."
 
 
+BUILT_IN = {
+    "demo": "tui.core.providers.demo.provider:DemoProvider",
+    "slurm": "tui.core.providers.slurm.provider:SlurmProvider",
+    "rescale": "tui.core.providers.rescale.provider:RescaleProvider",
+    "inventory": "tui.core.providers.inventory.provider:InventoryProvider",
+}
+"""The built-in types, as pyproject.toml registers them in the group (a test compares): found
+without reading every installed package's metadata, which costs some 50 ms of start-up."""
+
+
 def provider_class(kind: str) -> type[Provider]:
     """The provider class registered under `kind` in the `clusterdeck.providers` group."""
-    found = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
-    if kind not in found:
-        known = ", ".join(sorted(found)) or "none"
-        raise ConfigError(f"unknown provider type {kind!r}; installed provider types: {known}")
-    loaded: Any = found[kind].load()
+    loaded: Any
+    if kind in BUILT_IN:
+        module, _, name = BUILT_IN[kind].partition(":")
+        loaded = getattr(importlib.import_module(module), name)
+    else:
+        from importlib.metadata import entry_points
+
+        found = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+        if kind not in found:
+            known = ", ".join(sorted({*found, *BUILT_IN})) or "none"
+            raise ConfigError(f"unknown provider type {kind!r}; installed provider types: {known}")
+        loaded = found[kind].load()
     if not (isinstance(loaded, type) and issubclass(loaded, Provider)):
         raise ConfigError(f"entry point {kind!r} does not name a Provider subclass")
     return loaded

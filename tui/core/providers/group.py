@@ -116,6 +116,9 @@ class ProviderGroup(CompositeProvider):
     def shell_backend(self, node: Node, *, command: str | None = None) -> SshShellBackend | None:
         return self._owner(node).shell_backend(node, command=command)
 
+    async def ssh_config_command(self, node: Node) -> str | None:
+        return await self._owner(node).ssh_config_command(node)
+
     async def stop_job(self, job: Job) -> None:
         name, provider = self._member(job)
         if Capability.STOP_JOB not in provider.capabilities:

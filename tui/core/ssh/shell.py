@@ -115,6 +115,18 @@ class SshShellBackend:
         self._exit_signal: str | None = None
         self._exit_info: SessionExit | None = None
         self._closing = False
+        self.route: str | None = None
+        """How the shell reached its node, when there was a choice (shown beside the tab)."""
+
+    def can_persist(self) -> bool:
+        """Whether a tmux or screen session started by `command` outlives this channel (a
+        provider's backend says no when its route ends everything with the channel)."""
+        return True
+
+    def set_command(self, command: str | None) -> None:
+        """Run `command` (None: the login shell) from the next `start()` on (persistent shells
+        set their tmux or screen attach command here)."""
+        self.command = command
 
     # --- the backend protocol ------------------------------------------------------------------
 

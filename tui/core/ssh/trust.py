@@ -18,7 +18,7 @@ from urllib.parse import quote
 import asyncssh
 
 from tui.core.errors import HostKeyChanged, HostKeyUnknown
-from tui.core.ssh.hostkeys import known_hosts_name, public_key_line
+from tui.core.ssh.hostkeys import known_hosts_name, patterns_match, public_key_line
 
 TrustChoice = Literal["once", "remember", "job"]
 """`once`: this connection only; `remember`: the app's known_hosts; `job`: while the job runs."""
@@ -110,3 +110,35 @@ def _replace(path: Path, text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+
+
+def job_key_lines(path: Path, host: str, port: int, job_id: str) -> list[str]:
+    """The keys (`type base64`) trusted for `job_id` under `host`:`port` in the job trust file."""
+    name, tag = known_hosts_name(host, port), _tag(job_id)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    found = []
+    for line in lines:
+        fields = line.split()
+        if len(fields) > 3 and _line_job(line) == tag and patterns_match(fields[0], name):
+            found.append(f"{fields[1]} {fields[2]}")
+    return found
+
+
+def pin_job_alias(path: Path, alias: str, key_lines: Iterable[str], job_id: str) -> None:
+    """Trust `key_lines` under the bare name `alias` (an ssh `HostKeyAlias`) for `job_id`;
+    earlier lines for that alias go. They are dropped with the job's other keys when it ends."""
+    tag = _tag(job_id)
+    try:
+        old = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    except FileNotFoundError:
+        old = []
+    kept = [line for line in old if line.split()[:1] != [alias]]
+    if kept and not kept[-1].endswith("\n"):
+        kept[-1] += "\n"
+    text = "".join(kept + [f"{alias} {key} {tag}\n" for key in key_lines])
+    if text != "".join(old):
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        _replace(path, text)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from textual import work
-from textual.screen import Screen
 
+from tui.app.screens.dashboard.ssh_config import SshConfigActions
 from tui.app.screens.dialogs.access_rule import AccessRuleDialog
 from tui.app.screens.dialogs.confirm import ConfirmDialog, DetailsDialog
 from tui.app.screens.rows import local_time_and_age
@@ -22,7 +22,7 @@ from tui.core.tunnels.detect import DetectedService
 CopyText = Callable[[str], None]
 
 
-class JobActionsScreen(Screen[None]):
+class JobActionsScreen(SshConfigActions):
     """The dashboard's job actions (MainScreen builds on this)."""
 
     provider: Provider

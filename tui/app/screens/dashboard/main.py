@@ -23,7 +23,7 @@ from tui.core.clock import format_age
 from tui.core.config.settings import DEFAULT_LOG_MAX_LINES
 from tui.core.errors import ClusterdeckError, as_user_error
 from tui.core.identity.cidr import PublicAddressGuard
-from tui.core.models import Job, Node, NodeState
+from tui.core.models import Job, JobState, Node, NodeState
 from tui.core.printable import inert
 from tui.core.providers.base import CompositeProvider
 from tui.core.tunnels.detect import DetectedService
@@ -50,6 +50,14 @@ from widgets.footer import KeyFooter
 from widgets.log.view import LogView
 from widgets.tables.job import JobRow, JobTable
 from widgets.tables.node import NodeTable
+
+
+def no_nodes_note(job: Job) -> str:
+    """Why a shell cannot open on `job` yet: no allocation while queued, no nodes otherwise."""
+    if job.state is JobState.QUEUED:
+        detail = f" ({job.status_detail})" if job.status_detail else ""
+        return f"{job.name} has no allocation yet{detail}: its shell opens once it runs."
+    return f"{job.name} has no nodes yet."
 
 
 class MainScreen(JobActionsScreen):
@@ -253,6 +261,9 @@ class MainScreen(JobActionsScreen):
         job = self.selected
         if job is None:
             return
+        if job.state is JobState.QUEUED:
+            self.notify(no_nodes_note(job), title="No node to open")
+            return
         try:
             nodes = await self.provider.list_nodes(job)
         except Exception as exc:
@@ -260,7 +271,7 @@ class MainScreen(JobActionsScreen):
             self.notify(error.message, title=error.title, severity="error")
             return
         if not nodes:
-            self.notify(f"{job.name} has no nodes yet.", title="No node to open")
+            self.notify(no_nodes_note(job), title="No node to open")
             return
         self.post_message(self.ShellRequested(job, nodes[0]))
 
@@ -307,6 +318,11 @@ class MainScreen(JobActionsScreen):
     def highlighted_node(self) -> Node | None:
         """The node under the nodes pane's cursor."""
         return self.nodes.get(self.query_one(NodeTable).cursor_key or "")
+
+    @property
+    def ssh_config_node(self) -> Node | None:
+        """For `S`: the highlighted node while the nodes pane has the focus, else None (master)."""
+        return self.highlighted_node if self.query_one(NodeTable).has_focus else None
 
     def action_external_ssh(self) -> None:
         node = self.highlighted_node

@@ -171,8 +171,11 @@ class DemoNode:
         client_key: asyncssh.SSHKey,
         user: str,
         shell: str,
+        tmux_dir: Path | None = None,
     ) -> None:
         self.job_id = job_id
+        self.tmux_dir = tmux_dir
+        """`TMUX_TMPDIR` of the node's sessions (persistent shells), when set."""
         self.name = name
         self.workdir = workdir
         self.host_key = host_key
@@ -221,7 +224,11 @@ class DemoNode:
                 process,
                 shell=self.shell,
                 cwd=self.workdir,
-                env={"CLUSTERDECK_DEMO_NODE": f"{self.job_id}/{self.name}"},
+                env={
+                    "CLUSTERDECK_DEMO_NODE": f"{self.job_id}/{self.name}",
+                    # the demo's tmux sessions live on a server of their own, not the user's
+                    **({"TMUX_TMPDIR": str(self.tmux_dir)} if self.tmux_dir else {}),
+                },
                 children=self._children,
             )
         finally:

@@ -272,6 +272,7 @@ class DemoProvider(Provider):
             for name in spec.nodes:
                 workdir = self.root / "nodes" / spec.id / name
                 _make_dir(workdir, own=self.root)
+                _make_dir(self.root / "tmux", own=self.root)
                 key = load_or_create_key(
                     self.root / "hostkeys" / f"{spec.id}-{name}", comment=f"{spec.id}/{name}"
                 )
@@ -283,6 +284,7 @@ class DemoProvider(Provider):
                     client_key=self._client_key,
                     user=self.user,
                     shell=self._shell,
+                    tmux_dir=self.root / "tmux",
                 )
                 self._nodes[(spec.id, name)] = node
                 nodes.append(node)

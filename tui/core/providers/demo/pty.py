@@ -136,7 +136,7 @@ async def run_session(
     command = process.command
     argv = [shell] if command is None else [shell, "-c", command]
     full_env = {**os.environ, **env, "SHELL": shell, "PWD": str(cwd)}
-    for stale in ("COLUMNS", "LINES"):  # the pty's size, not the app's, must win
+    for stale in ("COLUMNS", "LINES", "TMUX", "TMUX_PANE"):  # the pty's, not the app's
         full_env.pop(stale, None)
     term = process.term_type
     try:

@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 from tui.core.clock import Clock, SystemClock
 from tui.core.errors import (
+    ClusterdeckError,
     ProviderError,
     ProviderUnavailable,
     SshDisconnected,
@@ -33,12 +34,16 @@ from tui.core.providers.slurm.history import History
 from tui.core.providers.slurm.live import LiveUsage
 from tui.core.providers.slurm.log import LogSource, follow, output_path
 from tui.core.providers.slurm.parse import SlurmJob, parse_sinfo, parse_squeue
-from tui.core.providers.slurm.shell import NodeShellBackend
-from tui.core.providers.slurm.view import (
-    format_left,
-    time_left,
-    to_node,
+from tui.core.providers.slurm.shell import (
+    NODE_SHELLS,
+    Allocation,
+    NodeAccessDenied,
+    NodeShellBackend,
+    SrunRoute,
+    node_access_error,
+    srun_command,
 )
+from tui.core.providers.slurm.view import format_left, time_left, to_node
 from tui.core.providers.ssh_based import SshBasedProvider
 from tui.core.ssh.pool import SshPool
 
@@ -72,6 +77,11 @@ class SlurmProvider(SshBasedProvider):
         "history_days": Option(
             int, help="days of finished jobs to list from sacct (default 7; 0: none)"
         ),
+        "node_shell": Option(
+            str,
+            help="how shells reach a compute node: auto (ssh, else srun --overlap), ssh, srun",
+            choices=NODE_SHELLS,
+        ),
     }
 
     def __init__(
@@ -88,6 +98,7 @@ class SlurmProvider(SshBasedProvider):
         node_port: int = 22,
         bin_dir: str | None = None,
         history_days: int = 7,
+        node_shell: str = "auto",
         pool: SshPool | None = None,
         known_hosts_path: Path | None = None,
         clock: Clock | None = None,
@@ -105,6 +116,9 @@ class SlurmProvider(SshBasedProvider):
                 f"`history_days` must be from 0 (no finished jobs from sacct) to "
                 f"{MAX_HISTORY_DAYS} (got {history_days})"
             )
+        if node_shell not in NODE_SHELLS:
+            choices = ", ".join(NODE_SHELLS)
+            problems.add(f"`node_shell` must be one of {choices} (got {node_shell!r})")
         missing = missing_key_file("key", key)
         if missing:
             problems.add(missing)
@@ -116,6 +130,9 @@ class SlurmProvider(SshBasedProvider):
         self.poll_interval = float(poll_interval)
         self.node_port = node_port
         self.bin_dir = bin_dir
+        self.node_shell = node_shell
+        self.routes: dict[tuple[str, str], str] = {}
+        """(job id, node) -> "ssh" or "srun": the route the last shell there took."""
         self.key_path = Path(key).expanduser() if key else None
         self.login = SshTarget(
             host=str(host or ssh_alias), port=port, user=user, key_path=self.key_path
@@ -214,8 +231,58 @@ class SlurmProvider(SshBasedProvider):
         )
 
     def shell_backend(self, node: Node, *, command: str | None = None) -> NodeShellBackend:
-        """A terminal backend for `node` whose refusal errors say why (pam_slurm_adopt)."""
-        return NodeShellBackend(self.pool, self.ssh_target(node), node, command=command)
+        """A shell on `node` by `node_shell` (ssh, srun --overlap, or ssh then srun)."""
+        return NodeShellBackend(
+            self.pool,
+            self.ssh_target(node),
+            node,
+            command=command,
+            policy=self.node_shell,
+            srun=SrunRoute(self.login, self._program("srun")),
+            allocation=self.allocation,
+            remember=lambda n, kind: self.routes.__setitem__((n.job_id, n.name), kind),
+        )
+
+    async def ssh_config_command(self, node: Node) -> str | None:
+        """`srun --jobid=J --overlap -w NODE --pty $SHELL -l` where ssh to the node is refused
+        (`node_shell = "srun"`, or "auto" and the last shell or a probe found it refused)."""
+        route = self.node_shell
+        if route == "auto":
+            route = self.routes.get((node.job_id, node.name)) or await self._probe(node)
+        if route == "ssh":
+            return None
+        return srun_command(node.job_id, node.name, srun=self._program("srun"))
+
+    async def _probe(self, node: Node) -> str:
+        """ "ssh" when the node takes our SSH login through the login host, else "srun"."""
+        target = self.ssh_target(node)
+        try:
+            await self.pool.connect(target)
+        except ClusterdeckError as exc:
+            error = node_access_error(node, target, exc)
+            if isinstance(error, NodeAccessDenied | SshUnreachable):
+                return "srun"
+            raise error from exc
+        return "ssh"
+
+    async def allocation(self, node: Node) -> Allocation:
+        """Whether `node`'s job has an allocation to open a shell in (not pending, not ended)."""
+        try:
+            record = (await self._refresh(max_age=self.poll_interval / 2)).get(node.job_id)
+        except ProviderError:
+            return Allocation()  # the controller is down: let the shell try
+        if record is None:
+            return Allocation(ended=f"job {node.job_id} is no longer known to Slurm")
+        job = f"job {node.job_id} ({record.name})"
+        if record.job_state is JobState.QUEUED:
+            why = f" ({record.reason})" if record.reason not in ("", "None") else ""
+            return Allocation(
+                missing=f"{job} has no allocation yet: it is pending{why}. Its shell opens "
+                "once it runs."
+            )
+        if record.job_state.is_finished:
+            return Allocation(ended=f"{job} has ended: its allocation is gone")
+        return Allocation()
 
     # --- time left and cancel ----------------------------------------------------------------
 
@@ -316,8 +383,11 @@ class SlurmProvider(SshBasedProvider):
             self._login_user = out.strip()
         return self._login_user
 
+    def _program(self, program: str) -> str:
+        return f"{self.bin_dir.rstrip('/')}/{program}" if self.bin_dir else program
+
     async def _command(self, program: str, *args: str, what: str | None = None) -> tuple[str, str]:
-        path = f"{self.bin_dir.rstrip('/')}/{program}" if self.bin_dir else program
+        path = self._program(program)
         return await self._run(shlex.join([path]) + "".join(f" {a}" for a in args), what)
 
     async def _run(self, command: str, what: str | None) -> tuple[str, str]:

@@ -1,9 +1,22 @@
-"""Shells on compute nodes through the login host, with a clear word when the site refuses them."""
+"""Shells on compute nodes: SSH through the login host, or `srun --overlap` in the allocation.
+
+`node_shell` picks the route: `ssh` (sites with pam_slurm_adopt), `srun` (sites whose compute
+nodes take no SSH logins), or `auto`: SSH first, then `srun` when the node refuses or does not
+answer. The `srun` route is a PTY channel on the pooled login connection running
+`srun --jobid=J --overlap -w NODE --pty $SHELL -l`: the login sshd's PTY passes window-size
+changes to srun, which passes them on to the step. `route` says which way was taken and why.
+"""
 
 from __future__ import annotations
 
+import re
+import shlex
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
 from tui.core.errors import (
     ClusterdeckError,
+    ProviderError,
     SshAuthError,
     SshDisconnected,
     SshUnreachable,
@@ -12,11 +25,24 @@ from tui.core.models import Node, SshTarget
 from tui.core.ssh.pool import SshPool
 from tui.core.ssh.shell import SshShellBackend
 
+NODE_SHELLS = ("auto", "ssh", "srun")
+"""The values of a Slurm provider's `node_shell` setting."""
+SLURM_JOB_ID = re.compile(r"\d+(_\d+)?")
+NODE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+REASON_CHARS = 60
+"""The refusal quoted in the route ("ssh to node refused: ...") is cut to this length."""
+
 
 class NodeAccessDenied(SshAuthError):
     """A compute node refused the SSH login (sites often allow it only during a job there)."""
 
     title = "SSH to compute node refused"
+
+
+class NoAllocation(ProviderError):
+    """The job has no nodes to open a shell on (pending, or ended)."""
+
+    title = "No allocation"
 
 
 def node_access_error(node: Node, target: SshTarget, exc: BaseException) -> ClusterdeckError:
@@ -45,8 +71,58 @@ def node_access_error(node: Node, target: SshTarget, exc: BaseException) -> Clus
     return ClusterdeckError(f"cannot open a shell on {where}: {exc}", title="Shell failed")
 
 
+def srun_command(job_id: str, node: str, *, srun: str = "srun", command: str | None = None) -> str:
+    """`srun --jobid=J --overlap -w NODE --pty $SHELL -l` (or `... -lc COMMAND`), quoted.
+
+    Raises:
+        ProviderError: the job id or node name is not one Slurm would give (they come from the
+            network and end up in a shell command line).
+    """
+    if not SLURM_JOB_ID.fullmatch(job_id) or not NODE_NAME.fullmatch(node):
+        raise ProviderError(
+            f"refusing to run srun for job {job_id!r} on node {node!r}: not a Slurm job id "
+            "and node name",
+            title="Shell failed",
+        )
+    shell = "$SHELL -l" if command is None else f"$SHELL -lc {shlex.quote(command)}"
+    return f"{shlex.quote(srun)} --jobid={job_id} --overlap -w {node} --pty {shell}"
+
+
+def _short(error: ClusterdeckError) -> str:
+    """The gist of a refusal, for the route: `Permission denied (publickey)`, `refused`."""
+    text = error.message.split(" — ")[0].split(". ")[0]
+    text = text.rsplit(": ", 1)[1] if ": " in text else text
+    return text if len(text) <= REASON_CHARS else text[: REASON_CHARS - 1].rstrip() + "…"
+
+
+@dataclass(frozen=True)
+class SrunRoute:
+    """How to reach a node inside its job's allocation from the login host."""
+
+    login: SshTarget
+    srun: str = "srun"
+    """The srun program (with the provider's `bin_dir`)."""
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """What the node's job has to enter, as far as Slurm said at the last check."""
+
+    missing: str | None = None
+    """Why there is no allocation yet (pending): then nothing is tried."""
+    ended: str | None = None
+    """Why the allocation is gone (the job ended): srun cannot enter it, ssh may still work."""
+
+
+AllocationCheck = Callable[[Node], Awaitable[Allocation]]
+
+
 class NodeShellBackend(SshShellBackend):
-    """`SshShellBackend` whose start errors explain a compute node's refusal."""
+    """A shell on a compute node by `policy` ("auto", "ssh", "srun"); `route` says which.
+
+    Start errors explain a node's refusal (`NodeAccessDenied`) or a job without an allocation
+    (`NoAllocation`).
+    """
 
     def __init__(
         self,
@@ -56,13 +132,68 @@ class NodeShellBackend(SshShellBackend):
         *,
         term_type: str = "xterm-256color",
         command: str | None = None,
+        policy: str = "ssh",
+        srun: SrunRoute | None = None,
+        allocation: AllocationCheck | None = None,
+        remember: Callable[[Node, str], None] | None = None,
     ) -> None:
         super().__init__(pool, target, term_type=term_type, command=command)
         self.node = node
+        self.policy = policy
+        self.node_target = target
+        self.user_command = command
+        self.srun = srun
+        self.allocation = allocation
+        self.remember = remember
+        self._fell_back: str | None = None
+        """Why an earlier start fell back to srun: a reconnect goes straight there."""
+
+    def set_command(self, command: str | None) -> None:
+        """Run `command` on the node by whichever route the next start takes."""
+        self.user_command = command
+
+    def can_persist(self) -> bool:
+        """Not through srun: a step's processes (tmux too) end with the step."""
+        return self.srun is None or (self.policy != "srun" and self._fell_back is None)
 
     async def start(self, cols: int, rows: int) -> None:
-        """Open the shell; a refusal raises `NodeAccessDenied` with the likely reason."""
+        """Open the shell by the policy's route (a reconnect after a fallback: srun at once)."""
+        self.route = None
+        allocation = Allocation() if self.allocation is None else await self.allocation(self.node)
+        if allocation.missing is not None:
+            raise NoAllocation(allocation.missing)
+        if self.srun is not None and (self.policy == "srun" or self._fell_back is not None):
+            if allocation.ended is not None:
+                raise NoAllocation(allocation.ended)
+            await self._start_srun(cols, rows, self._fell_back or 'node_shell = "srun"')
+            return
+        self.target, self.command = self.node_target, self.user_command
         try:
             await super().start(cols, rows)
         except ClusterdeckError as exc:
-            raise node_access_error(self.node, self.target, exc) from exc
+            error = node_access_error(self.node, self.node_target, exc)
+            if not isinstance(error, NodeAccessDenied | SshUnreachable):
+                raise error from exc
+            if allocation.ended is not None:  # no allocation for srun to enter either
+                raise type(error)(f"{allocation.ended}. {error.message}") from exc
+            if self.policy == "ssh" or self.srun is None:
+                raise error from exc
+            verb = "refused" if isinstance(error, NodeAccessDenied) else "failed"
+            self._fell_back = f"ssh to node {verb}: {_short(exc)}"
+            await self._start_srun(cols, rows, self._fell_back)
+            return
+        self._took("ssh", "ssh via the login host")
+
+    async def _start_srun(self, cols: int, rows: int, why: str) -> None:
+        assert self.srun is not None
+        self.target = self.srun.login
+        self.command = srun_command(
+            self.node.job_id, self.node.name, srun=self.srun.srun, command=self.user_command
+        )
+        await super().start(cols, rows)
+        self._took("srun", f"srun --overlap ({why})")
+
+    def _took(self, kind: str, route: str) -> None:
+        self.route = route
+        if self.remember is not None:
+            self.remember(self.node, kind)
