@@ -11,6 +11,7 @@ from textual.widgets import TabbedContent
 from tests.apphelpers import AppFactory, settle_dashboard
 from tests.conftest import wait_until
 from tui.app.app import ClusterdeckApp, system_ssh_command
+from tui.core.config.watching import WatchSettings
 from tui.core.models import SshTarget
 from widgets.tables.node import NodeTable
 from widgets.terminal.view import TerminalView
@@ -144,11 +145,21 @@ async def test_reconnect_starts_on_a_clean_screen_below_the_old_one(running_app:
 
 
 async def test_unknown_host_key_asks_cancel_refuses_trust_job_connects(
-    running_app: Running,
+    app_factory: AppFactory,
+) -> None:
+    # No metrics: their samplers would have connected (and verified the keys) before they
+    # are forgotten below, and the shell would share that connection.
+    app = app_factory(watch=WatchSettings(metrics="off"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle_dashboard(app, pilot)
+        await _unknown_host_key_asks_cancel_refuses_trust_job_connects(app, pilot)
+
+
+async def _unknown_host_key_asks_cancel_refuses_trust_job_connects(
+    app: ClusterdeckApp, pilot: Pilot[None]
 ) -> None:
     from tui.app.screens.dialogs.hostkey import HostKeyDialog
 
-    app, pilot = running_app
     app.settings.known_hosts_path.write_text("")  # forget every demo host key
     view = await open_shell_expect_dialog(app, pilot)
     dialog = app.screen

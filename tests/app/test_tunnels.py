@@ -326,6 +326,25 @@ async def test_notifier_reports_failures_once(harness: Harness) -> None:
     assert options == {"title": "Tunnel port 80", "severity": "error"}
 
 
+async def test_a_failed_tunnel_is_a_notice_once(harness: Harness) -> None:
+    from tui.core.clock import ManualClock
+    from tui.core.config.watching import NotifySettings
+    from tui.core.watch.notices import JobNotifier, Notice
+
+    h = harness
+    notices: list[Notice] = []
+    notifier = JobNotifier(NotifySettings(), clock=ManualClock(), deliver=notices.append)
+    stop = notifier.watch_tunnels(h.manager)
+    unreachable = SshTarget("127.0.0.1", 1, "nobody")
+    tunnel = await h.manager.open(TunnelSpec(node="gone", remote_port=80, target=unreachable))
+    await h.manager.wait_for(tunnel, lambda t: t.state is TunnelState.FAILED, within=WAIT)
+    stop()
+    assert [(n.kind, n.title, n.toast) for n in notices] == [
+        ("tunnel", "Tunnel port 80 failed", False)  # the tunnel notifier shows it in the app
+    ]
+    assert notices[0].message.startswith("node unreachable: connection refused")
+
+
 async def test_the_dialog_always_opens_on_its_first_field(harness: Harness) -> None:
     h = harness
     await h.push()

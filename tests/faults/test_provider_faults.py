@@ -70,7 +70,10 @@ class Pane:
 
     @property
     def reason(self) -> str:
-        """The failure's title, without the age of the data (`subtitle` has both)."""
+        """The failure's title, without the age of the data (`subtitle` has both); "" when
+        the pane is fresh (its subtitle is then the poll status, `poll 2s · answer ...`)."""
+        if not self.stale and self.subtitle.startswith("poll "):
+            return ""
         return self.subtitle.split(" · ")[0]
 
     @property

@@ -70,3 +70,34 @@ def save_screenshot(request: pytest.FixtureRequest) -> Snap:
             (SCREENSHOTS / f"{name}.svg").write_text(svg)
 
     return save
+
+
+@pytest.fixture(autouse=True)
+def steady_metrics(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Node metrics from a fixed series instead of the live sampler (the machine's real load
+    would change every screenshot); everything from the histories on is the real code."""
+    from tui.core.models import Node, SshTarget
+    from tui.core.watch.metrics import GpuSample, History, Sample
+    from tui.core.watch.sampler import NodeMetrics
+
+    def start(self: NodeMetrics, node: Node, target_of: Callable[[Node], SshTarget]) -> None:
+        index = int(node.name.rsplit("-", 1)[-1]) if node.name[-1].isdigit() else 0
+        history = History(self.settings.history_samples)
+        for step in range(40):
+            busy = 35 + 9 * ((step * 3 + index * 5) % 7)
+            gpu = (GpuSample(60.0 + step % 30, 30_000.0, 81_920.0),) if index == 0 else ()
+            history.add(
+                Sample(
+                    at=2.0 * step,
+                    cpu=float(busy),
+                    load=busy / 25,
+                    cpus=4,
+                    mem_used_kib=(5 + index) * 1024**2 + step * 2048,
+                    mem_total_kib=16 * 1024**2,
+                    gpus=gpu,
+                )
+            )
+        self._histories[node.name] = history
+        self._subscribers.emit(node.name)
+
+    monkeypatch.setattr(NodeMetrics, "_start", start)

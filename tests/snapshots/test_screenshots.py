@@ -160,3 +160,49 @@ async def test_terminal_broadcast_and_recording(app_factory: AppFactory, snap: S
         app.clear_notifications()
         await pilot.pause()
         snap(app, "terminal-broadcast")
+
+
+async def test_node_detail(app_factory: AppFactory, snap: Snap) -> None:
+    from tui.app.screens.dashboard.node_detail import NodeDetailScreen
+    from widgets.tables.node import NodeTable
+
+    app = app_factory()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle_dashboard(app, pilot)
+        app.main_screen.query_one(NodeTable).focus()
+        await pilot.press("m")
+        await wait_until(
+            lambda: isinstance(app.screen, NodeDetailScreen), pause=pilot.pause, what="detail"
+        )
+        await pilot.pause()
+        snap(app, "node-detail")
+
+
+async def test_notification_history(app_factory: AppFactory, snap: Snap) -> None:
+    import dataclasses
+
+    from tui.app.screens.notices.screen import NoticeScreen
+    from tui.core.config.watching import NotifySettings
+    from tui.core.models import JobState
+    from tui.core.watch.events import JobsUpdated, LogLines, LogStarted
+
+    app = app_factory(notify=NotifySettings(patterns=("NaN",), desktop="bell"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle_dashboard(app, pilot)
+        jobs = tuple(app.watcher.jobs.values())
+        queued = next(j for j in jobs if j.state is JobState.QUEUED)
+        now = app.clock.now()
+        started = dataclasses.replace(queued, state=JobState.RUNNING)
+        failed = dataclasses.replace(
+            started, state=JobState.FAILED, status_detail="failed · exit 3"
+        )
+        for listing in ((queued,), (started,), (failed,)):
+            app.notifier.on_event(JobsUpdated(listing, now))
+        app.notifier.on_event(LogStarted(started))
+        app.notifier.on_event(LogLines(started, ("step 41 loss NaN \x1b]0;x\x07",), 1))
+        await pilot.press("H")
+        await wait_until(
+            lambda: isinstance(app.screen, NoticeScreen), pause=pilot.pause, what="history"
+        )
+        await pilot.pause(1.2)
+        snap(app, "notification-history")

@@ -18,6 +18,7 @@ from textual.screen import Screen
 
 from tui.app.bindings import APP_KEYS, all_keys, known_binding_ids, terminal_passthrough
 from tui.app.clipboard import TerminalTabs, paste_confirmer
+from tui.app.notifications import NoticeDelivery, write_outer_terminal
 from tui.app.quitting import QuitDialog, kept_message, quit_question
 from tui.app.render_guard import install_render_guard
 from tui.app.screens.clipboard.screen import ClipboardScreen
@@ -26,6 +27,7 @@ from tui.app.screens.dialogs.ask import ask
 from tui.app.screens.dialogs.help import HelpScreen
 from tui.app.screens.dialogs.hostkey import alert_changed, ask_trust
 from tui.app.screens.dialogs.passphrase import PassphraseDialog
+from tui.app.screens.notices.screen import NoticeScreen
 from tui.app.screens.shells.links import confirm_link
 from tui.app.screens.shells.opener import ShellOpener
 from tui.app.screens.shells.persist import SessionLedger
@@ -49,6 +51,8 @@ from tui.core.ssh import SshPool, TrustChoice
 from tui.core.sshconfig.build import TrustFiles
 from tui.core.tunnels import TunnelManager
 from tui.core.watch import JobWatcher, TimeWarnings, WatchEvent
+from tui.core.watch.notices import JobNotifier
+from tui.core.watch.sampler import NodeMetrics
 from widgets.terminal import messages
 
 
@@ -96,6 +100,14 @@ class ClusterdeckApp(App[None]):
         """The last access-rule check per job key."""
         self.time_warnings: dict[str, str] = {}
         """Job key -> "6 min left" for jobs near their time limit (shown on shells, tunnels)."""
+        self.metrics = NodeMetrics(pool, settings=settings.watch, clock=clock)
+        """Samplers of the shown job's nodes (`[watch]`)."""
+        self.notice_delivery = NoticeDelivery(
+            self, settings.notify, write_terminal=lambda text: write_outer_terminal(self, text)
+        )
+        self.notifier = JobNotifier(settings.notify, clock=clock, deliver=self.notice_delivery)
+        """Job started / ended, time left, log patterns, tunnel failures (`[notify]`)."""
+        watcher.subscribe(self.notifier.on_event)
         self.main_screen = MainScreen(
             watcher,
             banner=banner,
@@ -104,6 +116,7 @@ class ClusterdeckApp(App[None]):
             log_max_lines=settings.log_max_lines,
             access_guard=self.access_guard,
             copy_text=bridge.write_local,
+            metrics=self.metrics,
         )
         self.main_screen.ssh_trust = TrustFiles(
             (Path.home() / ".ssh" / "known_hosts", pool.trusted_hosts_path), pool.job_hosts_path
@@ -149,6 +162,7 @@ class ClusterdeckApp(App[None]):
         )
         self.theme_memory.start()
         self.tunnel_notifier = TunnelNotifier(self.tunnels, self.notify)
+        self.notifier.watch_tunnels(self.tunnels)
         self.install_screen(self.terminals, name="terminals")
         self.push_screen(self.main_screen)
 
@@ -173,8 +187,13 @@ class ClusterdeckApp(App[None]):
             markup=False,
         )
 
+    def action_notifications(self) -> None:
+        if not isinstance(self.screen, NoticeScreen):
+            self.push_screen(NoticeScreen(self.notifier, channel=self.notice_delivery.channel))
+
     async def on_unmount(self) -> None:
         self.terminals.recordings.stop_all()
+        await self.metrics.close()
         await self.watcher.close()
         await self.tunnels.close()
         await self.pool.close()

@@ -60,6 +60,8 @@ DASHBOARD_KEYS = (
     KeySpec("log-stream", "e", "switch_log", "StdOut / StdErr", show=False),
     KeySpec("ssh-config", "S", "ssh_config", "SSH config", show=False),
     KeySpec("node-sessions", "P", "app.node_sessions", "Shell sessions on the node", show=False),
+    KeySpec("node-metrics", "m", "node_metrics", "Node metrics"),
+    KeySpec("notifications", "H", "app.notifications", "Notifications", show=False),
 )
 
 TERMINAL_KEYS = (

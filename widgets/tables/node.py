@@ -9,6 +9,10 @@ from rich.text import Text
 
 from widgets.tables.columns import Column
 from widgets.tables.keyed import KeyedTable
+from widgets.tables.spark import sparkline
+
+TREND_WIDTH = 8
+"""Samples shown by the CPU sparkline of a row."""
 
 
 class NodeRow(NamedTuple):
@@ -23,6 +27,16 @@ class NodeRow(NamedTuple):
     """One of `widgets.tables.keyed.TONES`: picks the colour of the state cell."""
     cores: int | None = None
     load: float | None = None
+    cpu: float | None = None
+    """Percent of the node's CPUs busy (sampled), None when not sampled."""
+    cpu_trend: tuple[float, ...] = ()
+    """The last CPU percentages, oldest first."""
+    memory: str = ""
+    """Memory in use, e.g. `3.1/15.6G`."""
+    gpu: str = ""
+    """GPU utilisation and memory, e.g. `37% 1.0/16G` (several GPUs: their mean, `x4`)."""
+    note: str = ""
+    """Why a node has no metrics, shown in place of its trend."""
 
 
 def _number(value: float | None, shape: str = "") -> Text:
@@ -40,12 +54,26 @@ class NodeTable(KeyedTable[NodeRow]):
         return [
             Column("name", "Node", lambda row: Text(row.name)),
             Column("role", "Role", lambda row: Text(row.role, style="dim")),
-            Column("address", "Address", lambda row: Text(row.address)),
             Column("state", "State", lambda row: Text(row.state, self.tone_style(row.tone))),
-            Column("cores", "Cores", lambda row: _number(row.cores)),
+            Column("cpu", "CPU", self._cpu),
+            Column("memory", "Mem", lambda row: Text(row.memory, justify="right")),
+            Column("gpu", "GPU", lambda row: Text(row.gpu)),
             Column("load", "Load", lambda row: _number(row.load, ".1f")),
+            Column("cores", "Cores", lambda row: _number(row.cores)),
+            Column("address", "Address", lambda row: Text(row.address)),
         ]
 
     def update_nodes(self, rows: Sequence[NodeRow]) -> None:
         """Show `rows` in order, keeping the cursor on the same node."""
         self.sync_rows(rows)
+
+    def _cpu(self, row: NodeRow) -> Text:
+        """`80% ▃▅▇█▆▅▃▂`: the last figure and a sparkline of the ones before (0 to 100%)."""
+        if row.note and not row.cpu_trend:
+            return Text(row.note, style="dim")
+        if row.cpu is None and not row.cpu_trend:
+            return Text("")
+        figure = "  …" if row.cpu is None else f"{row.cpu:3.0f}"
+        cell = Text(f"{figure}% ")
+        cell.append(sparkline(row.cpu_trend, TREND_WIDTH), style=self.tone_style("active"))
+        return cell

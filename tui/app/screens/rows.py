@@ -14,6 +14,7 @@ from tui.core.identity.keyinfo import PublicKeyInfo
 from tui.core.models import Job, JobState, Node, NodeState
 from tui.core.printable import inert
 from tui.core.usage import short_usage
+from tui.core.watch.metrics import History, Sample
 from widgets.tables.job import JobRow
 from widgets.tables.node import NodeRow
 from widgets.tables.sshkey import KeyRow
@@ -153,9 +154,43 @@ def item_rows(items: Sequence[Item], now: datetime, expanded: Mapping[str, int])
     return rows
 
 
-def node_row(node: Node) -> NodeRow:
-    """The NodeTable row for `node`."""
+def gib(kib: float) -> str:
+    """`15.6` for a KiB count (one decimal of GiB)."""
+    return f"{kib / 1024**2:.1f}"
+
+
+def memory_text(sample: Sample) -> str:
+    """`3.1/15.6G`: memory in use (total minus available) of the total."""
+    return f"{gib(sample.mem_used_kib)}/{gib(sample.mem_total_kib)}G"
+
+
+def gpu_text(sample: Sample) -> str:
+    """`37% 1.0/16.0G` for one GPU; for several their mean use and memory, and `x4`."""
+    gpus = sample.gpus
+    if not gpus:
+        return ""
+    util = sum(g.util for g in gpus) / len(gpus)
+    used = sum(g.mem_used for g in gpus) / 1024
+    total = sum(g.mem_total for g in gpus) / 1024
+    many = f" x{len(gpus)}" if len(gpus) > 1 else ""
+    return f"{util:.0f}% {used:.1f}/{total:.1f}G{many}"
+
+
+def metrics_note(problem: str) -> str:
+    """A few words for the trend cell when a node has no metrics (`m` shows the whole reason)."""
+    if not problem:
+        return ""
+    if "host key" in problem:
+        return "key?"
+    if "restarting" in problem:
+        return "restart"
+    return "no metrics"
+
+
+def node_row(node: Node, history: History | None = None) -> NodeRow:
+    """The NodeTable row for `node`, with its sampled metrics when there are some."""
     address = node.address if node.port else node.host
+    last = history.last if history is not None else None
     return NodeRow(
         key=node.name,
         name=inert(node.name),
@@ -163,8 +198,13 @@ def node_row(node: Node) -> NodeRow:
         address=inert(address),
         state=node.state.value,
         tone=_NODE_TONES.get(node.state, "muted"),
-        cores=node.cores,
-        load=node.load,
+        cores=last.cpus if last is not None else node.cores,
+        load=last.load if last is not None else node.load,
+        cpu=last.cpu if last is not None else None,
+        cpu_trend=tuple(history.cpu_series()) if history is not None else (),
+        memory=memory_text(last) if last is not None else "",
+        gpu=gpu_text(last) if last is not None else "",
+        note=metrics_note(history.problem) if history is not None else "",
     )
 
 

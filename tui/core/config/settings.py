@@ -19,6 +19,14 @@ from tui.core.config.providers import (
     providers_array_message,
 )
 from tui.core.config.readfile import read_config_text
+from tui.core.config.watching import (
+    NOTIFY_CHECKS,
+    WATCH_CHECKS,
+    NotifySettings,
+    WatchSettings,
+    notify_settings,
+    watch_settings,
+)
 from tui.core.errors import ConfigError, StateDirError
 from tui.core.files import make_private_dir
 from tui.core.ssh.persistent import PERSIST_MODES, PersistMode
@@ -82,6 +90,10 @@ class Settings:
     """Where to learn this workstation's public address for the access-rule guard (off: None)."""
     providers: tuple[ProviderConfig, ...] = ()
     """The `[providers.NAME]` sections, in file order."""
+    watch: WatchSettings = field(default_factory=WatchSettings)
+    """Node metrics (`[watch]`)."""
+    notify: NotifySettings = field(default_factory=NotifySettings)
+    """Notifications (`[notify]`)."""
 
     @property
     def recordings_dir(self) -> Path:
@@ -170,6 +182,8 @@ _SCHEMA: dict[str, dict[str, _Check] | None] = {
     },
     "identity": {"address_url": _is_str},
     "recording": {"folder": _is_str, "input": _is_bool},
+    "watch": dict(WATCH_CHECKS),
+    "notify": dict(NOTIFY_CHECKS),
     "keys": None,  # binding id -> keys; checked below
     "providers": None,  # [providers.NAME] sections; see tui.core.config.providers
 }
@@ -337,4 +351,6 @@ def parse_settings(text: str, where: str, *, state_dir: Path | None = None) -> S
         clipboard_remote_file=clipboard.get("remote_file", "clipboard.txt"),
         recording_folder=Path(folder).expanduser() if folder else None,
         record_input=recording.get("input", False),
+        watch=watch_settings(data.get("watch", {})),
+        notify=notify_settings(data.get("notify", {})),
     )

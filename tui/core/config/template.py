@@ -38,6 +38,22 @@ enabled = true                   # the embedded demo cluster (false: hide it)
 # (plain text, or JSON {"ip": ...}); unset: no check, nothing is sent anywhere.
 # address_url = "https://api.ipify.org"
 
+# [watch]
+# Node metrics of the highlighted job: one small sh loop per node over its SSH connection.
+# metrics = "auto"               # auto: up to max_nodes nodes; on: any number; off: only the
+#                                #   nodes you press m on
+# max_nodes = 64                 # 1 to 100000
+# interval = 2                   # seconds between samples of a node: 1 to 60
+# history = 300                  # seconds of samples kept per node: 30 to 3600
+# nvidia_smi = "nvidia-smi"      # the command on the nodes (name on their PATH or a path)
+
+# [notify]
+# Notifications: in the app and on the desktop.
+# events = ["started", "completed", "failed", "time", "pattern", "tunnel"]
+# patterns = ["NaN", "Traceback", "converged"]   # log lines containing one of these
+# toast = true                   # show them inside the app
+# desktop = "auto"               # auto, notify-send, osc777, osc9, bell or off
+
 [keys]
 # Remap a binding: its id = "key" or "key1,key2". Press ? in the app to see every id.
 # focus-log = "L"

@@ -102,20 +102,24 @@ class SshPool:
         self._dialogs = HostKeyDialogs()
         self._conns: dict[PoolKey, SshSession] = {}
         self._pending: dict[PoolKey, asyncio.Task[SshSession]] = {}
+        self._quiet: set[asyncio.Task[SshSession]] = set()
+        """Pending attempts that fail on an unknown host key instead of asking."""
         self._lost: dict[PoolKey, Exception | None] = {}
         self._closed = False
 
     # --- public API ----------------------------------------------------------------------------
 
-    async def connect(self, target: SshTarget) -> SshSession:
+    async def connect(self, target: SshTarget, *, ask_host_key: bool = True) -> SshSession:
         """The pooled connection for `target`, opening it if needed.
 
-        Concurrent callers for one target share a single connection attempt.
+        Concurrent callers for one target share a single connection attempt. With
+        `ask_host_key=False` an unknown host key fails with `HostKeyUnknown` instead of asking
+        (background work such as the metrics samplers must not pop up a dialog per node).
 
         Raises:
             SshError: (or a subclass) with a message for the user.
         """
-        return await self._connect(target, depth=0)
+        return await self._connect(target, depth=0, ask=ask_host_key)
 
     def cached(self, target: SshTarget) -> SshSession | None:
         """The open pooled connection for `target`, without connecting."""
@@ -164,10 +168,15 @@ class SshPool:
         return await session.run(command, timeout=timeout, input=input)
 
     async def process(
-        self, target: SshTarget, command: str, *, merge_stderr: bool = False
+        self,
+        target: SshTarget,
+        command: str,
+        *,
+        merge_stderr: bool = False,
+        ask_host_key: bool = True,
     ) -> RemoteProcess:
         """Start `command` on `target`, streaming its output; see `SshSession.process`."""
-        session = await self.connect(target)
+        session = await self.connect(target, ask_host_key=ask_host_key)
         return await session.process(command, merge_stderr=merge_stderr)
 
     @contextlib.asynccontextmanager
@@ -229,7 +238,7 @@ class SshPool:
 
     # --- internals -----------------------------------------------------------------------------
 
-    async def _connect(self, target: SshTarget, *, depth: int) -> SshSession:
+    async def _connect(self, target: SshTarget, *, depth: int, ask: bool = True) -> SshSession:
         if self._closed:
             raise SshError("the SSH connection pool is closed")
         key = target.pool_key
@@ -237,9 +246,17 @@ class SshPool:
         if session is not None and not session.is_closed():
             return session
         task = self._pending.get(key)
+        if task is not None and ask and task in self._quiet:
+            # A background attempt that may not ask about the host key: if that is what
+            # stopped it, this caller asks in an attempt of its own.
+            with contextlib.suppress(HostKeyUnknown):
+                return await asyncio.shield(task)
+            task = None
         if task is None:
-            task = asyncio.create_task(self._open(target, depth), name=f"ssh-connect {target}")
+            task = asyncio.create_task(self._open(target, depth, ask), name=f"ssh-connect {target}")
             self._pending[key] = task
+            if not ask:
+                self._quiet.add(task)
             task.add_done_callback(lambda t: self._opened(key, t))
         try:
             return await asyncio.shield(task)
@@ -255,6 +272,7 @@ class SshPool:
             raise
 
     def _opened(self, key: PoolKey, task: asyncio.Task[SshSession]) -> None:
+        self._quiet.discard(task)
         if self._pending.get(key) is task:
             del self._pending[key]
         if not task.cancelled():
@@ -267,14 +285,14 @@ class SshPool:
             self._lost[key] = exc
             log.info("ssh connection %s ended: %s", key, exc)
 
-    async def _open(self, target: SshTarget, depth: int) -> SshSession:
+    async def _open(self, target: SshTarget, depth: int, ask: bool = True) -> SshSession:
         if depth > MAX_JUMP_DEPTH:
             raise SshError(f"too many jump hosts (ProxyJump loop?) on the way to {target}")
         config_paths = default_config_paths() if self._config_paths is None else self._config_paths
         resolved = await resolve_target(target, config_paths)
         tunnel = None
         if resolved.jump is not None:
-            tunnel = (await self._connect(resolved.jump, depth=depth + 1))._conn
+            tunnel = (await self._connect(resolved.jump, depth=depth + 1, ask=ask))._conn
         once: tuple[KnownHostEntry, ...] = ()
         asked = False
         while True:
@@ -284,7 +302,7 @@ class SshPool:
             try:
                 session = await self._attempt(target, resolved, entries + once, tunnel)
             except HostKeyUnknown as exc:
-                if asked or self._host_key_callback is None:
+                if asked or not ask or self._host_key_callback is None:
                     raise
                 asked = True
                 once = await self._ask_trust(exc, target, resolved)

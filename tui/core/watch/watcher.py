@@ -43,6 +43,13 @@ from tui.core.watch.follow import LogBackoff, LogFollower, Sleep
 
 log = logging.getLogger(__name__)
 
+SLOW_SHARE = 0.25
+"""An answer taking more than this share of the poll interval makes the watcher back off."""
+BACKOFF_FACTOR = 4.0
+"""When slow, the interval becomes this many times the answer time..."""
+BACKOFF_MAX = 120.0
+"""... up to this many seconds."""
+
 Subscriber = Callable[[WatchEvent], None]
 
 
@@ -109,6 +116,12 @@ class JobWatcher:
         self._active: set[str] | None = None
         self._restored = False
         self._closed = False
+        self.answer_time: float | None = None
+        """Seconds the last job listing took (answer or failure), None before the first."""
+        self.answered_at: float | None = None
+        """When the last listing answered successfully (clock.monotonic())."""
+        self.interval = poll_interval
+        """The interval in use: `poll_interval`, longer while the service answers slowly."""
 
     # --- subscribers ---------------------------------------------------------------------------
 
@@ -144,17 +157,41 @@ class JobWatcher:
         self._emit(ProviderStarted())
         while True:
             await self.refresh_now()
-            await self._sleep(self.poll_interval)
+            await self._sleep(self.interval)
+
+    def _timed(self, took: float) -> None:
+        """Back off while the scheduler answers slowly; come back once it is quick again."""
+        self.answer_time = took
+        base = self.poll_interval
+        slow = took > SLOW_SHARE * base
+        backoff = min(BACKOFF_MAX, took * BACKOFF_FACTOR)
+        self.interval = max(base, backoff) if slow else base
+
+    def poll_status(self) -> str:
+        """`poll 2s · answer 0.3s, 1s ago` for the status line ("" before the first answer)."""
+        if self.answer_time is None:
+            return ""
+        interval = f"poll {self.interval:.0f}s" + (
+            " (slow service: backing off)" if self.interval > self.poll_interval else ""
+        )
+        if self.answered_at is None:
+            return f"{interval} · no answer yet"
+        age = max(0.0, self.clock.monotonic() - self.answered_at)
+        return f"{interval} · answer {self.answer_time:.1f}s, {age:.0f}s ago"
 
     # --- polling -------------------------------------------------------------------------------
 
     async def refresh_now(self) -> None:
         """List jobs once; follow what changed (warnings, trust, tunnels, the selected job)."""
+        began = self.clock.monotonic()
         try:
             jobs = await self.provider.list_jobs()
         except Exception as exc:
+            self._timed(self.clock.monotonic() - began)
             self._fail(Pane.JOBS, as_user_error(exc))
             return
+        self._timed(self.clock.monotonic() - began)
+        self.answered_at = self.clock.monotonic()
         self._recover(Pane.JOBS)
         self.jobs = {job.key: job for job in jobs}
         problems = self.provider.problems() if isinstance(self.provider, CompositeProvider) else {}

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from typing import ClassVar
 
 from textual import events, on, work
@@ -18,14 +19,15 @@ from tui.app.bindings import DASHBOARD_KEYS
 from tui.app.plain import plain
 from tui.app.screens.dashboard.arrays import ArrayRows
 from tui.app.screens.dashboard.job_actions import CopyText, JobActionsScreen
+from tui.app.screens.dashboard.node_detail import NodeDetailScreen
 from tui.app.screens.rows import node_row
 from tui.core.clock import format_age
 from tui.core.config.settings import DEFAULT_LOG_MAX_LINES
-from tui.core.errors import ClusterdeckError, as_user_error
+from tui.core.errors import ClusterdeckError, ProviderError, as_user_error
 from tui.core.identity.cidr import PublicAddressGuard
-from tui.core.models import Job, JobState, Node, NodeState
+from tui.core.models import Job, JobState, Node, NodeState, SshTarget
 from tui.core.printable import inert
-from tui.core.providers.base import CompositeProvider
+from tui.core.providers.base import Capability, CompositeProvider, capability_note
 from tui.core.tunnels.detect import DetectedService
 from tui.core.watch import (
     Failed,
@@ -43,13 +45,16 @@ from tui.core.watch import (
     Recovered,
     SelectionChanged,
     ServiceDetected,
-    TimeLimitNear,
     WatchEvent,
 )
+from tui.core.watch.sampler import NodeMetrics
 from widgets.footer import KeyFooter
 from widgets.log.view import LogView
 from widgets.tables.job import JobRow, JobTable
 from widgets.tables.node import NodeTable
+
+METRICS_REFRESH = 1.0
+"""Seconds between two redraws of the nodes pane's metrics (and of the poll status)."""
 
 
 def no_nodes_note(job: Job) -> str:
@@ -86,8 +91,13 @@ class MainScreen(JobActionsScreen):
         log_max_lines: int = DEFAULT_LOG_MAX_LINES,
         access_guard: PublicAddressGuard | None = None,
         copy_text: CopyText | None = None,
+        metrics: NodeMetrics | None = None,
     ) -> None:
         super().__init__()
+        self.metrics = metrics
+        """Samplers of the shown job's nodes (None: no metrics)."""
+        self._metrics_dirty = False
+        self._metrics_drawn_at = float("-inf")
         self.watcher = watcher
         self.provider = watcher.provider
         self.clock = watcher.clock
@@ -143,11 +153,16 @@ class MainScreen(JobActionsScreen):
         self._set_log_title()
         self.query_one(JobTable).loading = True
         self._unsubscribe = self.watcher.subscribe(self._show)
+        if self.metrics is not None:
+            self.metrics.subscribe(self._metrics_changed)
+        self.set_interval(METRICS_REFRESH, self._tick)
         self.watcher.start()
 
     def on_unmount(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
+        if self.metrics is not None:
+            self.metrics.show(None, [], self._target_of)
 
     async def refresh_now(self) -> None:
         """Fetch jobs and the selected job's nodes once, and show them."""
@@ -167,21 +182,14 @@ class MainScreen(JobActionsScreen):
                 self._show_jobs(event)
             case ProviderProblem(error=problem):
                 self.notify(problem.message, title=problem.title, severity="error", timeout=10)
-            case TimeLimitNear(job=job, warning=warning):
-                self.notify(
-                    f"{job.name}: {warning} of its time limit. Its shells and "
-                    "tunnels close when it ends.",
-                    title="Time limit",
-                    severity="warning",
-                    timeout=15,
-                )
             case SelectionChanged():
+                if self.metrics is not None:
+                    self.metrics.show(None, [], self._target_of)
                 self.query_one(NodeTable).update_nodes([])
             case NodesUpdated(job=job, nodes=nodes):
-                table = self.query_one(NodeTable)
-                table.update_nodes([node_row(node) for node in nodes])
-                running = sum(1 for node in nodes if node.state is NodeState.RUNNING)
-                table.border_title = plain(f"Nodes ({job.name} · {running} running)")
+                if self.metrics is not None:
+                    self.metrics.show(job.key, nodes, self._target_of)
+                self._show_nodes(job, nodes)
             case LogStarted(job=job, name=name):
                 self.query_one(LogView).clear()
                 self._log_job = job
@@ -209,6 +217,44 @@ class MainScreen(JobActionsScreen):
             case Recovered(pane=pane):
                 self._clear_failure(self._pane(pane))
 
+    def _show_nodes(self, job: Job, nodes: Iterable[Node]) -> None:
+        """The node rows, with each node's metrics (the samples kept so far)."""
+        metrics = self.metrics
+        nodes = list(nodes)
+        table = self.query_one(NodeTable)
+        table.update_nodes(
+            [node_row(n, metrics.history(n.name) if metrics else None) for n in nodes]
+        )
+        running = sum(1 for node in nodes if node.state is NodeState.RUNNING)
+        note = f" · {metrics.status}" if metrics is not None and metrics.status else ""
+        table.border_title = plain(f"Nodes ({job.name} · {running} running{note})")
+
+    def _metrics_changed(self, _node: str) -> None:
+        self._metrics_dirty = True
+
+    def _tick(self) -> None:
+        """Once a second: new samples into the nodes pane, the poll status under the jobs."""
+        jobs = self.query_one(JobTable)
+        if not jobs.has_class("-error"):
+            jobs.border_subtitle = self.watcher.poll_status()
+        metrics = self.metrics
+        if metrics is None or not self._metrics_dirty or self.selected is None:
+            return
+        now = time.monotonic()  # a drawing pace, not the job clock
+        if now - self._metrics_drawn_at >= metrics.settings.interval - METRICS_REFRESH / 2:
+            # At most once per sampling interval: a frame of 64 changed rows is not free.
+            self._metrics_dirty = False
+            self._metrics_drawn_at = now
+            self._show_nodes(self.selected, self.nodes.values())
+
+    def _target_of(self, node: Node) -> SshTarget:
+        """Where the sampler of `node` connects (the provider's SSH target for it)."""
+        job = self.selected
+        note = capability_note(self.provider, Capability.SHELL, job)
+        if note is not None:
+            raise ProviderError(f"no metrics: {note}")
+        return self.provider.ssh_target(node)
+
     def _show_jobs(self, event: JobsUpdated) -> None:
         jobs_table = self.query_one(JobTable)
         jobs_table.loading = False
@@ -227,6 +273,8 @@ class MainScreen(JobActionsScreen):
             )
         jobs_table.update_jobs(rows)
         jobs_table.border_title = f"Jobs ({self._arrays.count})"
+        if not jobs_table.has_class("-error"):
+            jobs_table.border_subtitle = self.watcher.poll_status()
 
     def _pane(self, pane: Pane) -> Widget:
         if pane is Pane.JOBS:
@@ -330,6 +378,16 @@ class MainScreen(JobActionsScreen):
             self.notify("Highlight a node first.", title="System ssh")
             return
         self.post_message(self.ShellRequested(self.selected, node, external=True))
+
+    def action_node_metrics(self) -> None:
+        """The highlighted node's metrics and their history (sampled now if it was not)."""
+        node = self.highlighted_node
+        if node is None or self.metrics is None:
+            self.notify("Highlight a node first.", title="Node metrics")
+            return
+        if node.name not in self.metrics.sampled:
+            self.metrics.ask(node)
+        self.app.push_screen(NodeDetailScreen(self.metrics, node.name))
 
     async def action_refresh(self) -> None:
         await self.refresh_now()

@@ -27,6 +27,7 @@ from tui.core.providers.rescale.credentials import ApiKey
 from tui.core.providers.rescale.limits import (
     MAX_COOLDOWN,
     MAX_RESPONSE_BYTES,
+    RequestBudget,
     decode_json,
     parse_retry_after,
     send_capped,
@@ -148,6 +149,8 @@ class RescaleApi:
         self._cooldown_until = 0.0
         self._closed = False
         self._limit = asyncio.Semaphore(CONCURRENCY)
+        self.budget = RequestBudget(clock)
+        """Keeps requests within Rescale's documented hourly budget for v2 job queries."""
         self._client = httpx.AsyncClient(
             base_url=self.base_url + API_PREFIX,
             headers={
@@ -248,6 +251,7 @@ class RescaleApi:
                 raise ProviderError("the Rescale connection was closed (the provider stopped)")
             self._check_cooldown()
             wait: float | None = None
+            await self.budget.take()
             try:
                 async with self._limit:
                     request = self._client.build_request(method, path, params=params)

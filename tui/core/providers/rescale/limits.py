@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from tui.core.clock import Clock
 from tui.core.errors import ProviderError
 from tui.core.printable import printable
 
@@ -102,3 +103,45 @@ def parse_retry_after(raw: str, now: datetime) -> float | None:
     if when.tzinfo is None:
         return None
     return max(0.0, (when - now).total_seconds())
+
+
+V2_JOB_QUERIES_PER_HOUR = 90_000
+"""Rescale's documented budget for v2 job queries (`jobs-usage`); v3 has 7,200 (unused here)."""
+BUDGET_SHARE = 0.85
+"""clusterdeck keeps to this share of the budget (as Rescale's own Interlink client does)."""
+
+
+class RequestBudget:
+    """A token bucket: at most `per_hour` requests an hour, `burst` of them at once.
+
+    `take()` returns at once while tokens are left, else waits (on `clock`) for the next one,
+    so even thousands of active jobs never push a key over Rescale's limit into a 429 lock-out.
+    """
+
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        per_hour: float = V2_JOB_QUERIES_PER_HOUR * BUDGET_SHARE,
+        burst: int = 1000,
+    ) -> None:
+        self._clock = clock
+        self._rate = per_hour / 3600.0
+        self._burst = float(burst)
+        self._tokens = float(burst)
+        self._at = clock.monotonic()
+        self.waited = 0.0
+        """Seconds requests have waited for the budget in total."""
+
+    async def take(self) -> None:
+        """One request's token (waiting for it when the bucket is empty)."""
+        while True:
+            now = self._clock.monotonic()
+            self._tokens = min(self._burst, self._tokens + (now - self._at) * self._rate)
+            self._at = now
+            if self._tokens >= 1.0:
+                self._tokens -= 1.0
+                return
+            delay = (1.0 - self._tokens) / self._rate
+            self.waited += delay
+            await self._clock.sleep(delay)

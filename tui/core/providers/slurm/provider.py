@@ -1,8 +1,9 @@
 """The Slurm provider: a login host over SSH, `squeue --json`, `sinfo --json`, `scancel`.
 
 Jobs come from `squeue --json` (22.05 ignores `--me`/`-u` with `--json`, so jobs are filtered to
-the login user here unless `all_users`), finished ones also from `sacct --json` over the last
-`history_days` (`history.py`), nodes from `sinfo --json`. A job's log is its StdOut file
+the login user here unless `all_users`), one call per poll for all of them, finished ones also
+from `sacct --json` over the last `history_days` (`history.py`); nodes from `sinfo --json`,
+reused for `SINFO_MAX_AGE` seconds. A job's log is its StdOut file
 followed over SSH by byte offset (`slurm_log`); shells on compute nodes go through the login host
 as a jump host, addressed by the node's `NodeAddr` from sinfo.
 """
@@ -33,7 +34,7 @@ from tui.core.providers.slurm.book import JobBook
 from tui.core.providers.slurm.history import History
 from tui.core.providers.slurm.live import LiveUsage
 from tui.core.providers.slurm.log import LogSource, follow, output_path
-from tui.core.providers.slurm.parse import SlurmJob, parse_sinfo, parse_squeue
+from tui.core.providers.slurm.parse import SlurmJob, SlurmNode, parse_sinfo, parse_squeue
 from tui.core.providers.slurm.shell import (
     NODE_SHELLS,
     Allocation,
@@ -53,6 +54,9 @@ WARN_MINUTES = 10.0
 """The app warns beside shells and tunnels when a job has less time left than this."""
 MAX_HISTORY_DAYS = 365
 LOGS = ("StdOut", "StdErr")
+SINFO_MAX_AGE = 30.0
+"""Seconds a `sinfo` answer is reused: node addresses and CPUs rarely change, and the nodes'
+live load comes from the app's own samplers, so the controller is asked at most this often."""
 
 
 class SlurmProvider(SshBasedProvider):
@@ -139,6 +143,8 @@ class SlurmProvider(SshBasedProvider):
         )
         self._clock: Clock = clock or SystemClock()
         self._fetched_at: float | None = None
+        self._sinfo_nodes: dict[str, SlurmNode] = {}
+        self._sinfo_at: float | None = None
         self._login_user: str | None = user
         self._lock = asyncio.Lock()
         self.history = History(
@@ -211,9 +217,7 @@ class SlurmProvider(SshBasedProvider):
         record = await self._record(job)
         if not record.nodes:
             return []
-        out, _ = await self._command("sinfo", "--json")
-        reply = parse_sinfo(out, "sinfo --json")
-        known = {node.name: node for node in reply.nodes}
+        known = await self._sinfo()
         names = sorted(record.nodes, key=lambda n: n != record.batch_host)
         user = await self._whoami()
         return [
@@ -336,6 +340,17 @@ class SlurmProvider(SshBasedProvider):
         await self.history.close()
         await self.live.close()
         await super().close()
+
+    async def _sinfo(self) -> dict[str, SlurmNode]:
+        """Every node by name, from a `sinfo --json` at most `SINFO_MAX_AGE` seconds old."""
+        now = time.monotonic()
+        if self._sinfo_at is not None and now - self._sinfo_at < SINFO_MAX_AGE:
+            return self._sinfo_nodes
+        out, _ = await self._command("sinfo", "--json")
+        reply = parse_sinfo(out, "sinfo --json")
+        self._sinfo_nodes = {node.name: node for node in reply.nodes}
+        self._sinfo_at = time.monotonic()
+        return self._sinfo_nodes
 
     async def _finished(self, job_id: str) -> tuple[bool, str]:
         if job_id not in self.book.records and job_id in self.history.jobs:

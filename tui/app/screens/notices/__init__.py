@@ -1,0 +1,1 @@
+"""The notification history screen."""
