@@ -7,7 +7,9 @@
 
 Implements users/me, jobs (paged, newest first), job detail, statuses, cluster_statuses, runs,
 instances, live tail (`?lines=N` JSON, or raw text without it; 404 unless executing), job files
-(with `search`), files/{id}/lines and contents, and POST stop (202). Paths without the trailing
+(with `search`), files/{id}/lines and contents (with `Range`), a running run's
+`directory-contents` (its output files so far), `POST files/contents/` (a multipart upload) and
+POST stop (202). Paths without the trailing
 slash answer 404, as a strict server would. Errors use DRF bodies (`{"detail": ...}`).
 """
 
@@ -227,6 +229,11 @@ class FakeRescale:
         with self.world.lock:
             self.world.jobs[job_id].instances = list(instances)
 
+    def write_output(self, job_id: str, path: str, data: bytes) -> None:
+        """The job writes (or rewrites) output file `path` (relative to its work dir)."""
+        with self.world.lock:
+            self.world.jobs[job_id].outputs[path] = data
+
     def delete_job(self, job_id: str) -> None:
         with self.world.lock:
             del self.world.jobs[job_id]
@@ -271,7 +278,9 @@ class FakeRescale:
 
     # --- answering ---------------------------------------------------------------------------
 
-    def answer(self, method: str, target: str, headers: dict[str, str]) -> tuple[Answer, float]:
+    def answer(
+        self, method: str, target: str, headers: dict[str, str], body: bytes = b""
+    ) -> tuple[Answer, float]:
         """(status, headers, body) for one request, and a delay to apply before sending it."""
         split = urlsplit(target)
         query = dict(parse_qsl(split.query))
@@ -288,17 +297,20 @@ class FakeRescale:
                     if fault.status is None:
                         slow = fault.delay
                         break
-                    body = fault.body
-                    if body is None:
-                        body = json.dumps({"detail": f"scripted {fault.status}"}).encode()
+                    scripted = fault.body
+                    if scripted is None:
+                        scripted = json.dumps({"detail": f"scripted {fault.status}"}).encode()
                     kind = {"Content-Type": "application/json"}
-                    return (fault.status, {**kind, **fault.headers}, body), fault.delay
+                    return (fault.status, {**kind, **fault.headers}, scripted), fault.delay
             if auth is None:
                 return _json(401, {"detail": "Authentication credentials were not provided."}), 0
             if auth != f"Token {self.api_key}":
                 return _json(401, {"detail": "Invalid token."}), slow
             host = headers.get("host", f"127.0.0.1:{self.port}")
-            return self._route(method, path, query, f"{self.scheme}://{host}"), slow
+            if method == "POST" and path == "files/contents/":
+                return self._upload(headers, body), slow
+            answer = self._route(method, path, query, f"{self.scheme}://{host}")
+            return _ranged(answer, headers.get("range")), slow
 
     def _route(self, method: str, path: str, query: dict[str, str], base: str) -> Answer:
         jobs = self.world.jobs
@@ -344,6 +356,22 @@ class FakeRescale:
                 wanted = query.get("search", "")
                 found = [f for f in job.files() if wanted in f["name"]]
                 return self._page(found, path, query, base)
+        live = re.fullmatch(r"jobs/(\w+)/runs/(\w+)/directory-contents/", path)
+        if live and live[1] in jobs:
+            job = jobs[live[1]]
+            if job.status not in {"Executing", "Stopping"}:
+                return _not_found()
+            entries = [
+                {"path": rel, "resource": f"{base}/api/v2/jobs/{job.id}/runs/1/tail/{rel}"}
+                for rel in sorted(job.outputs)
+            ]
+            return _json(200, entries)
+        output = re.fullmatch(r"files/O(\w+)n(\d+)/contents/", path)
+        if output and output[1] in jobs and jobs[output[1]].stored:
+            written = sorted(jobs[output[1]].outputs.items())
+            if int(output[2]) < len(written):
+                data = written[int(output[2])][1]
+                return 200, {"Content-Type": "application/octet-stream"}, data
         stored = re.fullmatch(r"files/F(\w+)/(lines|contents)/", path)
         if stored and stored[1] in jobs and jobs[stored[1]].stored:
             lines = jobs[stored[1]].log
@@ -353,7 +381,28 @@ class FakeRescale:
             return 200, {"Content-Type": "application/octet-stream"}, text
         return _not_found()
 
+    def _upload(self, headers: dict[str, str], body: bytes) -> Answer:
+        """A multipart upload (field `file`): stored, answered with its file object."""
+        kind = headers.get("content-type", "")
+        boundary = kind.partition("boundary=")[2].strip('"')
+        if not boundary:
+            return _json(400, {"detail": "Multipart form parse error."})
+        for part in body.split(b"--" + boundary.encode()):
+            head, _, data = part.partition(b"\r\n\r\n")
+            match = re.search(rb'name="file"; filename="([^"]*)"', head)
+            if match:
+                name = match[1].decode("utf-8", "replace")
+                data = data.removesuffix(b"\r\n")
+                with self.world.lock:
+                    ident = f"U{len(self.world.uploads) + 1:04d}"
+                    self.world.uploads[ident] = (name, data)
+                item = {"id": ident, "name": name, "typeId": 1, "decryptedSize": len(data)}
+                return _json(201, item)
+        return _json(400, {"detail": "No file was submitted."})
+
     def _tail(self, job: FakeJob, file: str, query: dict[str, str]) -> Answer:
+        if job.status in {"Executing", "Stopping"} and file in job.outputs and "lines" not in query:
+            return 200, {"Content-Type": "application/octet-stream"}, job.outputs[file]
         if job.status not in {"Executing", "Stopping"} or file != "process_output.log":
             return _not_found()
         complete = [line + "\n" if self.world.tail_newlines else line for line in job.log]
@@ -389,6 +438,19 @@ class FakeRescale:
         )
 
 
+def _ranged(answer: Answer, header: str | None) -> Answer:
+    """`answer` cut to a `Range: bytes=N-` request (206), as the storage behind Rescale does."""
+    status, headers, body = answer
+    match = re.fullmatch(r"bytes=(\d+)-", header or "")
+    if status != 200 or match is None or not isinstance(body, bytes):
+        return answer
+    start = int(match[1])
+    if start >= len(body) and body:
+        return 416, {"Content-Range": f"bytes */{len(body)}"}, b""
+    ranged = {**headers, "Content-Range": f"bytes {start}-{len(body) - 1}/{len(body)}"}
+    return 206, ranged, body[start:]
+
+
 def _path_to(status: str) -> tuple[str, ...]:
     if status == "":
         return ()
@@ -412,10 +474,9 @@ class _Handler(BaseHTTPRequestHandler):
         assert isinstance(self.server, _Server)
         fake = self.server.fake
         length = int(self.headers.get("content-length") or 0)
-        if length:
-            self.rfile.read(length)
+        sent = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
-        (status, extra, body), delay = fake.answer(method, self.path, headers)
+        (status, extra, body), delay = fake.answer(method, self.path, headers, sent)
         if delay:
             time.sleep(delay)
         if isinstance(body, StreamedBody):

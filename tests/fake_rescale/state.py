@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from dataclasses import dataclass, field
@@ -41,6 +42,11 @@ class FakeJob:
     public_key: str | None = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTests ada@laptop"
     ssh_port: int = 22
     command: str = "./run_solver.sh"
+    outputs: dict[str, bytes] = field(default_factory=dict)
+    """Output files by relative path: live in the run's directory while it executes, stored
+    (listed by `files/`, downloadable by id) once the job is stored."""
+    checksums: bool = True
+    """Stored files carry `fileChecksums` (SHA-256)."""
 
     @property
     def status(self) -> str:
@@ -115,11 +121,32 @@ class FakeJob:
             }
         ]
 
+    def output_items(self) -> list[dict[str, Any]]:
+        """`outputs` as stored file objects (reference 5.7)."""
+        items = []
+        for index, (rel, data) in enumerate(sorted(self.outputs.items())):
+            item: dict[str, Any] = {
+                "id": f"O{self.id}n{index}",
+                "name": rel.rsplit("/", 1)[-1],
+                "typeId": 5,
+                "relativePath": rel,
+                "path": f"user/user_ada/output/job_{self.id}/run1/{rel}",
+                "isUploaded": True,
+                "isDeleted": False,
+                "decryptedSize": len(data),
+            }
+            if self.checksums:
+                digest = hashlib.sha256(data).hexdigest()
+                item["fileChecksums"] = [{"hashFunction": "sha256", "fileHash": digest}]
+            items.append(item)
+        return items
+
     def files(self) -> list[dict[str, Any]]:
-        """The stored output files (only process_output.log here, once uploaded)."""
+        """The stored output files (process_output.log and `outputs`, once uploaded)."""
         if not self.stored:
             return []
         return [
+            *self.output_items(),
             {
                 "id": f"F{self.id}",
                 "name": "process_output.log",
@@ -129,7 +156,7 @@ class FakeJob:
                 "isUploaded": True,
                 "isDeleted": False,
                 "decryptedSize": sum(len(line) + 1 for line in self.log),
-            }
+            },
         ]
 
 
@@ -170,6 +197,8 @@ class World:
             "company": {"code": "analytical"},
         }
         self.tail_newlines = True
+        self.uploads: dict[str, tuple[str, bytes]] = {}
+        """Files uploaded with `POST files/contents/`, by id: (name, bytes)."""
         self._tick = 0
 
     def now(self) -> datetime:

@@ -105,7 +105,7 @@ def test_choose_provider_prefers_the_named_then_the_first_then_the_demo(tmp_path
 
 # --- subcommands -------------------------------------------------------------------------------
 
-COMMANDS = ("init", "config", "tunnel", "serve", "rescale")
+COMMANDS = ("init", "config", "tunnel", "serve", "get", "put", "watch", "rescale")
 
 
 def test_help_lists_every_command_and_each_has_its_own_help() -> None:
@@ -122,6 +122,9 @@ def test_help_lists_every_command_and_each_has_its_own_help() -> None:
         (["serve"], ["--host HOST", "--port PORT", "--demo"]),
         (["rescale"], ["check"]),
         (["rescale", "check"], ["--config PATH", "--provider NAME"]),
+        (["get"], ["JOB[:NODE]:REMOTE", "--conflict", "--verify", "--api", "130 interrupted"]),
+        (["put"], ["LOCAL", "JOB[:NODE]:REMOTE", "--api"]),
+        (["watch"], ["JOB[:NODE]", "--remote PATH", "--interval S"]),
     ]:
         result = main_output([*command, "--help"])
         assert result.startswith(f"usage: clusterdeck {' '.join(command)} "), command

@@ -22,11 +22,13 @@ from tui.app.notifications import NoticeDelivery, write_outer_terminal
 from tui.app.quitting import QuitDialog, kept_message, quit_question
 from tui.app.render_guard import install_render_guard
 from tui.app.screens.clipboard.screen import ClipboardScreen
+from tui.app.screens.dashboard.job_actions import JobActionsScreen
 from tui.app.screens.dashboard.main import MainScreen
 from tui.app.screens.dialogs.ask import ask
 from tui.app.screens.dialogs.help import HelpScreen
 from tui.app.screens.dialogs.hostkey import alert_changed, ask_trust
 from tui.app.screens.dialogs.passphrase import PassphraseDialog
+from tui.app.screens.files.opening import conflict_question, files_screen
 from tui.app.screens.notices.screen import NoticeScreen
 from tui.app.screens.shells.links import confirm_link
 from tui.app.screens.shells.opener import ShellOpener
@@ -49,6 +51,8 @@ from tui.core.printable import inert, inert_lines
 from tui.core.providers.base import Capability, Provider, capability_note
 from tui.core.ssh import SshPool, TrustChoice
 from tui.core.sshconfig.build import TrustFiles
+from tui.core.transfers import TransferManager
+from tui.core.transfers.bookmarks import Bookmarks
 from tui.core.tunnels import TunnelManager
 from tui.core.watch import JobWatcher, TimeWarnings, WatchEvent
 from tui.core.watch.notices import JobNotifier
@@ -80,6 +84,7 @@ class ClusterdeckApp(App[None]):
         banner_note: str = "",
         status_note: str = "",
         provider_type: str = "",
+        transfers: TransferManager | None = None,
     ) -> None:
         install_render_guard()
         super().__init__()
@@ -88,6 +93,11 @@ class ClusterdeckApp(App[None]):
         self.pool = pool
         self.bridge = bridge
         self.tunnels = tunnels
+        self.transfers = transfers or TransferManager(pool)
+        """File transfers (the Files screen's list); conflicts are asked in a dialog."""
+        if self.transfers.ask is None:
+            self.transfers.ask = conflict_question(self)
+        self.bookmarks = Bookmarks(settings.state_dir / "bookmarks.json")
         self.watcher = watcher
         """Polls the provider and follows the selected job; the dashboard shows what it reports."""
         self.clock = clock
@@ -195,6 +205,7 @@ class ClusterdeckApp(App[None]):
         self.terminals.recordings.stop_all()
         await self.metrics.close()
         await self.watcher.close()
+        await self.transfers.close()
         await self.tunnels.close()
         await self.pool.close()
         await self.provider.close()
@@ -234,6 +245,15 @@ class ClusterdeckApp(App[None]):
     def action_node_sessions(self) -> None:
         """P: the highlighted node's tmux sessions (attach, rename, kill)."""
         self.shells.node_sessions(self.main_screen.selected, self.main_screen.highlighted_node)
+
+    # --- files ------------------------------------------------------------------------------
+
+    async def on_job_actions_screen_files_requested(
+        self, event: JobActionsScreen.FilesRequested
+    ) -> None:
+        screen = await files_screen(self, event.job, event.node, on_job=event.on_job)
+        if screen is not None:
+            await self.push_screen(screen)
 
     def _watched(self, event: WatchEvent) -> None:
         """The shells (and the tunnel screen) show the watcher's time-limit warnings."""

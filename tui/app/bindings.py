@@ -46,7 +46,7 @@ APP_KEYS = (
 
 DASHBOARD_KEYS = (
     KeySpec("focus-log", "l", "focus_log", "Log"),
-    KeySpec("log-search", "slash", "search_log", "Search log"),
+    KeySpec("log-search", "slash", "search_log", "Search"),
     KeySpec("refresh", "r", "refresh", "Refresh", show=False),
     KeySpec("external-ssh", "x", "external_ssh", "System ssh", show=False),
     KeySpec("clipboard", "c", "app.clipboard", "Clipboard"),
@@ -60,8 +60,9 @@ DASHBOARD_KEYS = (
     KeySpec("log-stream", "e", "switch_log", "StdOut / StdErr", show=False),
     KeySpec("ssh-config", "S", "ssh_config", "SSH config", show=False),
     KeySpec("node-sessions", "P", "app.node_sessions", "Shell sessions on the node", show=False),
-    KeySpec("node-metrics", "m", "node_metrics", "Node metrics"),
+    KeySpec("node-metrics", "m", "node_metrics", "Metrics"),
     KeySpec("notifications", "H", "app.notifications", "Notifications", show=False),
+    KeySpec("files", "F", "files", "Files"),
 )
 
 TERMINAL_KEYS = (
@@ -113,6 +114,26 @@ TUNNEL_KEYS = (
 )
 """The tunnel screen's keys, with their binding ids (for the help screen and `[keys]`)."""
 
+FILES_KEYS = (
+    KeySpec("files-parent", "backspace", "parent", "Up a folder"),
+    KeySpec("files-goto", "g", "goto", "Go to"),
+    KeySpec("files-filter", "slash", "filter", "Filter"),
+    KeySpec("files-hidden", "full_stop", "toggle_hidden", "Hidden files", show=False),
+    KeySpec("files-sort", "o", "cycle_sort", "Sort", show=False),
+    KeySpec("files-download", "d", "download", "Download"),
+    KeySpec("files-upload", "u", "upload", "Upload"),
+    KeySpec("files-mkdir", "m", "mkdir", "New folder", show=False),
+    KeySpec("files-rename", "n", "rename", "Rename", show=False),
+    KeySpec("files-delete", "delete", "delete", "Delete", show=False),
+    KeySpec("files-bookmark", "b", "bookmark", "Bookmark", show=False),
+    KeySpec("files-bookmarks", "B", "bookmarks", "Bookmarks"),
+    KeySpec("files-cancel", "c", "cancel_transfer", "Cancel transfer", show=False),
+    KeySpec("files-retry", "t", "retry_transfer", "Retry transfer", show=False),
+    KeySpec("files-refresh", "r", "reload", "Refresh", show=False),
+    KeySpec("files-back", "escape", "back", "Dashboard"),
+)
+"""The Files screen's keys (enter on a row opens a folder or previews a file)."""
+
 
 @dataclass(frozen=True)
 class KeyHelp:
@@ -130,6 +151,7 @@ TEXTUAL_KEYS = (
     KeyHelp("browse", "up,down,j,k", "Move the cursor in a table", "tables"),
     KeyHelp("open-shell", "enter", "Open a shell on the node (on a job: its master)", "tables"),
     KeyHelp("cycle-panes", "tab,shift+tab", "Next / previous pane", "dashboard"),
+    KeyHelp("files-open", "enter", "Open a folder / preview a file", "files"),
 )
 """Keys of Textual's own DataTable and Screen bindings (and the tables' j/k), which have no
 binding id: documented under these names, which `[keys]` accepts but cannot remap."""
@@ -137,7 +159,12 @@ binding id: documented under these names, which `[keys]` accepts but cannot rema
 
 def display_keys(keys: str) -> str:
     """`question_mark,slash` -> `? /`, for the help screen."""
-    names = {"question_mark": "?", "slash": "/", "ctrl+right_square_bracket": "ctrl+]"}
+    names = {
+        "question_mark": "?",
+        "slash": "/",
+        "full_stop": ".",
+        "ctrl+right_square_bracket": "ctrl+]",
+    }
     return " ".join(names.get(k.strip(), k.strip()) for k in keys.split(","))
 
 
@@ -183,6 +210,7 @@ def all_keys() -> tuple[KeyHelp, ...]:
     """The keys table, in help order, read off the `BINDINGS` of the classes it documents."""
     from tui.app.app import ClusterdeckApp
     from tui.app.screens.dashboard.main import MainScreen
+    from tui.app.screens.files.screen import FilesScreen
     from tui.app.screens.shells.terminals import TerminalScreen
     from tui.app.screens.tunnels.screen import TunnelScreen
     from widgets.log.view import LogView
@@ -195,6 +223,7 @@ def all_keys() -> tuple[KeyHelp, ...]:
         *_rows(TerminalView, "shells"),
         *_rows(TerminalScreen, "shells"),
         *_rows(TunnelScreen, "tunnels"),
+        *_rows(FilesScreen, "files"),
         *_rows(ClusterdeckApp, "anywhere"),
     )
 

@@ -15,13 +15,17 @@ from pathlib import Path
 
 from tui import __version__
 from tui.app.commands.arguments import (
+    FILES_EPILOG,
     SERVE_DESCRIPTION,
     TUNNEL_DESCRIPTION,
     add_config_option,
     add_demo_option,
+    add_get_options,
     add_provider_option,
+    add_put_options,
     add_serve_options,
     add_tunnel_options,
+    add_watch_options,
 )
 from tui.app.commands.exits import run_reporting
 from tui.core.config.settings import (
@@ -126,6 +130,21 @@ def build_parser() -> argparse.ArgumentParser:
     add_provider_option(ssh_config, "which configured provider to use")
     add_demo_option(ssh_config)
     ssh_config.set_defaults(run=_ssh_config)
+    for name, adder, summary in (
+        ("get", add_get_options, "copy a file or folder from a job's node (checked, resumable)"),
+        ("put", add_put_options, "copy a file or folder to a job's node (checked, resumable)"),
+        ("watch", add_watch_options, "download a job's new output files until it ends"),
+    ):
+        command = commands.add_parser(
+            name,
+            help=summary,
+            description=summary[0].upper() + summary[1:] + ".",
+            epilog=FILES_EPILOG,
+        )
+        adder(command)
+        add_config_option(command)
+        add_provider_option(command, "look for the job only in [providers.NAME]")
+        command.set_defaults(run=_files, files_command=name)
 
     rescale = commands.add_parser(
         "rescale",
@@ -216,6 +235,22 @@ def _tunnel(args: argparse.Namespace) -> int:
         return build_provider(settings, choose_provider(settings, only), clock)
 
     return run_tunnel(options, settings=settings, provider_factory=provider_factory)
+
+
+def _files(args: argparse.Namespace) -> int:
+    from tui.app.commands.files import run_files
+    from tui.app.factory import build_provider, choose_provider
+    from tui.core.clock import SystemClock
+    from tui.core.config.settings import ensure_state_dir
+    from tui.core.providers.base import Provider
+
+    settings = resolve_settings(args)
+
+    def provider_factory(only: str | None) -> Provider:
+        ensure_state_dir(settings.state_dir)
+        return build_provider(settings, choose_provider(settings, only), SystemClock())
+
+    return run_files(args, settings=settings, provider_factory=provider_factory)
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -88,6 +88,7 @@ def make_app(
     from tui.app.app import ClusterdeckApp
     from tui.core.clipboard.bridge import ClipboardBridge
     from tui.core.ssh import SshPool, TrustChoice
+    from tui.core.transfers import Conflict, TransferManager, Verify
     from tui.core.tunnels import TunnelManager
     from tui.core.tunnels.store import provider_resolver, provider_respec
     from tui.core.watch import JobWatcher
@@ -135,7 +136,13 @@ def make_app(
     watcher = JobWatcher(
         provider, clock=clock, tunnels=tunnels, trust=pool, poll_interval=settings.poll_interval
     )
+    transfers = TransferManager(
+        pool,
+        conflict=Conflict(settings.files_conflict),
+        verify=Verify(settings.files_verify),
+    )
     app = ClusterdeckApp(
+        transfers=transfers,
         settings=settings,
         provider=provider,
         pool=pool,

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rich.text import Text
 
+from widgets.tables.columns import Column
 from widgets.tables.keyed import KeyedTable
 
 
-@dataclass(frozen=True)
-class NoticeRow:
+class NoticeRow(NamedTuple):
     """What the table shows for one notification (text already inert)."""
 
     key: str
@@ -24,25 +24,18 @@ class NoticeRow:
     """One of `widgets.tables.keyed.TONES`: picks the colour of the kind cell."""
 
 
-class NoticeTable(KeyedTable):
+class NoticeTable(KeyedTable[NoticeRow]):
     """Past notifications; the message column holds the whole (one-line) text."""
 
-    def on_mount(self) -> None:
-        self.add_column("Time", key="time")
-        self.add_column("Kind", key="kind")
-        self.add_column("Job", key="job")
-        self.add_column("Title", key="title")
-        self.add_column("Message", key="message")
+    def keyed_columns(self) -> list[Column[NoticeRow]]:
+        return [
+            Column("time", "Time", lambda row: Text(row.time, style="dim")),
+            Column("kind", "Kind", lambda row: Text(row.kind, style=self.tone_style(row.tone))),
+            Column("job", "Job", lambda row: Text(row.job)),
+            Column("title", "Title", lambda row: Text(row.title)),
+            Column("message", "Message", lambda row: Text(row.message)),
+        ]
 
     def update_notices(self, rows: Sequence[NoticeRow]) -> None:
         """Show `rows` in order."""
-        self.sync_rows([(row.key, self._cells_for(row)) for row in rows])
-
-    def _cells_for(self, row: NoticeRow) -> tuple[Text, ...]:
-        return (
-            Text(row.time, style="dim"),
-            Text(row.kind, style=self.tone_style(row.tone)),
-            Text(row.job),
-            Text(row.title),
-            Text(row.message),
-        )
+        self.sync_rows(rows)

@@ -103,3 +103,64 @@ def port_number(text: str) -> int:
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError(f"port must be 0..65535, not {value}")
     return value
+
+
+FILES_EPILOG = (
+    "JOB[:NODE]:PATH names a job (id, name or provider:id), optionally one of its nodes "
+    "(default: the master) and a path as the node's SFTP server sees it (relative: from the "
+    "home directory; on the demo, the job's directory). Exit status: 0 done, 1 a problem, "
+    "2 bad arguments or config, 3 connection failed, 4 remote file error (missing, permission "
+    "denied, disk full), 5 size or SHA-256 mismatch, 6 local file error, 130 interrupted."
+)
+
+
+def add_transfer_options(parser: argparse.ArgumentParser) -> None:
+    """Options `get`, `put` and `watch` share."""
+    parser.add_argument(
+        "--conflict",
+        choices=("ask", "skip", "overwrite", "rename"),
+        help="when the destination exists (default: [files] on_conflict, else ask; "
+        "without a terminal, ask fails the file)",
+    )
+    parser.add_argument(
+        "--verify",
+        choices=("sha256", "size"),
+        help="check size and SHA-256 (default) or the size only ([files] verify)",
+    )
+    parser.add_argument(
+        "--api",
+        action="store_true",
+        help="through the provider's API instead of SSH (Rescale: the job's output files; "
+        "put stores an input file and prints its id)",
+    )
+
+
+def add_get_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", metavar="JOB[:NODE]:REMOTE", help="remote file or folder")
+    parser.add_argument(
+        "dest",
+        metavar="LOCAL",
+        nargs="?",
+        help="local file or folder (default: <[files] download_dir>/<job>)",
+    )
+    add_transfer_options(parser)
+
+
+def add_put_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("source", metavar="LOCAL", help="local file or folder")
+    parser.add_argument("dest", metavar="JOB[:NODE]:REMOTE", help="remote file or folder")
+    add_transfer_options(parser)
+
+
+def add_watch_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("job", metavar="JOB[:NODE]", help="the job (and node) to watch")
+    parser.add_argument(
+        "dest", metavar="LOCALDIR", nargs="?", help="where the files go (default: as get)"
+    )
+    parser.add_argument(
+        "--remote", default=".", metavar="PATH", help="remote folder to watch (default: .)"
+    )
+    parser.add_argument(
+        "--interval", type=float, default=5.0, metavar="S", help="seconds between polls"
+    )
+    add_transfer_options(parser)

@@ -95,6 +95,13 @@ class Settings:
     notify: NotifySettings = field(default_factory=NotifySettings)
     """Notifications (`[notify]`)."""
 
+    download_dir: Path | None = None
+    """Where downloads go (`<download_dir>/<job>`); None: ~/Downloads/clusterdeck."""
+    files_verify: Literal["sha256", "size"] = "sha256"
+    """How a finished transfer is checked (`[files] verify`)."""
+    files_conflict: Literal["ask", "skip", "overwrite", "rename"] = "ask"
+    """What to do when a transfer's destination exists (`[files] on_conflict`)."""
+
     @property
     def recordings_dir(self) -> Path:
         """Where shell recordings (asciicast files) are written."""
@@ -156,6 +163,17 @@ def _is_str(value: Any) -> str | None:
     return None if isinstance(value, str) and value else "must be a non-empty string"
 
 
+def _is_folder(value: Any) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return 'must be a folder path such as "~/Downloads/clusterdeck"'
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        return "must be an absolute path or start with ~"
+    if path.exists() and not path.is_dir():
+        return f"must be a folder, but {path} is a file"
+    return None
+
+
 def _is_choice(*choices: str) -> _Check:
     def check(value: Any) -> str | None:
         return None if value in choices else f"must be one of {', '.join(choices)}"
@@ -184,6 +202,11 @@ _SCHEMA: dict[str, dict[str, _Check] | None] = {
     "recording": {"folder": _is_str, "input": _is_bool},
     "watch": dict(WATCH_CHECKS),
     "notify": dict(NOTIFY_CHECKS),
+    "files": {
+        "download_dir": _is_folder,
+        "verify": _is_choice("sha256", "size"),
+        "on_conflict": _is_choice("ask", "skip", "overwrite", "rename"),
+    },
     "keys": None,  # binding id -> keys; checked below
     "providers": None,  # [providers.NAME] sections; see tui.core.config.providers
 }
@@ -331,6 +354,8 @@ def parse_settings(text: str, where: str, *, state_dir: Path | None = None) -> S
     clipboard = data.get("clipboard", {})
     recording = data.get("recording", {})
     folder = recording.get("folder")
+    files = data.get("files", {})
+    download_dir = files.get("download_dir")
     return Settings(
         state_dir=state_dir or default_state_dir(),
         config_path=Path(where),
@@ -353,4 +378,7 @@ def parse_settings(text: str, where: str, *, state_dir: Path | None = None) -> S
         record_input=recording.get("input", False),
         watch=watch_settings(data.get("watch", {})),
         notify=notify_settings(data.get("notify", {})),
+        download_dir=Path(download_dir).expanduser() if download_dir else None,
+        files_verify=files.get("verify", "sha256"),
+        files_conflict=files.get("on_conflict", "ask"),
     )

@@ -32,6 +32,11 @@ enabled = true                   # the embedded demo cluster (false: hide it)
 # folder = "~/casts"             # where alt+r recordings go (default: the state dir's recordings)
 # input = false                  # also record typed input (passwords at a prompt left out)
 
+[files]
+# download_dir = "~/Downloads/clusterdeck"  # downloads go to <download_dir>/<job name>
+# verify = "sha256"              # sha256: size and SHA-256 after every transfer; size: size only
+# on_conflict = "ask"            # ask, skip, overwrite, rename (keep both: "name (1).ext")
+
 # [identity]
 # Before opening a shell, check that this workstation's public address is inside the job's
 # access rule (CIDR), when the provider reports one. The URL answers with your address

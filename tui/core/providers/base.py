@@ -40,12 +40,13 @@ the node (None: the app opens a plain SSH shell on `ssh_target(node)` through th
 persistent shell the app passes the tmux or screen attach command to the backend's
 `set_command`, which it must run, and `run` on `ssh_target(node)` must reach the same node),
 `ssh_config_command(node)` the command that lands on a node that takes no SSH logins (for
-`clusterdeck ssh-config`), `stop_job(job)` stops a job once (never retried),
-`log_names(job)` + `stream_named_log(job, name)` offer a second log (stderr),
-`listing_problems()` names parts of the listing that failed while the rest worked (finished
-jobs), `job_details(job)` gives label -> text facts (a label containing "CIDR" holds the job's
-access rule), `time_warning(job)` a short warning near the time limit, `banner()` a line for
-the status bar.
+`clusterdeck ssh-config`), `stop_job(job)` stops a job once (never retried), `work_dir(job)`
+names the folder the Files screen opens on the job's master, `job_files(job)` serves its files
+through the provider's API (`tui.core.providers.files`), `log_names(job)` +
+`stream_named_log(job, name)` offer a second log (stderr), `listing_problems()` names parts of
+the listing that failed while the rest worked (finished jobs), `job_details(job)` gives label ->
+text facts (a label containing "CIDR" holds the job's access rule), `time_warning(job)` a short
+warning near the time limit, `banner()` a line for the status bar.
 
 Capabilities say what the app may offer (`capabilities`, a frozenset of `Capability`):
 `JOBS` jobs are listed; `LOGS` `stream_log` gives the job's log (without it the log pane says
@@ -76,6 +77,7 @@ from tui.core.errors import ClusterdeckError, ConfigError, ProviderError
 from tui.core.models import Job, LogBatch, Node, SshTarget
 
 if TYPE_CHECKING:
+    from tui.core.providers.files import JobFiles
     from tui.core.ssh.pool import SshPool
     from tui.core.ssh.shell import SshShellBackend
 
@@ -199,6 +201,14 @@ class Provider(ABC):
     def stream_named_log(self, job: Job, name: str, *, offset: int = 0) -> AsyncIterator[LogBatch]:
         """Like `stream_log`, for the log `name` of `log_names(job)`."""
         raise ProviderError(f"the {self.name} provider has only one log per job")
+
+    def job_files(self, job: Job) -> JobFiles | None:
+        """The job's files through the provider's API (Rescale), or None: only over SSH."""
+        return None
+
+    async def work_dir(self, job: Job) -> str | None:
+        """The folder the Files screen opens in on `job`'s master (None: the home directory)."""
+        return None
 
     def banner(self) -> str | None:
         """A one-line message for the status bar (for example, that this is the demo)."""

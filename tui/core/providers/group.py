@@ -12,6 +12,7 @@ from tui.core.models import Job, LogBatch, Node, SshTarget
 from tui.core.providers.base import Capability, CompositeProvider, Provider
 
 if TYPE_CHECKING:
+    from tui.core.providers.files import JobFiles
     from tui.core.ssh.shell import SshShellBackend
 
 
@@ -130,6 +131,12 @@ class ProviderGroup(CompositeProvider):
 
     def time_warning(self, job: Job) -> str | None:
         return self._member(job)[1].time_warning(job)
+
+    def job_files(self, job: Job) -> JobFiles | None:
+        return self._member(job)[1].job_files(job)
+
+    async def work_dir(self, job: Job) -> str | None:
+        return await self._member(job)[1].work_dir(job)
 
     def _member(self, job: Job) -> tuple[str, Provider]:
         provider = self.members.get(job.provider)

@@ -218,7 +218,10 @@ def command_error(
 
 
 def file_error(target: SshTarget, path: str, doing: str, exc: BaseException) -> ClusterdeckError:
-    """A failed SFTP operation on `path`: `RemoteFileError` with the server's reason."""
+    """A failed SFTP operation on `path`: `RemoteFileError` with the server's reason
+    (`SshDisconnected` when the SFTP session or the connection went)."""
+    if isinstance(exc, asyncssh.SFTPConnectionLost | asyncssh.SFTPNoConnection):
+        return disconnected_error(target, exc)
     if isinstance(exc, asyncssh.SFTPError):
         reason = exc.reason or type(exc).__name__
         return RemoteFileError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from textual import work
+from textual.message import Message
 
 from tui.app.screens.dashboard.ssh_config import SshConfigActions
 from tui.app.screens.dialogs.access_rule import AccessRuleDialog
@@ -14,7 +15,7 @@ from tui.app.screens.tunnels.screen import tunnel_service
 from tui.core.clock import Clock
 from tui.core.errors import ProviderError, as_user_error
 from tui.core.identity.cidr import PublicAddressGuard
-from tui.core.models import Job
+from tui.core.models import Job, Node
 from tui.core.providers.base import Capability, Provider
 from tui.core.tunnels import TunnelManager
 from tui.core.tunnels.detect import DetectedService
@@ -35,10 +36,44 @@ class JobActionsScreen(SshConfigActions):
     """Puts text on the local clipboard (the tunnel-it URL)."""
     _detected: tuple[Job, DetectedService] | None
 
+    class FilesRequested(Message):
+        """The user asked for the Files screen on `node` of `job` (`on_job`: its master,
+        opened in the job's working directory)."""
+
+        def __init__(self, job: Job, node: Node, *, on_job: bool) -> None:
+            super().__init__()
+            self.job = job
+            self.node = node
+            self.on_job = on_job
+
     @property
     def selected(self) -> Job | None:
         """The highlighted job (the dashboard implements it)."""
         return None
+
+    def action_files(self) -> None:
+        self._open_files()
+
+    @work(group="files", exit_on_error=False)
+    async def _open_files(self) -> None:
+        job = self.selected
+        if job is None:
+            self.notify("Highlight a job or a node first.", title="Files")
+            return
+        node = self.focused_node
+        if node is None:
+            try:
+                nodes = await self.provider.list_nodes(job)
+            except Exception as exc:
+                error = as_user_error(exc)
+                self.notify(error.message, title=error.title, severity="error")
+                return
+            if not nodes:
+                self.notify(f"{job.name} has no nodes yet.", title="Files")
+                return
+            self.post_message(self.FilesRequested(job, nodes[0], on_job=True))
+            return
+        self.post_message(self.FilesRequested(job, node, on_job=False))
 
     async def refresh_now(self) -> None:
         """Fetch fresh data (the dashboard implements it)."""

@@ -368,8 +368,9 @@ class MainScreen(JobActionsScreen):
         return self.nodes.get(self.query_one(NodeTable).cursor_key or "")
 
     @property
-    def ssh_config_node(self) -> Node | None:
-        """For `S`: the highlighted node while the nodes pane has the focus, else None (master)."""
+    def focused_node(self) -> Node | None:
+        """For `S` and `F`: the highlighted node while the nodes pane has the focus, else None
+        (the job's master)."""
         return self.highlighted_node if self.query_one(NodeTable).has_focus else None
 
     def action_external_ssh(self) -> None:

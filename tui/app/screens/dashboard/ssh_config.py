@@ -28,7 +28,7 @@ class SshConfigActions(Screen[None]):
         return None
 
     @property
-    def ssh_config_node(self) -> Node | None:
+    def focused_node(self) -> Node | None:
         """The node the nodes pane has focused and highlighted (the dashboard implements it)."""
         return None
 
@@ -37,7 +37,7 @@ class SshConfigActions(Screen[None]):
         if job is None:
             self.notify("Highlight a job first.", title="SSH config")
             return
-        self._show_ssh_config(job, self.ssh_config_node)
+        self._show_ssh_config(job, self.focused_node)
 
     @work(group="ssh-config", exit_on_error=False)
     async def _show_ssh_config(self, job: Job, node: Node | None) -> None:

@@ -25,6 +25,7 @@ from tui.core.errors import ClusterdeckError, ProviderError, StateDirError
 from tui.core.files import make_private_dir
 from tui.core.models import Job, JobState, LogBatch, Node, SshTarget
 from tui.core.providers.base import Capability, Option, Provider, ProviderContext
+from tui.core.providers.demo.files import seed_job_files
 from tui.core.providers.demo.http import DashboardServer
 from tui.core.providers.demo.node import DemoNode, load_or_create_key, record_host_keys
 from tui.core.providers.demo.script import DemoScript, JobSpec, LogContext, master_of
@@ -273,6 +274,8 @@ class DemoProvider(Provider):
                 workdir = self.root / "nodes" / spec.id / name
                 _make_dir(workdir, own=self.root)
                 _make_dir(self.root / "tmux", own=self.root)
+                if name == spec.nodes[0]:
+                    seed_job_files(workdir)
                 key = load_or_create_key(
                     self.root / "hostkeys" / f"{spec.id}-{name}", comment=f"{spec.id}/{name}"
                 )

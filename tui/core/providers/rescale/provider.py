@@ -26,6 +26,7 @@ from tui.core.providers.rescale.credentials import (
     read_profile,
     sources_hint,
 )
+from tui.core.providers.rescale.files import RescaleJobFiles
 from tui.core.providers.rescale.jobs import (
     build_job,
     build_nodes,
@@ -363,6 +364,11 @@ class RescaleProvider(Provider):
             await api.get(f"jobs/{job.id}/")
         except RescaleNotFound:
             raise deleted(job) from None
+
+    def job_files(self, job: Job) -> RescaleJobFiles:
+        """The job's files through the API: live while it runs, stored once it has ended."""
+        running = job.state in {JobState.RUNNING, JobState.STOPPING}
+        return RescaleJobFiles(self._require_api(), job.id, running=running)
 
     def ssh_target(self, node: Node) -> SshTarget:
         """The node's public IP and SSH port, the job's SSH user, and the configured `ssh_key`."""

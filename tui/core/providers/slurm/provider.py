@@ -11,6 +11,7 @@ as a jump host, addressed by the node's `NodeAddr` from sinfo.
 from __future__ import annotations
 
 import asyncio
+import posixpath
 import shlex
 import time
 from collections.abc import AsyncGenerator, Mapping
@@ -314,6 +315,11 @@ class SlurmProvider(SshBasedProvider):
             raise ProviderError(exc.message, title="Cancel failed") from exc
         if "error" in err.lower():
             raise ProviderError(f"scancel {job.id}: {err.strip()}", title="Cancel failed")
+
+    async def work_dir(self, job: Job) -> str | None:
+        """The job's WorkDir, else the folder of its StdOut file."""
+        record = await self._record(job)
+        return record.workdir or posixpath.dirname(output_path(record)) or None
 
     # --- logs --------------------------------------------------------------------------------
 

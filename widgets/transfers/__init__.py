@@ -1,0 +1,1 @@
+"""The transfers list: one row per transfer with a progress bar."""
