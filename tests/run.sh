@@ -2,7 +2,7 @@
 # Install everything the tests need, then run the quality gates and the whole suite.
 #   bash tests/run.sh [pytest args...]
 # System packages (OpenSSH client and server, less, tmux, screen, putty-tools, chromium and
-# libatomic1, Xvfb and xclip, Slurm and munge) are installed with apt-get when missing and when run as root;
+# libatomic1, Xvfb and xclip, Slurm, munge, slurmdbd and MariaDB) are installed with apt-get when missing and when run as root;
 # otherwise the command to install them is printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +21,8 @@ command -v Xvfb >/dev/null 2>&1 || packages+=(xvfb)
 command -v xclip >/dev/null 2>&1 || packages+=(xclip)
 [ -x /usr/sbin/slurmctld ] && [ -x /usr/sbin/slurmd ] || packages+=(slurm-wlm)
 [ -x /usr/sbin/munged ] || packages+=(munge)
+[ -x /usr/sbin/slurmdbd ] || packages+=(slurmdbd)         # accounting: sacct answers for real
+[ -x /usr/sbin/mariadbd ] || packages+=(mariadb-server)   # slurmdbd's database, started by the tests
 python3 -c 'import ensurepip' >/dev/null 2>&1 || packages+=(python3-venv)
 if [ ${#packages[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -214,3 +214,16 @@ async def test_dashboard_on_rescale(
         await pilot.press("escape")
         await echo_in_a_shell(app, pilot, nodes, "rescale")
         assert API_KEY not in app.export_screenshot()
+        # A completed job's stored output opens too.
+        await pilot.press("ctrl+right_square_bracket")
+        await wait_until(lambda: app.screen is screen, pause=pilot.pause, what="dashboard")
+        done = next(key for key in jobs.row_keys if screen.jobs[key].name == "mesh-prep")
+        jobs.focus()
+        jobs.select_key(done)
+        await wait_until(
+            lambda: log.tail(2) == ["meshing", "done"], pause=pilot.pause, within=20, what="output"
+        )
+        pane = screen.query_one("#log-pane")
+        await wait_until(
+            lambda: "mesh-prep (complete)" in str(pane.border_title), pause=pilot.pause, what="end"
+        )

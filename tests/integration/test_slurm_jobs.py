@@ -57,7 +57,7 @@ async def test_jobs_are_listed_with_states_nodes_and_time_left(
     await slurm_provider.stop_job(pending)
     await slurm_provider.stop_job(job)
     stopped = await wait_job(slurm_provider, multi, "stopped")
-    assert stopped.status_detail == "cancelled" and stopped.ended is not None
+    assert stopped.status_detail.startswith("cancelled · ran ") and stopped.ended is not None
 
 
 async def test_failing_jobs_show_exit_code_and_signal(
@@ -66,9 +66,10 @@ async def test_failing_jobs_show_exit_code_and_signal(
     bad = slurm_cluster.sbatch("--job-name=bad", "--wrap", "echo about to fail; exit 3")
     killed = slurm_cluster.sbatch("--job-name=killed", "--wrap", "kill -9 $$")
     job = await wait_job(slurm_provider, bad, "failed")
-    assert job.status_detail == "failed · exit 3"
-    assert (await wait_job(slurm_provider, killed, "failed")).status_detail.endswith(
-        "killed by SIGKILL (9)"
+    assert job.status_detail.startswith("failed · exit 3 · ran ")
+    assert (
+        "killed by SIGKILL (9) · ran "
+        in (await wait_job(slurm_provider, killed, "failed")).status_detail
     )
     batches = await collect(slurm_provider.stream_log(job))
     assert lines_of(batches) == ["about to fail"] and batches[-1].finished

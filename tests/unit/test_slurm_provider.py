@@ -64,6 +64,8 @@ def canned(squeue: str = "squeue-23.11.json", sinfo: str = "sinfo-23.11.json") -
             "sinfo": (0, (DATA / sinfo).read_text(), ""),
             "id": (0, "alice\n", ""),
             "scancel": (0, "", ""),
+            "sacct": (0, '{"meta": {}, "errors": [], "jobs": []}', ""),
+            "sstat": (0, "", ""),
             "if": (78, "", ""),  # the log probe: the output file does not exist (yet)
         }
     )
@@ -85,7 +87,7 @@ def test_registered_with_options_and_capabilities(tmp_path: Path) -> None:
     assert provider_class("slurm") is SlurmProvider
     assert set(SlurmProvider.OPTIONS) == {
         "host", "ssh_alias", "user", "port", "key", "all_users", "poll_interval", "node_port",
-        "bin_dir", "node_shell",
+        "bin_dir", "node_shell", "history_days",
     }  # fmt: skip
     assert SlurmProvider.capabilities == set(Capability)
     context = ProviderContext(tmp_path, tmp_path / "known_hosts", ManualClock(), name="hpc")
@@ -103,6 +105,10 @@ def test_registered_with_options_and_capabilities(tmp_path: Path) -> None:
         ({"host": "a", "ssh_alias": "b"}, "give either `host` or `ssh_alias` (not both)"),
         ({"host": "a", "port": 0}, "`port` must be from 1 to 65535 (got 0)"),
         ({"host": "a", "poll_interval": 0}, "`poll_interval` must be positive"),
+        (
+            {"host": "a", "history_days": 400},
+            "`history_days` must be from 0 (no finished jobs from sacct) to 365 (got 400)",
+        ),
     ],
 )
 def test_bad_options(options: dict[str, Any], message: str) -> None:
@@ -142,9 +148,9 @@ async def test_jobs_are_filtered_to_the_login_user_with_details() -> None:
     assert slurm.time_left(run) == timedelta(0) and slurm.time_warning(run) == "0 s left"
     assert jobs["102"].status_detail == "pending: Priority"
     assert slurm.time_left(jobs["102"]) is None
-    assert jobs["103"].status_detail == "failed · exit 3"
-    assert jobs["104"].status_detail == "failed · killed by SIGKILL (9)"
-    assert jobs["105"].status_detail == "cancelled" and jobs["105"].ended is not None
+    assert jobs["103"].status_detail == "failed · exit 3 · ran 0:10"  # how long it ran, too
+    assert jobs["104"].status_detail.startswith("failed · killed by SIGKILL (9) · ran ")
+    assert jobs["105"].status_detail.startswith("cancelled") and jobs["105"].ended is not None
     waiting = await first_log_batch(slurm, jobs["101"])
     assert waiting.notes == ("waiting for /home/alice/run/cfd-wing-101.out to appear",)
     waiting = await first_log_batch(slurm, jobs["107"])
@@ -185,9 +191,9 @@ async def test_22_05_nodes_and_node_list_of_a_cancelled_job() -> None:
     jobs = {job.name: job for job in await slurm.list_jobs()}
     nodes = await slurm.list_nodes(jobs["tocancel"])
     assert [(n.name, n.state) for n in nodes] == [("node04", NodeState.STOPPED)]
-    assert jobs["bad"].status_detail == "failed · exit 3"
+    assert jobs["bad"].status_detail.startswith("failed · exit 3 · ran ")
     ended = await first_log_batch(slurm, jobs["bad"])
-    assert ended.finished and ended.notes[-1].endswith(f"/bad-{jobs['bad'].id}.out does not exist")
+    assert ended.finished and f"/bad-{jobs['bad'].id}.out does not exist: " in ended.notes[-1]
 
 
 @pytest.mark.parametrize(

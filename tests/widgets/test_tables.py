@@ -258,6 +258,26 @@ async def test_a_table_painted_before_its_columns_are_measured_shows_whole_cells
         assert "127.0.0.1:2222" in table.render_line(1).text
 
 
+async def test_the_efficiency_column_comes_with_the_first_figure_and_keeps_the_cursor() -> None:
+    class Jobs(App[None]):
+        def compose(self) -> ComposeResult:
+            yield JobTable(id="jobs")
+
+    async with Jobs().run_test() as pilot:
+        table = pilot.app.query_one(JobTable)
+        table.update_jobs([JobRow("a", "a", "running"), JobRow("b", "b", "completed")])
+        table.select_key("b")
+        await pilot.pause()
+        assert [str(c.label) for c in table.columns.values()] == ["Job", "State", "Detail"]
+        table.update_jobs(
+            [JobRow("a", "a", "running"), JobRow("b", "b", "completed", usage="CPU 93%")]
+        )
+        await pilot.pause()
+        labels = [str(c.label) for c in table.columns.values()]
+        assert labels == ["Job", "State", "Efficiency", "Detail"]  # before Detail: in view
+        assert str(table.get_cell("b", "usage")) == "CPU 93%" and table.cursor_key == "b"
+
+
 async def test_rows_come_and_go_where_they_stand_without_a_rebuild() -> None:
     app = Host()
     async with app.run_test(size=(80, 20)) as pilot:

@@ -56,6 +56,8 @@ DASHBOARD_KEYS = (
     KeySpec("tunnels", "t", "app.tunnels", "Tunnels"),
     KeySpec("tunnel-detected", "T", "tunnel_detected", "Tunnel it", show=False),
     KeySpec("stop-job", "s", "stop_job", "Stop job"),
+    KeySpec("array-toggle", "space", "toggle_array", "Expand array", show=False),
+    KeySpec("log-stream", "e", "switch_log", "StdOut / StdErr", show=False),
     KeySpec("ssh-config", "S", "ssh_config", "SSH config", show=False),
     KeySpec("node-sessions", "P", "app.node_sessions", "Shell sessions on the node", show=False),
     KeySpec("node-metrics", "m", "node_metrics", "Metrics"),

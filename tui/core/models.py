@@ -67,6 +67,20 @@ class SshTarget:
 
 
 @dataclass(frozen=True)
+class Usage:
+    """How much of its allocation a job used: fractions (0.5 = 50 %), None where unknown."""
+
+    cpu: float | None = None
+    """CPU efficiency: CPU time / (elapsed x allocated CPUs)."""
+    memory: float | None = None
+    """Peak memory (MaxRSS) / requested memory."""
+    gpu: float | None = None
+    """Mean GPU utilisation, where the site accounts it."""
+    caveats: tuple[str, ...] = ()
+    """Why a figure may mislead (whole-node allocation, sampled MaxRSS...)."""
+
+
+@dataclass(frozen=True)
 class Job:
     """One job (or, for inventory providers, one cluster)."""
 
@@ -80,6 +94,13 @@ class Job:
     ended: datetime | None = None
     node_count: int = 0
     status_detail: str = ""
+    array_id: str = ""
+    """The array job this is a task (or the pending tasks) of; "" when not in an array."""
+    array_task: str = ""
+    """The task index (`7`), or the pending tasks' range (`3-6%2`)."""
+    task_count: int = 1
+    """How many array tasks this entry stands for (a pending range stands for many)."""
+    usage: Usage | None = None
 
     @property
     def key(self) -> str:

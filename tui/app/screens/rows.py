@@ -5,12 +5,15 @@ Text a provider sent is made inert here (`tui.core.printable.inert`); row keys s
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
+from tui.core.arrays import ArrayGroup, Item
 from tui.core.identity.keyfiles import KeyFile
 from tui.core.identity.keyinfo import PublicKeyInfo
 from tui.core.models import Job, JobState, Node, NodeState
 from tui.core.printable import inert
+from tui.core.usage import short_usage
 from tui.core.watch.metrics import History, Sample
 from widgets.tables.job import JobRow
 from widgets.tables.node import NodeRow
@@ -85,7 +88,70 @@ def job_row(job: Job, now: datetime) -> JobRow:
         tone=_JOB_TONES.get(job.state, "muted"),
         detail=inert(job_detail(job, now)),
         group=inert(job.provider),
+        usage=short_usage(job.usage),
     )
+
+
+TASK_PAGE = 100
+"""Tasks an expanded array shows at first, and how many more each `space` on its last row adds."""
+
+_STATE_WORDS = {JobState.QUEUED: "pending"}
+
+
+def more_key(group: ArrayGroup) -> str:
+    """The key of the `… N more tasks` row of an expanded array."""
+    return f"{group.key}:more"
+
+
+def array_rows(group: ArrayGroup, now: datetime, shown: int | None) -> list[JobRow]:
+    """The group's row, and with `shown` its first `shown` tasks (and a row for the rest)."""
+    counts = " · ".join(
+        f"{count:,} {_STATE_WORDS.get(state, state.value)}" for state, count in group.counts.items()
+    )
+    marker = "▾" if shown is not None else "▸"
+    rows = [
+        JobRow(
+            key=group.key,
+            name=inert(f"{marker} {group.name} [{group.array_id}] {group.total:,} tasks"),
+            state=group.state.value,
+            tone=_JOB_TONES.get(group.state, "muted"),
+            detail=counts,
+            group=inert(group.provider),
+        )
+    ]
+    if shown is None:
+        return rows
+    tasks, hidden = group.tasks[:shown], group.tasks[shown:]
+    for index, task in enumerate(tasks):
+        row = job_row(task, now)
+        branch = "└" if index == len(tasks) - 1 and not hidden else "├"  # a table strips spaces
+        label = f"{branch} {task.array_id}_{task.array_task or task.id}"
+        if task.task_count > 1:
+            label += f" ({task.task_count:,} tasks)"
+        rows.append(row._replace(name=inert(label)))
+    if hidden:
+        left = sum(task.task_count for task in hidden)
+        rows.append(
+            JobRow(
+                key=more_key(group),
+                name=f"└ … {left:,} more tasks",
+                state="",
+                detail=f"space: show {min(TASK_PAGE, len(hidden)):,} more",
+                group=inert(group.provider),
+            )
+        )
+    return rows
+
+
+def item_rows(items: Sequence[Item], now: datetime, expanded: Mapping[str, int]) -> list[JobRow]:
+    """Rows for jobs and array groups; `expanded` says how many tasks each open group shows."""
+    rows: list[JobRow] = []
+    for item in items:
+        if isinstance(item, ArrayGroup):
+            rows.extend(array_rows(item, now, expanded.get(item.key)))
+        else:
+            rows.append(job_row(item, now))
+    return rows
 
 
 def gib(kib: float) -> str:

@@ -79,7 +79,8 @@ enabled = true                   # the embedded demo cluster (false: hide it)
 # poll_interval = 2.0              # seconds between job checks while following a log
 # node_port = 22                   # SSH port of the compute nodes
 # node_shell = "auto"              # shells on nodes: auto (ssh, else srun --overlap), ssh, srun
-# bin_dir = "/opt/slurm/bin"       # where squeue, sinfo and scancel are, if not on the PATH
+# bin_dir = "/opt/slurm/bin"       # where squeue, sinfo, scancel and sacct are, if not on PATH
+# history_days = 7                 # finished jobs from sacct of the last N days (0: none)
 # persistent = "auto"              # any provider: shells in tmux on the nodes (auto: when
 #                                  #   the node has tmux), "tmux", "screen" or "off"
 # persistent_nodes = { "gpu*" = "off" }   # node-name patterns overriding `persistent`

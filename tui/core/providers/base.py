@@ -42,9 +42,11 @@ persistent shell the app passes the tmux or screen attach command to the backend
 `ssh_config_command(node)` the command that lands on a node that takes no SSH logins (for
 `clusterdeck ssh-config`), `stop_job(job)` stops a job once (never retried), `work_dir(job)`
 names the folder the Files screen opens on the job's master, `job_files(job)` serves its files
-through the provider's API (`tui.core.providers.files`), `job_details(job)` gives label -> text
-facts (a label containing "CIDR" holds the job's access rule), `time_warning(job)` a short warning
-near the time limit, `banner()` a line for the status bar.
+through the provider's API (`tui.core.providers.files`), `log_names(job)` +
+`stream_named_log(job, name)` offer a second log (stderr), `listing_problems()` names parts of
+the listing that failed while the rest worked (finished jobs), `job_details(job)` gives label ->
+text facts (a label containing "CIDR" holds the job's access rule), `time_warning(job)` a short
+warning near the time limit, `banner()` a line for the status bar.
 
 Capabilities say what the app may offer (`capabilities`, a frozenset of `Capability`):
 `JOBS` jobs are listed; `LOGS` `stream_log` gives the job's log (without it the log pane says
@@ -186,6 +188,19 @@ class Provider(ABC):
     def time_warning(self, job: Job) -> str | None:
         """A short warning when `job` is about to hit its time limit, else None."""
         return None
+
+    def listing_problems(self) -> Mapping[str, ClusterdeckError]:
+        """Parts of the listing that failed while the rest worked (Slurm: its finished jobs)."""
+        return {}
+
+    def log_names(self, job: Job) -> tuple[str, ...]:
+        """The job's logs by name when it has several (Slurm: StdOut, StdErr), the one
+        `stream_log` gives first; () when it has one. Others come from `stream_named_log`."""
+        return ()
+
+    def stream_named_log(self, job: Job, name: str, *, offset: int = 0) -> AsyncIterator[LogBatch]:
+        """Like `stream_log`, for the log `name` of `log_names(job)`."""
+        raise ProviderError(f"the {self.name} provider has only one log per job")
 
     def job_files(self, job: Job) -> JobFiles | None:
         """The job's files through the provider's API (Rescale), or None: only over SSH."""

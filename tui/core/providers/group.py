@@ -97,6 +97,20 @@ class ProviderGroup(CompositeProvider):
     def stream_log(self, job: Job, *, offset: int = 0) -> AsyncIterator[LogBatch]:
         return self._member(job)[1].stream_log(job, offset=offset)
 
+    def log_names(self, job: Job) -> tuple[str, ...]:
+        return self._member(job)[1].log_names(job)
+
+    def stream_named_log(self, job: Job, name: str, *, offset: int = 0) -> AsyncIterator[LogBatch]:
+        return self._member(job)[1].stream_named_log(job, name, offset=offset)
+
+    def listing_problems(self) -> dict[str, ClusterdeckError]:
+        """Each member's partial failures, named `member: part`."""
+        return {
+            f"{name}: {part}": problem
+            for name, member in self.members.items()
+            for part, problem in member.listing_problems().items()
+        }
+
     def ssh_target(self, node: Node) -> SshTarget:
         return self._owner(node).ssh_target(node)
 

@@ -92,6 +92,8 @@ class LogStarted:
     """Following `job`'s log from its beginning (what was shown before is obsolete)."""
 
     job: Job
+    name: str = ""
+    """Which of the job's logs (`Provider.log_names`, e.g. StdErr); "" for its only/first one."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,14 @@ class LogLines:
     job: Job
     lines: tuple[str, ...]
     offset: int
+
+
+@dataclass(frozen=True)
+class LogNote:
+    """A remark about `job`'s log stream, not a line of it (the file does not exist...)."""
+
+    job: Job
+    note: str
 
 
 @dataclass(frozen=True)
@@ -149,6 +159,7 @@ WatchEvent = (
     | NodesUpdated
     | LogStarted
     | LogLines
+    | LogNote
     | LogFinished
     | ServiceDetected
     | Failed

@@ -14,6 +14,7 @@ from tui.core.watch.events import (
     Failed,
     LogFinished,
     LogLines,
+    LogNote,
     Pane,
     Recovered,
     ServiceDetected,
@@ -45,9 +46,12 @@ class LogFollower:
         emit: Emit,
         sleep: Sleep,
         backoff: LogBackoff | None = None,
+        name: str = "",
     ) -> None:
         self.provider = provider
         self.job = job
+        self.name = name
+        """Which log (`Provider.log_names`); "" for the one `stream_log` gives."""
         self._emit = emit
         self._sleep = sleep
         self._backoff = backoff or LogBackoff()
@@ -68,7 +72,13 @@ class LogFollower:
         delay = self._backoff.initial
         while not self.finished:
             try:
-                async for batch in self.provider.stream_log(self.job, offset=self.offset):
+                if self.name:
+                    stream = self.provider.stream_named_log(self.job, self.name, offset=self.offset)
+                else:
+                    stream = self.provider.stream_log(self.job, offset=self.offset)
+                async for batch in stream:
+                    for note in batch.notes:
+                        self._emit(LogNote(self.job, note))
                     if batch.lines:
                         self._emit(LogLines(self.job, batch.lines, batch.offset))
                         for service in self._detector.feed(batch.lines):

@@ -104,6 +104,8 @@ class JobWatcher:
         self.time_warnings: dict[str, str] = {}
         self.follower: LogFollower | None = None
         """The selected job's log stream."""
+        self.log_name = ""
+        """Which of the selected job's logs is followed ("" for its first, e.g. StdOut)."""
         self._subscribers: Subscribers[WatchEvent] = Subscribers("job watcher")
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._failing: set[Pane] = set()
@@ -193,6 +195,7 @@ class JobWatcher:
         self._recover(Pane.JOBS)
         self.jobs = {job.key: job for job in jobs}
         problems = self.provider.problems() if isinstance(self.provider, CompositeProvider) else {}
+        problems = {**problems, **self.provider.listing_problems()}
         for name, problem in problems.items():
             if name not in self._reported:
                 self._emit(ProviderProblem(name, problem))
@@ -264,6 +267,7 @@ class JobWatcher:
             return
         self.selected = job
         self.nodes = {}
+        self.log_name = ""
         self._emit(SelectionChanged(job))
         self._spawn("nodes", self._refresh_nodes())
         self._follow_log(job)
@@ -283,10 +287,21 @@ class JobWatcher:
         self.nodes = {node.name: node for node in nodes}
         self._emit(NodesUpdated(job, tuple(nodes)))
 
+    def switch_log(self, name: str) -> None:
+        """Follow the selected job's log `name` (one of `provider.log_names`) from its start."""
+        if self.selected is not None:
+            self.log_name = name
+            self._follow_log(self.selected)
+
     def _follow_log(self, job: Job) -> None:
-        self._emit(LogStarted(job))
+        self._emit(LogStarted(job, self.log_name))
         self.follower = LogFollower(
-            self.provider, job, emit=self._emit, sleep=self._sleep, backoff=self._log_backoff
+            self.provider,
+            job,
+            emit=self._emit,
+            sleep=self._sleep,
+            backoff=self._log_backoff,
+            name=self.log_name,
         )
         self._spawn("log", self.follower.run())
 

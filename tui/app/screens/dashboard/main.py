@@ -17,14 +17,16 @@ from textual.widgets import Input, Static
 
 from tui.app.bindings import DASHBOARD_KEYS
 from tui.app.plain import plain
+from tui.app.screens.dashboard.arrays import ArrayRows
 from tui.app.screens.dashboard.job_actions import CopyText, JobActionsScreen
 from tui.app.screens.dashboard.node_detail import NodeDetailScreen
-from tui.app.screens.rows import job_row, node_row
+from tui.app.screens.rows import node_row
 from tui.core.clock import format_age
 from tui.core.config.settings import DEFAULT_LOG_MAX_LINES
 from tui.core.errors import ClusterdeckError, ProviderError, as_user_error
 from tui.core.identity.cidr import PublicAddressGuard
 from tui.core.models import Job, JobState, Node, NodeState, SshTarget
+from tui.core.printable import inert
 from tui.core.providers.base import Capability, CompositeProvider, capability_note
 from tui.core.tunnels.detect import DetectedService
 from tui.core.watch import (
@@ -33,6 +35,7 @@ from tui.core.watch import (
     JobWatcher,
     LogFinished,
     LogLines,
+    LogNote,
     LogStarted,
     NodesUpdated,
     Pane,
@@ -111,7 +114,10 @@ class MainScreen(JobActionsScreen):
         """Set once the provider has started."""
         self._detected: tuple[Job, DetectedService] | None = None
         self._log_job: Job | None = None
+        self._log_name = ""
         self._log_ended = False
+        self._arrays = ArrayRows()
+        self._last_jobs: JobsUpdated | None = None
         self._unsubscribe: Callable[[], None] | None = None
 
     @property
@@ -184,14 +190,17 @@ class MainScreen(JobActionsScreen):
                 if self.metrics is not None:
                     self.metrics.show(job.key, nodes, self._target_of)
                 self._show_nodes(job, nodes)
-            case LogStarted(job=job):
+            case LogStarted(job=job, name=name):
                 self.query_one(LogView).clear()
                 self._log_job = job
+                self._log_name = name
                 self._log_ended = False
                 self._clear_failure(self.query_one("#log-pane"))
                 self._set_log_title()
             case LogLines(lines=lines):
                 self.query_one(LogView).write_lines(lines)
+            case LogNote(note=note):
+                self.query_one(LogView).write_lines((f"── {inert(note)} ──",))
             case LogFinished():
                 self._log_ended = True
                 self._set_log_title()
@@ -249,7 +258,8 @@ class MainScreen(JobActionsScreen):
     def _show_jobs(self, event: JobsUpdated) -> None:
         jobs_table = self.query_one(JobTable)
         jobs_table.loading = False
-        rows = [job_row(job, event.now) for job in event.jobs]
+        self._last_jobs = event
+        rows = self._arrays.rows(event.jobs, event.now)
         for name, problem in event.problems.items():
             rows.append(
                 JobRow(
@@ -262,7 +272,7 @@ class MainScreen(JobActionsScreen):
                 )
             )
         jobs_table.update_jobs(rows)
-        jobs_table.border_title = f"Jobs ({len(event.jobs)})"
+        jobs_table.border_title = f"Jobs ({self._arrays.count})"
         if not jobs_table.has_class("-error"):
             jobs_table.border_subtitle = self.watcher.poll_status()
 
@@ -281,11 +291,17 @@ class MainScreen(JobActionsScreen):
 
     @on(JobTable.RowHighlighted, "#jobs")
     def _job_highlighted(self, event: JobTable.RowHighlighted) -> None:
-        self.watcher.select(event.key)
+        key = self._arrays.job_for(event.key, self.selected)
+        if key is not None:
+            self.watcher.select(key)
 
     @on(JobTable.RowChosen, "#jobs")
     def _job_selected(self, event: JobTable.RowChosen) -> None:
-        self.watcher.select(event.key)
+        key = self._arrays.job_for(event.key)
+        if key is None:
+            self.action_toggle_array()
+            return
+        self.watcher.select(key)
         self._open_shell_on_master()
 
     @work(group="open-shell", exit_on_error=False)
@@ -377,6 +393,33 @@ class MainScreen(JobActionsScreen):
     async def action_refresh(self) -> None:
         await self.refresh_now()
 
+    def action_toggle_array(self) -> None:
+        """Open or close the array under the jobs cursor (or show more of its tasks)."""
+        table = self.query_one(JobTable)
+        key = table.cursor_key
+        if not table.has_focus or key is None or self._last_jobs is None:
+            return
+        target = self._arrays.toggle(key)
+        if target is None:
+            return
+        self._show_jobs(self._last_jobs)
+        table.select_key(target)
+
+    def action_switch_log(self) -> None:
+        """Follow the selected job's other log (StdOut <-> StdErr), when it has one."""
+        job = self.selected
+        if job is None:
+            return
+        names = self.provider.log_names(job)
+        if len(names) < 2:
+            self.notify(
+                f"{job.name} has one log: its errors go to the same file as its output.",
+                title="StdOut / StdErr",
+            )
+            return
+        current = self._log_name or names[0]
+        self.watcher.switch_log(names[(names.index(current) + 1) % len(names)])
+
     # --- helpers ------------------------------------------------------------------------------
 
     def _set_log_title(self) -> None:
@@ -384,6 +427,11 @@ class MainScreen(JobActionsScreen):
         log = self.query_one(LogView)
         job = self._log_job
         name = job.name if job else "no job selected"
+        if job is not None and job.array_id:
+            name = f"{name} {job.array_id}_{job.array_task or job.id}"
+        logs = self.provider.log_names(job) if job is not None else ()
+        if self._log_name or len(logs) > 1:
+            name = f"{name} · {self._log_name or logs[0]}"
         if self._log_ended and log.follow:
             state = "complete"
         elif log.follow:

@@ -152,6 +152,8 @@ class LogSource:
     is_finished: Callable[[], Awaitable[tuple[bool, str]]]
     """(finished, note): finished once the job ended or Slurm no longer knows it."""
     poll_interval: float = 2.0
+    missing_hint: str = ""
+    """Appended to the note when the file does not exist (why the path may be a guess)."""
 
 
 def _probe_command(path: str) -> str:
@@ -202,7 +204,11 @@ async def follow(
             )
         if status[0] == EXIT_MISSING:
             if finished:
-                notes = tuple(n for n in (note, f"{source.path} does not exist") if n)
+                gone = (
+                    f"{source.path} does not exist: it was deleted or moved, or written where "
+                    f"the login host cannot see it (a node-local disk){source.missing_hint}"
+                )
+                notes = tuple(n for n in (note, gone) if n)
                 yield LogBatch(source.job_id, (), splitter.offset, finished=True, notes=notes)
                 return
             if not told_missing:

@@ -110,6 +110,11 @@ class SlurmJob:
     stderr_expanded: str = ""
     array_job_id: int | None = None
     array_task_id: int | None = None
+    array_tasks: str = ""
+    """The pending tasks a parent record stands for (`3-6%2`); "" for a single task."""
+    cpus: int | None = None
+    req_mem_mb: float | None = None
+    """Requested memory of the whole job (squeue's `tres_req_str` mem), in MB."""
 
     @property
     def job_state(self) -> JobState:
@@ -208,7 +213,10 @@ def decode_exit(value: Any) -> ExitStatus:
     """Exit code and signal from a raw wait status (22.05: 768 = exit 3) or a 23.x+ object."""
     if isinstance(value, Mapping) and ("return_code" in value or "signal" in value):
         sig = value.get("signal")
-        sig_id = number(sig.get("id")) if isinstance(sig, Mapping) else number(sig)
+        if isinstance(sig, Mapping):  # 22.05 sacct: `signal_id`; 23.x+: `id`
+            sig_id = number(sig.get("id") if "id" in sig else sig.get("signal_id"))
+        else:
+            sig_id = number(sig)
         return ExitStatus(code=number(value.get("return_code")), signal=sig_id or None)
     raw = number(value)
     if raw is None:
@@ -281,13 +289,39 @@ def _unknown(doc: Mapping[str, Any], command: str, missing: str) -> SlurmFormatE
     )
 
 
+_MEM_UNITS = {"K": 1 / 1024, "M": 1.0, "G": 1024.0, "T": 1024.0**2}
+
+
+def tres_mem_mb(tres: str) -> float | None:
+    """The `mem=` of a TRES string (`cpu=2,mem=2000M,node=2`) in MB; None when absent."""
+    for part in tres.split(","):
+        key, _, value = part.partition("=")
+        if key == "mem" and value:
+            unit = value[-1] if value[-1] in _MEM_UNITS else "M"
+            try:
+                return float(value.rstrip("KMGT")) * _MEM_UNITS[unit]
+            except ValueError:
+                return None
+    return None
+
+
+def hostlist_of(value: Any) -> str:
+    """A job's nodes: a hostlist string, or (newer shapes) an object with `range`/`list`."""
+    if isinstance(value, Mapping):
+        listed = value.get("list")
+        if isinstance(listed, list):
+            listed = ",".join(str(v) for v in listed)
+        return text(value.get("range")) or text(listed)
+    return text(value)
+
+
 def parse_job(item: Mapping[str, Any]) -> SlurmJob:
     """One job object (22.05 or 23.x+ shape)."""
     job_id = number(item.get("job_id"))
     if job_id is None:
         raise SlurmFormatError("a job in `squeue --json` has no job_id")
     states = flags(item.get("job_state"))
-    hostlist = text(item.get("nodes"))
+    hostlist = hostlist_of(item.get("nodes"))
     try:
         nodes = tuple(expand_hostlist(hostlist))
     except HostlistError:
@@ -317,6 +351,9 @@ def parse_job(item: Mapping[str, Any]) -> SlurmJob:
         stderr_expanded=text(item.get("stderr_expanded")),
         array_job_id=array_job or None,
         array_task_id=number(item.get("array_task_id")) if array_job else None,
+        array_tasks=text(item.get("array_task_string")) if array_job else "",
+        cpus=number(item.get("cpus")),
+        req_mem_mb=tres_mem_mb(text(item.get("tres_req_str"))),
     )
 
 

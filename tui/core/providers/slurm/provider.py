@@ -1,8 +1,9 @@
 """The Slurm provider: a login host over SSH, `squeue --json`, `sinfo --json`, `scancel`.
 
 Jobs come from `squeue --json` (22.05 ignores `--me`/`-u` with `--json`, so jobs are filtered to
-the login user here unless `all_users`), one call per poll for all of them; nodes from
-`sinfo --json`, reused for `SINFO_MAX_AGE` seconds. A job's log is its StdOut file
+the login user here unless `all_users`), one call per poll for all of them, finished ones also
+from `sacct --json` over the last `history_days` (`history.py`); nodes from `sinfo --json`,
+reused for `SINFO_MAX_AGE` seconds. A job's log is its StdOut file
 followed over SSH by byte offset (`slurm_log`); shells on compute nodes go through the login host
 as a jump host, addressed by the node's `NodeAddr` from sinfo.
 """
@@ -30,6 +31,9 @@ from tui.core.errors import (
 from tui.core.models import Job, JobState, LogBatch, Node, SshTarget
 from tui.core.providers.base import ALL_CAPABILITIES, Option, ProviderContext
 from tui.core.providers.problems import Problems, missing_key_file
+from tui.core.providers.slurm.book import JobBook
+from tui.core.providers.slurm.history import History
+from tui.core.providers.slurm.live import LiveUsage
 from tui.core.providers.slurm.log import LogSource, follow, output_path
 from tui.core.providers.slurm.parse import SlurmJob, SlurmNode, parse_sinfo, parse_squeue
 from tui.core.providers.slurm.shell import (
@@ -41,7 +45,7 @@ from tui.core.providers.slurm.shell import (
     node_access_error,
     srun_command,
 )
-from tui.core.providers.slurm.view import format_left, sort_key, time_left, to_job, to_node
+from tui.core.providers.slurm.view import format_left, time_left, to_node
 from tui.core.providers.ssh_based import SshBasedProvider
 from tui.core.ssh.pool import SshPool
 
@@ -49,6 +53,8 @@ COMMAND_TIMEOUT = 60.0
 """Seconds a Slurm command may take (squeue waits ~MessageTimeout for a dead controller)."""
 WARN_MINUTES = 10.0
 """The app warns beside shells and tunnels when a job has less time left than this."""
+MAX_HISTORY_DAYS = 365
+LOGS = ("StdOut", "StdErr")
 SINFO_MAX_AGE = 30.0
 """Seconds a `sinfo` answer is reused: node addresses and CPUs rarely change, and the nodes'
 live load comes from the app's own samplers, so the controller is asked at most this often."""
@@ -73,6 +79,9 @@ class SlurmProvider(SshBasedProvider):
         "bin_dir": Option(
             str, help="where squeue, sinfo and scancel are, if not on the login shell's PATH"
         ),
+        "history_days": Option(
+            int, help="days of finished jobs to list from sacct (default 7; 0: none)"
+        ),
         "node_shell": Option(
             str,
             help="how shells reach a compute node: auto (ssh, else srun --overlap), ssh, srun",
@@ -93,6 +102,7 @@ class SlurmProvider(SshBasedProvider):
         poll_interval: float = 2.0,
         node_port: int = 22,
         bin_dir: str | None = None,
+        history_days: int = 7,
         node_shell: str = "auto",
         pool: SshPool | None = None,
         known_hosts_path: Path | None = None,
@@ -106,6 +116,11 @@ class SlurmProvider(SshBasedProvider):
                 problems.add(f"`{key_name}` must be from 1 to 65535 (got {value})")
         if poll_interval <= 0:
             problems.add("`poll_interval` must be positive")
+        if not 0 <= history_days <= MAX_HISTORY_DAYS:
+            problems.add(
+                f"`history_days` must be from 0 (no finished jobs from sacct) to "
+                f"{MAX_HISTORY_DAYS} (got {history_days})"
+            )
         if node_shell not in NODE_SHELLS:
             choices = ", ".join(NODE_SHELLS)
             problems.add(f"`node_shell` must be one of {choices} (got {node_shell!r})")
@@ -128,12 +143,18 @@ class SlurmProvider(SshBasedProvider):
             host=str(host or ssh_alias), port=port, user=user, key_path=self.key_path
         )
         self._clock: Clock = clock or SystemClock()
-        self._records: dict[str, SlurmJob] = {}
         self._fetched_at: float | None = None
         self._sinfo_nodes: dict[str, SlurmNode] = {}
         self._sinfo_at: float | None = None
         self._login_user: str | None = user
         self._lock = asyncio.Lock()
+        self.history = History(
+            self._command, days=history_days, all_users=all_users, now=self._clock.now
+        )
+        """Finished jobs from sacct (its `problem` says why when there are none)."""
+        self.live = LiveUsage(self._command)
+        """Running jobs' figures so far, from sstat."""
+        self.book = JobBook(name, self.history, self.live)
         self.version: str | None = None
         """The Slurm release that answered last (e.g. 22.05.8)."""
 
@@ -156,10 +177,41 @@ class SlurmProvider(SshBasedProvider):
     # --- jobs and nodes ----------------------------------------------------------------------
 
     async def list_jobs(self) -> list[Job]:
-        """The login user's jobs (everyone's with `all_users`), active first, newest first."""
+        """The login user's jobs (everyone's with `all_users`), active first, newest first.
+
+        squeue's jobs, then the finished ones sacct has that squeue no longer lists; a finished
+        job carries its efficiency (`Job.usage`) once accounted.
+        """
         records = await self._refresh(max_age=0)
-        now = self._clock.now()
-        return sorted((to_job(r, self.name, now) for r in records.values()), key=sort_key)
+        self.history.kick(None if self.all_users else await self._whoami())
+        running = [r for r in records.values() if r.job_state is JobState.RUNNING]
+        if self.history.enabled:
+            self.live.kick(running)
+        return self.book.jobs(self._clock.now())
+
+    def listing_problems(self) -> dict[str, ProviderError]:
+        """`{"history": why}` while sacct cannot give the finished jobs."""
+        problem = self.history.problem
+        return {"finished jobs": problem} if problem is not None else {}
+
+    async def job_details(self, job: Job) -> dict[str, str]:
+        """Exit code, elapsed, efficiency (with its caveats) and the log paths."""
+        return self.book.facts(job, self._clock.now())
+
+    def log_names(self, job: Job) -> tuple[str, ...]:
+        """("StdOut", "StdErr") when they go to different files, else ("StdOut",)."""
+        record = self.book.known(job.id)
+        if record is None or output_path(record, stderr=True) == output_path(record):
+            return LOGS[:1]
+        return LOGS
+
+    def stream_named_log(
+        self, job: Job, name: str, *, offset: int = 0
+    ) -> AsyncGenerator[LogBatch, None]:
+        """The log `name` ("StdOut" or "StdErr") from byte `offset`."""
+        if name not in LOGS:
+            raise ProviderError(f"job {job.id} has no log {name!r} (it has {', '.join(LOGS)})")
+        return self.stream_log(job, offset=offset, stderr=name == "StdErr")
 
     async def list_nodes(self, job: Job) -> list[Node]:
         """The job's nodes (batch host first) with addresses, cores and load from sinfo."""
@@ -241,7 +293,7 @@ class SlurmProvider(SshBasedProvider):
 
     def time_left(self, job: Job) -> timedelta | None:
         """Time until the running job hits its time limit; None if unlimited or not running."""
-        record = self._records.get(job.id)
+        record = self.book.records.get(job.id)
         return None if record is None else time_left(record, self._clock.now())
 
     def time_warning(self, job: Job) -> str | None:
@@ -282,12 +334,18 @@ class SlurmProvider(SshBasedProvider):
             target=self.login,
             is_finished=lambda: self._finished(job.id),
             poll_interval=self.poll_interval,
+            missing_hint=self.book.path_hint(record),
         )
         async with aclosing(follow(self.pool, source, offset)) as batches:
             async for batch in batches:
                 yield batch
 
     # --- internals ---------------------------------------------------------------------------
+
+    async def close(self) -> None:
+        await self.history.close()
+        await self.live.close()
+        await super().close()
 
     async def _sinfo(self) -> dict[str, SlurmNode]:
         """Every node by name, from a `sinfo --json` at most `SINFO_MAX_AGE` seconds old."""
@@ -301,6 +359,8 @@ class SlurmProvider(SshBasedProvider):
         return self._sinfo_nodes
 
     async def _finished(self, job_id: str) -> tuple[bool, str]:
+        if job_id not in self.book.records and job_id in self.history.jobs:
+            return True, ""  # a finished job from sacct
         try:
             records = await self._refresh(max_age=self.poll_interval / 2)
         except ProviderUnavailable as exc:
@@ -313,9 +373,9 @@ class SlurmProvider(SshBasedProvider):
         return record.job_state.is_finished, ""
 
     async def _record(self, job: Job) -> SlurmJob:
-        record = self._records.get(job.id)
+        record = self.book.known(job.id)
         if record is None:
-            record = (await self._refresh(max_age=0)).get(job.id)
+            record = (await self._refresh(max_age=0)).get(job.id) or self.book.known(job.id)
         if record is None:
             raise ProviderError(
                 f"job {job.id} is no longer known to Slurm (it ended more than MinJobAge ago "
@@ -328,15 +388,15 @@ class SlurmProvider(SshBasedProvider):
         async with self._lock:
             now = time.monotonic()
             if self._fetched_at is not None and max_age > 0 and now - self._fetched_at < max_age:
-                return self._records
+                return self.book.records
             mine = [] if self.all_users else ["--me"]
             out, _ = await self._command("squeue", "--json", *mine)
             reply = parse_squeue(out)
             self.version = reply.version
             user = None if self.all_users else await self._whoami()
-            self._records = {j.job_id: j for j in reply.jobs if user is None or j.user == user}
+            self.book.listed({j.job_id: j for j in reply.jobs if user is None or j.user == user})
             self._fetched_at = time.monotonic()
-            return self._records
+            return self.book.records
 
     async def _whoami(self) -> str:
         if self._login_user is None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
-from tui.core.models import Job, JobState, Node, NodeState
+from tui.core.models import Job, JobState, Node, NodeState, Usage
+from tui.core.providers.slurm.log import output_path
 from tui.core.providers.slurm.parse import SlurmJob, SlurmNode
+from tui.core.providers.slurm.usage import clock
 
 FAILED_WORDS = {
     "TIMEOUT": "time limit reached",
@@ -71,12 +74,38 @@ def describe(record: SlurmJob, now: datetime) -> str:
         parts.append("exit 0")
     else:
         parts.append(f"Slurm state {record.state}")
+    if state.is_finished and record.started and record.ended and record.ended >= record.started:
+        parts.append(f"ran {clock((record.ended - record.started).total_seconds())}")
     return " · ".join(p for p in parts if p)
 
 
-def to_job(record: SlurmJob, provider: str, now: datetime) -> Job:
-    """The `Job` clusterdeck shows for a `squeue` record."""
+_RANGE = re.compile(r"^(\d+)(?:-(\d+)(?::(\d+))?)?$")
+MAX_TASKS = 10_000_000
+"""Most tasks one range may stand for (Slurm's MaxArraySize is at most 4,000,001)."""
+
+
+def task_count(spec: str) -> int:
+    """How many tasks an array range stands for: `3-6%2` -> 4, `1,5-9:2` -> 4; junk -> 1."""
+    total = 0
+    for part in spec.split("%")[0].split(","):
+        match = _RANGE.match(part.strip())
+        if match is None:
+            continue
+        first, last = int(match.group(1)), int(match.group(2) or match.group(1))
+        step = max(1, int(match.group(3) or 1))
+        if last >= first:
+            total += (last - first) // step + 1
+    return max(1, min(total, MAX_TASKS))
+
+
+def to_job(record: SlurmJob, provider: str, now: datetime, usage: Usage | None = None) -> Job:
+    """The `Job` clusterdeck shows for a `squeue` (or `sacct`) record."""
     state = record.job_state
+    pending_range = record.array_task_id is None and bool(record.array_tasks)
+    if record.array_task_id is not None:
+        task = str(record.array_task_id)
+    else:
+        task = record.array_tasks
     return Job(
         id=record.job_id,
         name=record.name or record.job_id,
@@ -88,6 +117,10 @@ def to_job(record: SlurmJob, provider: str, now: datetime) -> Job:
         ended=record.ended if state.is_finished else None,
         node_count=record.node_count,
         status_detail=describe(record, now),
+        array_id=str(record.array_job_id) if record.array_job_id else "",
+        array_task=task if record.array_job_id else "",
+        task_count=task_count(record.array_tasks) if pending_range else 1,
+        usage=usage,
     )
 
 
@@ -115,3 +148,19 @@ def sort_key(job: Job) -> tuple[bool, int]:
     """Active jobs first, then the newest (highest id) first."""
     digits = "".join(ch for ch in job.id if ch.isdigit())
     return (not job.state.is_active, -int(digits) if digits else 0)
+
+
+def record_facts(record: SlurmJob) -> dict[str, str]:
+    """Exit code, time limit and log paths, for the job details."""
+    facts: dict[str, str] = {}
+    if record.array_job_id:
+        task = record.array_task_id if record.array_task_id is not None else record.array_tasks
+        facts["Array task"] = f"{record.array_job_id}_{task}"
+    if record.job_state.is_finished:
+        facts["Exit code"] = record.exit.describe() or "0"
+    limit = record.time_limit
+    facts["Time limit"] = f"{limit} min" if limit is not None else "UNLIMITED"
+    facts["StdOut"] = output_path(record)
+    stderr = output_path(record, stderr=True)
+    facts["StdErr"] = stderr if stderr != facts["StdOut"] else "same file as StdOut"
+    return facts
