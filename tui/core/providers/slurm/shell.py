@@ -5,6 +5,9 @@ nodes take no SSH logins), or `auto`: SSH first, then `srun` when the node refus
 answer. The `srun` route is a PTY channel on the pooled login connection running
 `srun --jobid=J --overlap -w NODE --pty $SHELL -l`: the login sshd's PTY passes window-size
 changes to srun, which passes them on to the step. `route` says which way was taken and why.
+Before the PTY opens, a `srun ... true` step checks that Slurm lets us in: a refusal (someone
+else's job, a site that disallows steps) or a missing srun becomes `SrunRefused`/`SrunMissing`
+naming every route tried, instead of a tab that shows one line of srun output and ends.
 """
 
 from __future__ import annotations
@@ -19,9 +22,11 @@ from tui.core.errors import (
     ProviderError,
     SshAuthError,
     SshDisconnected,
+    SshTimeout,
     SshUnreachable,
 )
 from tui.core.models import Node, SshTarget
+from tui.core.printable import printable
 from tui.core.ssh.pool import SshPool
 from tui.core.ssh.shell import SshShellBackend
 
@@ -31,6 +36,10 @@ SLURM_JOB_ID = re.compile(r"\d+(_\d+)?")
 NODE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 REASON_CHARS = 60
 """The refusal quoted in the route ("ssh to node refused: ...") is cut to this length."""
+SRUN_CHECK_SECONDS = 15.0
+"""How long the `srun ... true` check may take before the step counts as not starting."""
+SRUN_MESSAGE_CHARS = 300
+"""srun's own message is quoted up to this length."""
 
 
 class NodeAccessDenied(SshAuthError):
@@ -43,6 +52,18 @@ class NoAllocation(ProviderError):
     """The job has no nodes to open a shell on (pending, or ended)."""
 
     title = "No allocation"
+
+
+class SrunRefused(ProviderError):
+    """Slurm would not start an `srun --overlap` step in the job (or it did not start in time)."""
+
+    title = "srun into the job refused"
+
+
+class SrunMissing(ProviderError):
+    """The login host has no `srun` where the provider looks for it."""
+
+    title = "srun not found"
 
 
 def node_access_error(node: Node, target: SshTarget, exc: BaseException) -> ClusterdeckError:
@@ -186,6 +207,7 @@ class NodeShellBackend(SshShellBackend):
 
     async def _start_srun(self, cols: int, rows: int, why: str) -> None:
         assert self.srun is not None
+        await self._check_srun(why)
         self.target = self.srun.login
         self.command = srun_command(
             self.node.job_id, self.node.name, srun=self.srun.srun, command=self.user_command
@@ -197,3 +219,42 @@ class NodeShellBackend(SshShellBackend):
         self.route = route
         if self.remember is not None:
             self.remember(self.node, kind)
+
+    async def _check_srun(self, why: str) -> None:
+        """Run `srun ... true` in the allocation: raise `SrunRefused`/`SrunMissing` if it fails.
+
+        `why` is the reason srun was tried (an ssh refusal in auto mode is named in the error).
+        """
+        assert self.srun is not None
+        job, node, login = self.node.job_id, self.node.name, self.srun.login
+        check = srun_command(job, node, srun=self.srun.srun).split(" --pty ")[0] + " true"
+        tried = "" if why.startswith("node_shell") else f"{why}; "
+        title = f"No way onto {node}: ssh and srun refused" if tried else None
+        try:
+            code, out, err = await self.pool.run(login, check, timeout=SRUN_CHECK_SECONDS)
+        except SshTimeout as exc:
+            self._fell_back = None  # a retry tries every route again
+            raise SrunRefused(
+                f"{tried}srun --overlap did not start a step in job {job} on {node} within "
+                f"{SRUN_CHECK_SECONDS:.0f} s (is the node or the controller busy?). Press r to "
+                "retry.",
+                title=title,
+            ) from exc
+        if code == 0:
+            return
+        self._fell_back = None
+        said = printable((err or out).strip(), SRUN_MESSAGE_CHARS) or f"exit status {code}"
+        if code == 127:
+            raise SrunMissing(
+                f"{tried}srun not found on the login host {login}: {said}. Is Slurm's srun on "
+                "the PATH of non-interactive shells there? If it lives elsewhere, set `bin_dir` "
+                "in this provider's settings.",
+                title=f"No way onto {node}: ssh refused, srun not found" if tried else None,
+            )
+        raise SrunRefused(
+            f"{tried}srun --overlap refused: {said}. Slurm lets only the job's owner (or an "
+            f"operator) start steps in job {job}, and some sites disallow srun steps: check "
+            f"that job {job} is yours and still running on {node}, or ask the site which way "
+            "onto its compute nodes it allows (ssh with pam_slurm_adopt, srun, salloc).",
+            title=title,
+        )
