@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,13 @@ from tests.integration.slurm_fixtures import (  # noqa: F401 - fixtures
 )
 from tui.core.models import Node, NodeState
 from tui.core.providers.slurm.provider import SlurmProvider
-from tui.core.providers.slurm.shell import NoAllocation, NodeAccessDenied, NodeShellBackend
+from tui.core.providers.slurm.shell import (
+    NoAllocation,
+    NodeAccessDenied,
+    NodeShellBackend,
+    SrunMissing,
+    SrunRefused,
+)
 
 pytestmark = pytest.mark.sshd
 
@@ -146,3 +154,75 @@ async def test_a_pending_job_has_no_allocation_to_open(
         await provider.stop_job(job)
     finally:
         await provider.close()
+
+
+SLURM_CLIENTS = ("sacct", "sbatch", "scancel", "scontrol", "sinfo", "squeue", "sstat")
+"""A login host's Slurm programs but srun (symlinked into a `bin_dir` of their own)."""
+
+
+async def test_srun_refused_in_someone_elses_job_names_both_routes_and_srun_own_words(
+    slurm_cluster: SlurmCluster, tmp_path: Path
+) -> None:
+    """Slurm lets only the job's owner start steps: a real refusal, not a hang or a blank tab."""
+    job_id = slurm_cluster.sbatch_as_root("--job-name=not-mine", "--time=5", "--wrap", "sleep 120")
+    try:
+        with refusing_node_sshd(slurm_cluster, tmp_path / "node-sshd") as node_sshd:
+            provider = make_provider(
+                slurm_cluster, tmp_path / "state", node_port=node_sshd.port, all_users=True
+            )
+            node_sshd.write_known_hosts(tmp_path / "state" / "known_hosts")
+            srun_only = make_provider(
+                slurm_cluster, tmp_path / "b", node_shell="srun", all_users=True
+            )
+            try:
+                job = await wait_job(provider, job_id, "running")
+                node = (await provider.list_nodes(job))[0]
+                backend = provider.shell_backend(node)
+                async with asyncio.timeout(WAIT):
+                    with pytest.raises(SrunRefused) as refused:
+                        await backend.start(80, 24)
+                message = refused.value.message
+                assert message.startswith("ssh to node refused: ")
+                said = f"srun: error: Unable to create step for job {job_id}: Access/permission"
+                assert f"; srun --overlap refused: {said} denied." in message
+                assert f"check that job {job_id} is yours" in message
+                assert refused.value.title == f"No way onto {node.name}: ssh and srun refused"
+                assert backend.route is None and (job_id, node.name) not in provider.routes
+                async with asyncio.timeout(WAIT):  # retry (r): the same answer, ssh tried again
+                    with pytest.raises(SrunRefused, match="ssh to node refused"):
+                        await backend.start(80, 24)
+                with pytest.raises(SrunRefused) as only:
+                    await srun_only.shell_backend(node).start(80, 24)
+                assert only.value.message.startswith(f"srun --overlap refused: {said} denied.")
+                assert only.value.title == "srun into the job refused"
+            finally:
+                await provider.close()
+                await srun_only.close()
+    finally:
+        slurm_cluster.scancel_as_root(job_id)
+
+
+async def test_srun_missing_on_the_login_host_says_so(
+    slurm_cluster: SlurmCluster, tmp_path: Path
+) -> None:
+    bin_dir = slurm_cluster.base / f"bin-no-srun-{uuid.uuid4().hex[:8]}"
+    bin_dir.mkdir()
+    for program in SLURM_CLIENTS:
+        (bin_dir / program).symlink_to(shutil.which(program) or f"/usr/bin/{program}")
+    provider = make_provider(
+        slurm_cluster, tmp_path / "state", node_port=closed_port(), bin_dir=str(bin_dir)
+    )
+    try:
+        node = await running_node(provider, slurm_cluster, "no-srun")  # squeue works
+        async with asyncio.timeout(WAIT):
+            with pytest.raises(SrunMissing) as missing:
+                await provider.shell_backend(node).start(80, 24)
+        message = missing.value.message
+        assert message.startswith("ssh to node failed: ")
+        assert f"; srun not found on the login host {provider.login}: " in message
+        assert f"{bin_dir}/srun: No such file or directory" in message
+        assert "set `bin_dir`" in message
+        assert missing.value.title == f"No way onto {node.name}: ssh refused, srun not found"
+    finally:
+        await provider.close()
+        shutil.rmtree(bin_dir)
