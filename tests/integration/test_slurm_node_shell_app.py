@@ -119,3 +119,80 @@ async def test_srun_only_site_in_the_app(slurm_cluster: SlurmCluster, tmp_path: 
             rows, cols = view.content_size.height, view.content_size.width
             assert (rows, cols) != (36, 120)
             await run_line(view, pilot, "clear; stty size", f"{rows} {cols}")
+
+
+async def test_srun_refused_says_why_in_the_tab_and_a_notification(
+    slurm_cluster: SlurmCluster, tmp_path: Path
+) -> None:
+    """Someone else's job (listed with `all_users`): ssh and srun are both refused, and say so."""
+    assert slurm_cluster.sshd is not None
+    state = tmp_path / "state"
+    state.mkdir()
+    job_id = slurm_cluster.sbatch_as_root("--job-name=theirs", "--time=5", "--wrap", "sleep 120")
+    try:
+        with refusing_node_sshd(slurm_cluster, tmp_path / "node-sshd") as node_sshd:
+            options = {
+                "host": "127.0.0.1",
+                "port": slurm_cluster.sshd.port,
+                "user": slurm_cluster.user,
+                "key": str(slurm_cluster.sshd.client_key),
+                "node_port": node_sshd.port,
+                "poll_interval": 0.3,
+                "all_users": True,
+            }
+            settings = Settings(
+                state_dir=state,
+                providers=(ProviderConfig("hpc", "slurm", options),),
+                poll_interval=0.5,
+                config_path=state / "config.toml",
+            )
+            slurm_cluster.sshd.write_known_hosts(settings.known_hosts_path)
+            node_sshd.write_known_hosts(settings.known_hosts_path)
+            app = make_app(settings, clock=SystemClock())
+            async with app.run_test(size=(120, 36)) as pilot:
+                screen = app.main_screen
+                jobs = screen.query_one(JobTable)
+                await wait_until(
+                    lambda: f"hpc:{job_id}" in jobs.row_keys,
+                    pause=pilot.pause,
+                    within=30,
+                    what="root's job listed",
+                )
+                jobs.focus()
+                jobs.select_key(f"hpc:{job_id}")
+                nodes = screen.query_one(NodeTable)
+                await wait_until(
+                    lambda: (
+                        screen.selected is not None
+                        and screen.selected.id == job_id
+                        and screen.selected.state.value == "running"
+                        and len(nodes.row_keys) == 1
+                    ),
+                    pause=pilot.pause,
+                    within=30,
+                    what="the job's node",
+                )
+                nodes.focus()
+                await pilot.press("enter")
+                await wait_until(
+                    lambda: bool(app.terminals.views) and app.terminals.views[0].state == "exited",
+                    pause=pilot.pause,
+                    within=30,
+                    what="the shell's start to fail",
+                )
+                view = app.terminals.views[0]
+                status = view.status_text or ""
+                said = f"srun: error: Unable to create step for job {job_id}: Access/permission"
+                assert "ssh and srun refused: ssh to node refused: " in status
+                assert f"; srun --overlap refused: {said} denied." in status
+                assert f"check that job {job_id} is yours" in status
+                assert status.endswith("— press r to retry]")
+                tab = app.terminals.query_one("#terminal-tabs").get_tab("shell-1")  # type: ignore[attr-defined]
+                assert "(failed: ssh and srun refused" in str(tab.label)
+                failed = [n for n in app._notifications if n.title.startswith("Shell on ")]
+                assert len(failed) == 1 and failed[0].severity == "error"
+                assert failed[0].title.endswith(" failed")
+                assert f"srun --overlap refused: {said} denied." in failed[0].message
+                assert app.terminals.route_of(view) is None
+    finally:
+        slurm_cluster.scancel_as_root(job_id)

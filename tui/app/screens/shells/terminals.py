@@ -354,6 +354,11 @@ class TerminalScreen(Screen[None]):
             self._ended[pane.id] = ended_label(event.exit_info)
             if event.exit_info.reason.startswith("failed: "):
                 self._routes.pop(pane.id, None)  # no route was taken this time
+                why = event.exit_info.reason.removeprefix("failed: ")
+                label = self.label_of(event.terminal_view)
+                self.app.notify(
+                    why, title=f"Shell on {label} failed", severity="error", markup=False
+                )
         self.recordings.stop(event.terminal_view, event.exit_info.exit_status)
         self._set_label(event.terminal_view)
 
