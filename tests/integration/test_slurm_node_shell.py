@@ -186,7 +186,7 @@ async def test_srun_refused_in_someone_elses_job_names_both_routes_and_srun_own_
                 said = f"srun: error: Unable to create step for job {job_id}: Access/permission"
                 assert f"; srun --overlap refused: {said} denied." in message
                 assert f"check that job {job_id} is yours" in message
-                assert refused.value.title == f"No way onto {node.name}: ssh and srun refused"
+                assert refused.value.title == f"No way onto {node.name} by ssh or srun"
                 assert backend.route is None and (job_id, node.name) not in provider.routes
                 async with asyncio.timeout(WAIT):  # retry (r): the same answer, ssh tried again
                     with pytest.raises(SrunRefused, match="ssh to node refused"):
@@ -222,7 +222,7 @@ async def test_srun_missing_on_the_login_host_says_so(
         assert f"; srun not found on the login host {provider.login}: " in message
         assert f"{bin_dir}/srun: No such file or directory" in message
         assert "set `bin_dir`" in message
-        assert missing.value.title == f"No way onto {node.name}: ssh refused, srun not found"
+        assert missing.value.title == f"No way onto {node.name}: no ssh, no srun"
     finally:
         await provider.close()
         shutil.rmtree(bin_dir)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -183,12 +184,14 @@ async def test_srun_refused_says_why_in_the_tab_and_a_notification(
                 view = app.terminals.views[0]
                 status = view.status_text or ""
                 said = f"srun: error: Unable to create step for job {job_id}: Access/permission"
-                assert "ssh and srun refused: ssh to node refused: " in status
+                assert re.search(
+                    r"No way onto node\d+ by ssh or srun: ssh to node refused: ", status
+                )
                 assert f"; srun --overlap refused: {said} denied." in status
                 assert f"check that job {job_id} is yours" in status
                 assert status.endswith("— press r to retry]")
                 tab = app.terminals.query_one("#terminal-tabs").get_tab("shell-1")  # type: ignore[attr-defined]
-                assert "(failed: ssh and srun refused" in str(tab.label)
+                assert "(failed: ssh to node refused" in str(tab.label)
                 failed = [n for n in app._notifications if n.title.startswith("Shell on ")]
                 assert len(failed) == 1 and failed[0].severity == "error"
                 assert failed[0].title.endswith(" failed")

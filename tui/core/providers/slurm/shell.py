@@ -99,14 +99,19 @@ def srun_command(job_id: str, node: str, *, srun: str = "srun", command: str | N
         ProviderError: the job id or node name is not one Slurm would give (they come from the
             network and end up in a shell command line).
     """
+    shell = "$SHELL -l" if command is None else f"$SHELL -lc {shlex.quote(command)}"
+    return f"{srun_step(job_id, node, srun=srun)} --pty {shell}"
+
+
+def srun_step(job_id: str, node: str, *, srun: str = "srun") -> str:
+    """`srun --jobid=J --overlap -w NODE` (the caller adds the program), job and node checked."""
     if not SLURM_JOB_ID.fullmatch(job_id) or not NODE_NAME.fullmatch(node):
         raise ProviderError(
             f"refusing to run srun for job {job_id!r} on node {node!r}: not a Slurm job id "
             "and node name",
             title="Shell failed",
         )
-    shell = "$SHELL -l" if command is None else f"$SHELL -lc {shlex.quote(command)}"
-    return f"{shlex.quote(srun)} --jobid={job_id} --overlap -w {node} --pty {shell}"
+    return f"{shlex.quote(srun)} --jobid={job_id} --overlap -w {node}"
 
 
 def _short(error: ClusterdeckError) -> str:
@@ -227,17 +232,16 @@ class NodeShellBackend(SshShellBackend):
         """
         assert self.srun is not None
         job, node, login = self.node.job_id, self.node.name, self.srun.login
-        check = srun_command(job, node, srun=self.srun.srun).split(" --pty ")[0] + " true"
+        check = f"{srun_step(job, node, srun=self.srun.srun)} true"
         tried = "" if why.startswith("node_shell") else f"{why}; "
-        title = f"No way onto {node}: ssh and srun refused" if tried else None
+        title = f"No way onto {node} by ssh or srun" if tried else None
         try:
             code, out, err = await self.pool.run(login, check, timeout=SRUN_CHECK_SECONDS)
         except SshTimeout as exc:
             self._fell_back = None  # a retry tries every route again
             raise SrunRefused(
                 f"{tried}srun --overlap did not start a step in job {job} on {node} within "
-                f"{SRUN_CHECK_SECONDS:.0f} s (is the node or the controller busy?). Press r to "
-                "retry.",
+                f"{SRUN_CHECK_SECONDS:.0f} s: is the node or the controller busy?",
                 title=title,
             ) from exc
         if code == 0:
@@ -249,7 +253,7 @@ class NodeShellBackend(SshShellBackend):
                 f"{tried}srun not found on the login host {login}: {said}. Is Slurm's srun on "
                 "the PATH of non-interactive shells there? If it lives elsewhere, set `bin_dir` "
                 "in this provider's settings.",
-                title=f"No way onto {node}: ssh refused, srun not found" if tried else None,
+                title=f"No way onto {node}: no ssh, no srun" if tried else None,
             )
         raise SrunRefused(
             f"{tried}srun --overlap refused: {said}. Slurm lets only the job's owner (or an "
