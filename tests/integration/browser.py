@@ -110,8 +110,19 @@ def descendants(pid: int) -> list[int]:
 
 
 def alive(pids: list[int]) -> list[int]:
-    """Those of `pids` still running (zombies count: nobody reaped them)."""
-    return [pid for pid in pids if Path(f"/proc/{pid}").exists()]
+    """Those of `pids` still running. A zombie counts while its parent is one of ours (nobody
+    reaped it); one handed to PID 1 has ended, and reaping it is init's work (this machine's PID 1
+    reaps late, so a killed shell's `sleep` child can linger there for a while)."""
+    return [pid for pid in pids if Path(f"/proc/{pid}").exists() and not _orphan_zombie(pid)]
+
+
+def _orphan_zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # gone meanwhile
+    state, parent = stat.rsplit(")", 1)[1].split()[:2]
+    return state == "Z" and parent == "1"
 
 
 def command_line(pid: int) -> list[str]:
