@@ -53,14 +53,14 @@ class NodeTable(KeyedTable[NodeRow]):
     def keyed_columns(self) -> list[Column[NodeRow]]:
         return [
             Column("name", "Node", lambda row: Text(row.name)),
-            Column("role", "Role", lambda row: Text(row.role, style="dim")),
             Column("state", "State", lambda row: Text(row.state, self.tone_style(row.tone))),
+            Column("address", "Address", lambda row: Text(row.address)),
             Column("cpu", "CPU", self._cpu),
             Column("memory", "Mem", lambda row: Text(row.memory, justify="right")),
             Column("gpu", "GPU", lambda row: Text(row.gpu)),
             Column("load", "Load", lambda row: _number(row.load, ".1f")),
             Column("cores", "Cores", lambda row: _number(row.cores)),
-            Column("address", "Address", lambda row: Text(row.address)),
+            Column("role", "Role", lambda row: Text(row.role, style="dim")),
         ]
 
     def update_nodes(self, rows: Sequence[NodeRow]) -> None:
