@@ -81,7 +81,16 @@ class ApiFilesScreen(FilesScreen):
         self.watch_fetched = 0
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "watch":  # only while the job runs (its live folder is listed)
+            return self.watching or self.running
         return action not in NOT_OFFERED
+
+    @property
+    def running(self) -> bool:
+        """The job still runs: its live folder is listed (an empty one, while it starts)."""
+        if self.listed:
+            return any(f.live for f in self.listed)
+        return not self.job.state.is_finished
 
     # --- the listing -------------------------------------------------------------------------
 
@@ -106,6 +115,7 @@ class ApiFilesScreen(FilesScreen):
             self.folder = posixpath.join(self.folder, folder) if self.folder else folder
         self.api_entries = entries_in(self.listed, self.folder)
         self._show()
+        self.refresh_bindings()
         table.select_key(select or (previous if going_up else PARENT))
 
     def _show(self) -> None:
@@ -119,9 +129,8 @@ class ApiFilesScreen(FilesScreen):
             at_top=not self.folder,
         )
         self.query_one(FileTable).show(rows)
-        live = any(f.live for f in self.listed)
         facts = [
-            f"{inert(self.api.label)} API: {'live run folder' if live else 'stored outputs'}",
+            f"{inert(self.api.label)} API: {'live run folder' if self.running else 'stored outputs'}",
             "no rename, new folder or delete",
         ]
         if self.watching:
@@ -217,6 +226,7 @@ class ApiFilesScreen(FilesScreen):
         finally:
             self.watching = False
             self._show()
+            self.refresh_bindings()
 
     async def _watch_loop(self, watch: ApiWatch) -> None:
         while True:
