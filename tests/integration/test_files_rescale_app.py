@@ -14,6 +14,7 @@ from textual.widgets import Input
 from tests.apphelpers import screen_lines
 from tests.conftest import wait_until
 from tests.fake_rescale.server import API_KEY, FakeRescale, running_fake
+from tests.snapshots.conftest import Snap
 from tui.app.app import ClusterdeckApp
 from tui.app.factory import make_app
 from tui.app.screens.files.api_screen import ApiFilesScreen
@@ -23,6 +24,7 @@ from tui.core.config.providers import ProviderConfig
 from tui.core.config.settings import Settings
 from tui.core.providers.rescale.credentials import ENV_VAR
 from tui.core.transfers import Direction, Transfer, TransferState
+from widgets.log.view import LogView
 from widgets.tables.file import FileTable
 from widgets.tables.job import JobTable
 
@@ -94,7 +96,10 @@ async def newest_over(app: ClusterdeckApp, pilot: Pilot[None], count: int) -> Tr
 
 
 async def test_list_download_checked_mismatch_and_upload(
-    running: tuple[ClusterdeckApp, Pilot[None]], fake: FakeRescale, tmp_path: Path
+    running: tuple[ClusterdeckApp, Pilot[None]],
+    fake: FakeRescale,
+    tmp_path: Path,
+    save_screenshot: Snap,
 ) -> None:
     app, pilot = running
     big = os.urandom(300_000)
@@ -119,6 +124,11 @@ async def test_list_download_checked_mismatch_and_upload(
     await pilot.press("enter")  # into results/
     await wait_until(lambda: table.row_keys == ["..", "field.bin", "forces.csv"], pause=pilot.pause)
     assert any("300.0 KB" in line for line in screen_lines(app))
+    table.select_key("forces.csv")
+    await pilot.press("enter")  # a preview, read through the API
+    view = screen.query_one(LogView)
+    await wait_until(lambda: view.line_count == 2, pause=pilot.pause, what="preview")
+    assert view.get_line(1) == "1,0.3"
     await pilot.press("backspace")
     await wait_until(lambda: table.cursor_key == "results", pause=pilot.pause, what="back up")
     await pilot.press("d")  # the whole folder prefix
@@ -130,6 +140,7 @@ async def test_list_download_checked_mismatch_and_upload(
     assert (dest / "results" / "field.bin").read_bytes() == big
     assert (dest / "results" / "forces.csv").read_bytes() == b"step,lift\n1,0.3\n"
     assert any("SHA-256 ✓" in line for line in screen_lines(app))
+    save_screenshot(app, "files-rescale")
 
     fake.fail("GET", r"^files/O\w+/contents/$", 200, body=b"B" * 1000)  # same size, other bytes
     table.select_key("odd\x1b]0;x\x07.txt")

@@ -11,11 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tui.core.printable import inert
-from tui.core.providers.files import JobFile
+from tui.core.providers.files import JobFile, JobFiles
 from tui.core.transfers.model import human_bytes
 from widgets.tables.file import PARENT, FileRow
 
 API_SORTS = ("name", "size")
+PREVIEW_BYTES = 256 * 1024
+"""As over SFTP: the whole of a small file, the tail of a big one."""
 
 
 @dataclass(frozen=True)
@@ -80,3 +82,17 @@ def api_rows(
         kind = "live" if file.live else "stored"
         rows.append(FileRow(entry.name, inert(entry.name), size, "", kind))
     return rows
+
+
+async def read_preview(files: JobFiles, file: JobFile) -> tuple[int, bytes]:
+    """(offset, bytes) to preview: the last `PREVIEW_BYTES` of a listed file (all of a small
+    one), the first `PREVIEW_BYTES` of a live one (its size is not listed)."""
+    start = max(0, file.size - PREVIEW_BYTES) if file.size is not None else 0
+    data = bytearray()
+    async with files.read(file, start=start) as (at, chunks):
+        async for chunk in chunks:
+            data += chunk
+            if at + len(data) - start >= PREVIEW_BYTES:
+                break
+    skip = max(0, start - at)  # a server that ignored the Range sent it from the top
+    return start, bytes(data[skip : skip + PREVIEW_BYTES])

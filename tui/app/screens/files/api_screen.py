@@ -24,8 +24,10 @@ from tui.app.screens.files.api_listing import (
     api_rows,
     entries_in,
     parent_of,
+    read_preview,
 )
 from tui.app.screens.files.dialogs import PathDialog
+from tui.app.screens.files.listing import preview_lines
 from tui.app.screens.files.screen import FilesScreen, local_path
 from tui.core.errors import ClusterdeckError, as_user_error
 from tui.core.models import Job, SshTarget
@@ -36,6 +38,7 @@ from tui.core.ssh.pool import SshPool
 from tui.core.transfers import Conflict, Direction, TransferManager, TransferSpec, TransferState
 from tui.core.transfers.bookmarks import Bookmarks
 from tui.core.transfers.watch import ApiWatch
+from widgets.log.view import LogView
 from widgets.tables.file import PARENT, FileTable
 
 API_TARGET = SshTarget("api")
@@ -129,8 +132,9 @@ class ApiFilesScreen(FilesScreen):
             at_top=not self.folder,
         )
         self.query_one(FileTable).show(rows)
+        where = "live run folder" if self.running else "stored outputs"
         facts = [
-            f"{inert(self.api.label)} API: {'live run folder' if self.running else 'stored outputs'}",
+            f"{inert(self.api.label)} API: {where}",
             "no rename, new folder or delete",
         ]
         if self.watching:
@@ -152,10 +156,29 @@ class ApiFilesScreen(FilesScreen):
         entry = next((e for e in self.api_entries if e.name == key), None)
         if entry is None:
             return
-        if entry.is_folder:
+        if entry.file is None:
             self.load(entry.name)
         else:
-            self.notify(f"{entry.name}: no preview through the API; d downloads it.")
+            self.preview_api(entry.name, entry.file)
+
+    @work(group="files-preview", exclusive=True, exit_on_error=False)
+    async def preview_api(self, name: str, file: JobFile) -> None:
+        """The file in the preview pane: a small one whole, the tail of a big (listed) one,
+        the start of a live one (its size is not listed)."""
+        view = self.query_one(LogView)
+        try:
+            offset, data = await read_preview(self.api, file)
+        except Exception as exc:
+            error = as_user_error(exc)
+            self.notify(error.message, title=error.title, severity="error")
+            return
+        view.clear()
+        view.follow = offset > 0
+        size = file.size if file.size is not None else offset + len(data)
+        view.write_lines(preview_lines(data, size=size, offset=offset))
+        if offset == 0:
+            view.call_after_refresh(view.scroll_home, animate=False)
+        self.query_one("#files-preview").border_title = plain(f"Preview: {name}")
 
     def action_cycle_sort(self) -> None:
         self.sort = API_SORTS[(API_SORTS.index(self.sort) + 1) % len(API_SORTS)]
