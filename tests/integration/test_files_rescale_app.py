@@ -192,6 +192,8 @@ async def test_watch_fetches_outputs_as_they_appear_until_the_job_ends(
     )
     assert (dest / "step-0.csv").read_bytes() == b"step 0\n"
     assert any(t.label == "step-0.csv" for t in app.transfers.transfers)
+    table = screen.query_one(FileTable)
+    await wait_until(lambda: "step-0.csv" in table.row_keys, pause=pilot.pause, what="relisted")
     fake.write_output(job.id, "step-0.csv", b"step 0, final\n")  # rewritten at the end
     fake.complete(job.id)
     await wait_until(lambda: not screen.watching, pause=pilot.pause, within=WAIT, what="ended")

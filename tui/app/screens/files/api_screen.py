@@ -145,6 +145,18 @@ class ApiFilesScreen(FilesScreen):
             plain(f"{self.where}:/{self.folder}  ·  {' · '.join(facts)}")
         )
 
+    def _relist(self, listed: list[JobFile]) -> None:
+        """Show a newer listing (from the watch) when its paths changed, keeping the cursor."""
+        if {f.path for f in listed} == {f.path for f in self.listed}:
+            return
+        table = self.query_one(FileTable)
+        cursor = table.cursor_key
+        self.listed = listed
+        self.api_entries = entries_in(listed, self.folder)
+        self._show()
+        if cursor is not None:
+            table.select_key(cursor)
+
     def _chosen_api_entry(self) -> ApiEntry | None:
         key = self.query_one(FileTable).cursor_key
         return next((e for e in self.api_entries if e.name == key), None)
@@ -228,6 +240,7 @@ class ApiFilesScreen(FilesScreen):
     def action_watch(self) -> None:
         if self.watching:
             self.workers.cancel_group(self, "files-watch")
+            self.notify(f"Stopped watching {self.job.name}.", title="Watch")
             return
         self.watch_outputs()
 
@@ -259,6 +272,7 @@ class ApiFilesScreen(FilesScreen):
             listed = await files.list()
             if listed and not any(f.live for f in listed):
                 ended = True  # stored outputs only: the run is over (the job list may lag)
+            self._relist(listed)
             for file in watch.due(listed):
                 spec = TransferSpec(
                     Direction.DOWN,
