@@ -122,6 +122,7 @@ FILES_KEYS = (
     KeySpec("files-sort", "o", "cycle_sort", "Sort", show=False),
     KeySpec("files-download", "d", "download", "Download"),
     KeySpec("files-upload", "u", "upload", "Upload"),
+    KeySpec("files-watch", "w", "watch", "Watch outputs"),
     KeySpec("files-mkdir", "m", "mkdir", "New folder", show=False),
     KeySpec("files-rename", "n", "rename", "Rename", show=False),
     KeySpec("files-delete", "delete", "delete", "Delete", show=False),

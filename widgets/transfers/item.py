@@ -56,6 +56,8 @@ class TransferItem(Horizontal, can_focus=True):
 
     def on_mount(self) -> None:
         self.show(self._line)
+        # a `show` while mounting (`is_mounted` is still False) only kept its line: show it
+        self.call_later(lambda: self.show(self._line))
 
     def show(self, line: TransferLine) -> None:
         """Update the row to `line`."""

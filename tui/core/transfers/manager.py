@@ -171,6 +171,7 @@ class TransferManager:
 
     def _runner(self, transfer: Transfer) -> TransferRun | ApiRun:
         spec, progress = transfer.spec, transfer.progress
+        conflict = spec.conflict or self.conflict
 
         def advanced() -> None:
             self._emit(transfer)
@@ -180,7 +181,7 @@ class TransferManager:
                 spec.api,
                 spec,
                 progress=progress,
-                conflict=self.conflict,
+                conflict=conflict,
                 ask=self.ask,
                 verify=self.verify,
                 on_advance=advanced,
@@ -189,7 +190,7 @@ class TransferManager:
             self.pool,
             spec,
             progress=progress,
-            conflict=self.conflict,
+            conflict=conflict,
             ask=self.ask,
             verify=self.verify,
             pipeline=self.pipeline,

@@ -84,6 +84,8 @@ class TransferSpec:
     """A short name for lists (default: the source's base name)."""
     api: JobFiles | None = None
     """Through the provider's API instead of SFTP (`target` is then unused; see `api.py`)."""
+    conflict: Conflict | None = None
+    """What to do about an existing destination (None: the manager's setting)."""
 
     @property
     def source(self) -> str:

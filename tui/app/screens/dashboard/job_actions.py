@@ -38,9 +38,9 @@ class JobActionsScreen(SshConfigActions):
 
     class FilesRequested(Message):
         """The user asked for the Files screen on `node` of `job` (`on_job`: its master,
-        opened in the job's working directory)."""
+        opened in the job's working directory; None: the job's files through the API)."""
 
-        def __init__(self, job: Job, node: Node, *, on_job: bool) -> None:
+        def __init__(self, job: Job, node: Node | None, *, on_job: bool) -> None:
             super().__init__()
             self.job = job
             self.node = node
@@ -61,6 +61,9 @@ class JobActionsScreen(SshConfigActions):
             self.notify("Highlight a job or a node first.", title="Files")
             return
         node = self.focused_node
+        if node is None and self.provider.job_files(job) is not None:
+            self.post_message(self.FilesRequested(job, None, on_job=True))  # its API files
+            return
         if node is None:
             try:
                 nodes = await self.provider.list_nodes(job)

@@ -107,7 +107,7 @@ def transfer_line(transfer: Transfer) -> TransferLine:
             transfer.outcome.verified, "unchecked"
         )
         detail = (
-            f"{checked} · {transfer.outcome.copied} file(s), {human_bytes(p.total)} → "
+            f"{checked} · {transfer.outcome.copied} file(s), {human_bytes(max(p.total, p.done))} → "
             f"{inert(transfer.outcome.dest)}"
         )
     else:

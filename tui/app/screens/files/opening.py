@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from tui.app.screens.dialogs.ask import ask
+from tui.app.screens.files.api_screen import ApiFilesScreen
 from tui.app.screens.files.dialogs import ConflictDialog
 from tui.app.screens.files.screen import FilesScreen
 from tui.core.errors import ClusterdeckError
@@ -22,12 +23,27 @@ if TYPE_CHECKING:
 
 
 async def files_screen(
-    app: ClusterdeckApp, job: Job, node: Node, *, on_job: bool
+    app: ClusterdeckApp, job: Job, node: Node | None, *, on_job: bool
 ) -> FilesScreen | None:
     """The Files screen on `node` (`on_job`: in the job's working directory), or None after
-    telling the user why not (no SSH to the provider's nodes, no address)."""
+    telling the user why not (no SSH to the provider's nodes, no address). On the job itself
+    (or without SSH), a provider that serves job files through its API gets those instead."""
     provider = app.provider
     no_shell = capability_note(provider, Capability.SHELL, job)
+    api = provider.job_files(job)
+    if api is not None and (on_job or node is None or no_shell is not None):
+        return ApiFilesScreen(
+            app.pool,
+            app.transfers,
+            provider,
+            job,
+            api,
+            download_dir=job_download_dir(app.settings.download_dir, job.name),
+            bookmarks=app.bookmarks,
+        )
+    if node is None:
+        app.notify(f"{job.name} has no nodes yet.", title="Files")
+        return None
     if no_shell is not None:
         app.notify(no_shell.replace("no shell", "no file access"), title="No files")
         return None

@@ -172,10 +172,14 @@ class FilesScreen(Screen[None]):
 
     @on(FileTable.RowChosen, "#files-table")
     def _row_chosen(self, event: FileTable.RowChosen) -> None:
-        if event.key == PARENT:
+        self.open_row(event.key)
+
+    def open_row(self, key: str) -> None:
+        """Enter on a row: open the folder (or `..`), preview the file."""
+        if key == PARENT:
             self.load("..")
             return
-        entry = next((e for e in self.entries if e.name == event.key), None)
+        entry = next((e for e in self.entries if e.name == key), None)
         if entry is None:
             return
         if entry.stat.is_dir:
@@ -204,6 +208,9 @@ class FilesScreen(Screen[None]):
         self.query_one("#files-preview").border_title = plain(f"Preview: {entry.name}")
 
     # --- actions -----------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action != "watch"  # API files only (`ApiFilesScreen`)
 
     def action_back(self) -> None:
         filter_box = self.query_one("#files-filter", Input)
