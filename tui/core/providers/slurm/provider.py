@@ -397,8 +397,8 @@ class SlurmProvider(SshBasedProvider):
                 self.version, self._asked_version = release_of(out), True
             query = TextQuery.fresh()
             command = query.command(self._program("squeue"), all_users=self.all_users)
-            out, _ = await self._run(command, None)
-            jobs = query.parse(out)
+            out, _ = await self._run(command, "listing jobs with `squeue`")
+            jobs = query.parse(out, self.version)
             user = None if self.all_users else await self._whoami()
             self.book.listed({j.job_id: j for j in jobs if user is None or j.user == user})
             self._fetched_at = time.monotonic()

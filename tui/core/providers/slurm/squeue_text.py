@@ -87,22 +87,26 @@ class TextQuery:
             f"--Format={shlex.quote(spec)}"
         )
 
-    def parse(self, raw: str) -> tuple[SlurmJob, ...]:
+    def parse(self, raw: str, version: str | None = None) -> tuple[SlurmJob, ...]:
         """The jobs of one answer; raises `SlurmFormatError` on a record it cannot split."""
         records = raw.split(self.record_end + "\n")
         if records[-1].strip():
-            start = records[-1].strip()[:200]
-            raise SlurmFormatError(f"squeue printed something unexpected: {start!r}")
+            raise _unknown(version, f"it printed: {records[-1].strip()[:200]!r}")
         jobs = []
         for record in records[:-1]:
             values = record.split(self.field_sep)
             if len(values) != len(FIELDS):
-                raise SlurmFormatError(
-                    f"a squeue record has {len(values)} fields, not {len(FIELDS)}: "
-                    f"{record[:200]!r}"
-                )
+                got = f"a record of {len(values)} fields, not {len(FIELDS)}: {record[:200]!r}"
+                raise _unknown(version, got)
             jobs.append(job_of(dict(zip(FIELDS, values, strict=True))))
         return tuple(jobs)
+
+
+def _unknown(version: str | None, what: str) -> SlurmFormatError:
+    return SlurmFormatError(
+        f"`squeue --Format` from Slurm {version or '(unknown version)'} printed what clusterdeck "
+        f"does not understand ({what}); clusterdeck understands Slurm 21.08 to 25.x"
+    )
 
 
 def count(value: str) -> int | None:
