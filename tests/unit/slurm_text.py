@@ -57,9 +57,7 @@ def values(job: SlurmJob) -> dict[str, str]:
         "STDOUT": stdout,
         "STDERR": job.stderr or stdout,
         "NumCPUs": str(job.cpus or 0),
-        "tres-alloc": f"cpu={job.cpus or 0},mem={int(job.req_mem_mb)}M"
-        if job.req_mem_mb
-        else "",
+        "tres-alloc": f"cpu={job.cpus or 0},mem={int(job.req_mem_mb)}M" if job.req_mem_mb else "",
     }
 
 
