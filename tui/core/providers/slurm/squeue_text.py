@@ -112,7 +112,7 @@ def _unknown(version: str | None, what: str) -> SlurmFormatError:
 def count(value: str) -> int | None:
     """A number field; None for `N/A` and the like."""
     value = value.strip()
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isascii() and value.isdigit() else None  # not "²" or "٣"
 
 
 def limit_minutes(value: str) -> int | None:
