@@ -6,7 +6,8 @@ reasons may hold any byte, delimiters and newlines included (Slurm stores them a
 separators carry a random token made fresh for each poll: a name written before the poll cannot
 contain it, and a record that does not split into exactly the expected fields is refused rather
 than guessed at. (The token is on squeue's command line, so `ps` on the login host shows it while
-squeue runs: a job renamed within those milliseconds could use it.) Times come as Unix seconds (`SLURM_TIME_FORMAT=%s`).
+squeue runs: a job renamed within those milliseconds could use it.) Times come as Unix seconds
+(`SLURM_TIME_FORMAT=%s`).
 
 Not in the text form, kept from elsewhere: the release (`squeue --version`, once), 23.x's state
 flags (only the base state is printed), and the requested memory of a running job on clusters
