@@ -351,7 +351,11 @@ class SlurmProvider(SshBasedProvider):
         await super().close()
 
     async def _sinfo(self) -> dict[str, SlurmNode]:
-        """Every node by name, from a `sinfo --json` at most `SINFO_MAX_AGE` seconds old."""
+        """Every node by name, from a `sinfo --json` at most `SINFO_MAX_AGE` seconds old.
+
+        JSON here, unlike squeue: it is asked at most twice a minute, and sinfo's text form
+        folds node flags into release-dependent suffixes (`down*`, `idle~`) the JSON names.
+        """
         now = time.monotonic()
         if self._sinfo_at is not None and now - self._sinfo_at < SINFO_MAX_AGE:
             return self._sinfo_nodes
