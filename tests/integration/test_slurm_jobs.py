@@ -21,6 +21,7 @@ from tests.integration.slurm_fixtures import (  # noqa: F401 - fixtures
 )
 from tests.integration.sshd import SshdServer
 from tui.core.models import JobState, LogBatch, NodeState
+from tui.core.providers.slurm.log import output_path
 from tui.core.providers.slurm.provider import SlurmProvider
 from tui.core.providers.slurm.shell import NodeAccessDenied
 
@@ -211,3 +212,22 @@ async def test_a_big_finished_log_is_read_in_chunks_and_resumes_at_any_batch(
     middle = batches[len(batches) // 2]
     resumed = await collect(slurm_provider.stream_log(job, offset=middle.offset))
     assert lines_of(resumed) == expected[expected.index(middle.lines[-1]) + 1 :]
+
+
+async def test_hostile_names_and_paths_on_the_real_squeue(
+    slurm_cluster: SlurmCluster, slurm_provider: SlurmProvider
+) -> None:
+    """Slurm keeps separators, newlines and escapes in names and paths; each stays in its job."""
+    name = "a\x1fb\x1ec\nd|e \x1b]0;pwn\x07\x1b[2J"
+    out = str(slurm_cluster.workdir / "o\x1fx\ny-%j.out")
+    hostile = slurm_cluster.sbatch(f"--job-name={name}", f"--output={out}", "--wrap", "sleep 20")
+    plain = slurm_cluster.sbatch("--job-name=plain-neighbour", "--wrap", "sleep 20")
+    try:
+        job = await wait_job(slurm_provider, hostile, "running", "queued")
+        neighbour = await wait_job(slurm_provider, plain, "running", "queued")
+        assert job.name == name and neighbour.name == "plain-neighbour"
+        record = slurm_provider.book.records[hostile]
+        assert record.stdout == out and record.user == slurm_cluster.user
+        assert output_path(record) == out.replace("%j", hostile)
+    finally:
+        slurm_cluster.scancel_as_root(hostile, plain)

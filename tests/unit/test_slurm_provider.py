@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.unit import slurm_text
 from tui.app.factory import build_provider
 from tui.core.clock import ManualClock
 from tui.core.config.check import check_text
@@ -49,9 +50,13 @@ class CannedPool:
         timeout: float | None = None,  # noqa: ASYNC109 - SshPool.run's signature
     ) -> RunResult[str]:
         self.commands.append(command)
-        program = command.split()[0].rsplit("/", 1)[-1]
+        words = [w for w in command.split() if w != "env" and "=" not in w]
+        program = words[0].rsplit("/", 1)[-1]
         answer = self.answers[program]
-        return RunResult(*(answer() if callable(answer) else answer))
+        reply = answer() if callable(answer) else answer
+        if program == "squeue" and reply[0] == 0 and reply[1].lstrip().startswith("{"):
+            reply = slurm_text.answer(reply[1], command)  # JSON fixture -> the text form
+        return RunResult(*reply)
 
     async def close(self) -> None:
         pass
@@ -134,7 +139,10 @@ async def test_jobs_are_filtered_to_the_login_user_with_details() -> None:
     pool = canned()
     slurm = provider(pool, clock)
     jobs = {job.id: job for job in await slurm.list_jobs()}
-    assert pool.commands == ["squeue --json --me", "id -un"]
+    version, listing, *rest = pool.commands
+    assert version == "squeue --version" and rest == ["id -un"]
+    assert listing.startswith("env SLURM_TIME_FORMAT=%s squeue --me --noheader --states=all ")
+    assert "--json" not in listing
     assert "108" not in jobs  # bob's
     assert list(jobs)[:2] == ["107", "102"]  # active first, newest first
     run = jobs["101"]
@@ -163,7 +171,9 @@ async def test_all_users_and_bin_dir() -> None:
     slurm = provider(pool, all_users=True, bin_dir="/opt/slurm/bin/")
     jobs = {job.id: job for job in await slurm.list_jobs()}
     assert jobs["108"].owner == "bob"
-    assert pool.commands == ["/opt/slurm/bin/squeue --json"]
+    assert pool.commands[0] == "/opt/slurm/bin/squeue --version"
+    assert pool.commands[1].startswith("env SLURM_TIME_FORMAT=%s /opt/slurm/bin/squeue --noheader")
+    assert len(pool.commands) == 2
 
 
 async def test_nodes_come_from_sinfo_and_go_through_the_login_host(tmp_path: Path) -> None:
@@ -200,18 +210,12 @@ async def test_22_05_nodes_and_node_list_of_a_cancelled_job() -> None:
     ("reply", "error", "match"),
     [
         ((127, "", "bash: squeue: command not found"), ProviderUnavailable, "not found"),
-        ((1, "", "squeue: unrecognized option '--json'"), ProviderError, "too old"),
         (
             (1, "", "squeue: error: Unable to contact slurm controller"),
             ProviderUnavailable,
             "slurmctld",
         ),
         ((2, "", "boom"), ProviderError, r"exit 2\): boom"),
-        (
-            (0, (DATA / "squeue-22.05-controller-down.json").read_text(), ""),
-            ProviderUnavailable,
-            "controller",
-        ),
     ],
 )
 async def test_command_failures(reply: Reply, error: type[Exception], match: str) -> None:
@@ -219,6 +223,15 @@ async def test_command_failures(reply: Reply, error: type[Exception], match: str
     pool.answers["squeue"] = reply
     with pytest.raises(error, match=match):
         await provider(pool).list_jobs()
+
+
+async def test_sinfo_without_json_is_too_old() -> None:
+    pool = canned()
+    pool.answers["sinfo"] = (1, "", "sinfo: unrecognized option '--json'")
+    slurm = provider(pool)
+    job = next(j for j in await slurm.list_jobs() if j.id == "101")
+    with pytest.raises(ProviderError, match="too old for `sinfo --json`"):
+        await slurm.list_nodes(job)
 
 
 async def test_unreachable_login_host_is_provider_unavailable() -> None:

@@ -1,5 +1,8 @@
 """`squeue --json` and `sinfo --json`: both the 22.05 shapes and the 23.x+ shapes.
 
+The provider polls squeue's text form (`squeue_text.py`) and asks sinfo for JSON; the job
+model and the value helpers here serve both, and sacct's JSON (`sacct.py`).
+
 22.05 (openapi/v0.0.38): `job_state` is a string, numbers are plain (`null` = unset), node
 `state` is a lowercase string plus `state_flags`. 23.x+ (data_parser v0.0.39 and later):
 `job_state` and node `state` are lists of flags, numbers are `{"set", "infinite", "number"}`
