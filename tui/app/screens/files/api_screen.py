@@ -8,7 +8,6 @@ Rename, new folder, delete, go to and bookmarks do not apply (their keys are hid
 from __future__ import annotations
 
 import asyncio
-import os
 import posixpath
 from pathlib import Path
 from typing import ClassVar
@@ -204,15 +203,8 @@ class ApiFilesScreen(FilesScreen):
         if entry is None:
             self.notify("Highlight a file or folder first.", title="Download")
             return
-        question = f"Download {entry.name} into the local folder:"
-        into = await ask(self.app, PathDialog("Download", question, str(self.download_dir)))
-        if not into:
-            return
-        local = local_path(into)
-        try:
-            os.makedirs(local, exist_ok=True)
-        except OSError as exc:
-            self.notify(f"Cannot make {local}: {exc.strerror or exc}", severity="error")
+        local = await self._ask_local_folder(entry.name)
+        if local is None:
             return
         remote = posixpath.join(self.folder, entry.name)
         spec = TransferSpec(Direction.DOWN, API_TARGET, remote, local, label=remote, api=self.api)

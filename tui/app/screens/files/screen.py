@@ -290,18 +290,24 @@ class FilesScreen(Screen[None]):
         if entry is None:
             self.notify("Highlight a file or folder first.", title="Download")
             return
-        question = f"Download {entry.name} into the local folder:"
+        local = await self._ask_local_folder(entry.name)
+        if local is not None:
+            remote = posixpath.join(self.folder, entry.name)
+            self.transfers.start(TransferSpec(Direction.DOWN, self.target, remote, local))
+
+    async def _ask_local_folder(self, name: str) -> Path | None:
+        """Ask where `name` goes (the job's download folder offered) and make that folder."""
+        question = f"Download {name} into the local folder:"
         into = await ask(self.app, PathDialog("Download", question, str(self.download_dir)))
         if not into:
-            return
+            return None
         local = local_path(into)
         try:
             os.makedirs(local, exist_ok=True)
         except OSError as exc:
             self.notify(f"Cannot make {local}: {exc.strerror or exc}", severity="error")
-            return
-        remote = posixpath.join(self.folder, entry.name)
-        self.transfers.start(TransferSpec(Direction.DOWN, self.target, remote, local))
+            return None
+        return local
 
     def action_upload(self) -> None:
         self._upload()
