@@ -51,7 +51,7 @@ DASHBOARD_KEYS = (
     KeySpec("external-ssh", "x", "external_ssh", "System ssh", show=False),
     KeySpec("clipboard", "c", "app.clipboard", "Clipboard"),
     KeySpec("job-details", "i", "job_details", "Details", show=False),
-    KeySpec("keys", "K", "app.keys", "SSH keys"),
+    KeySpec("keys", "K", "app.keys", "Keys"),
     KeySpec("access-rule", "a", "access_rule", "Access rule", show=False),
     KeySpec("tunnels", "t", "app.tunnels", "Tunnels"),
     KeySpec("tunnel-detected", "T", "tunnel_detected", "Tunnel it", show=False),
