@@ -1,9 +1,10 @@
 """squeue's text form rendered from a canned `squeue --json` document, as squeue 22.05 prints it.
 
 The canned replies under tests/data/slurm are JSON (real 22.05 output and documented 23.11
-shapes); the provider polls the `--Format` text form, so a canned squeue answers the command it
-is given: `--version` from the document's `meta`, `--Format=...` with the command's own
-separators, the document's `errors` as squeue's exit 1. The real squeue: tests/integration.
+shapes), read here (`read_json`: the provider has no `--json` reader for squeue); the provider
+polls the `--Format` text form, so a canned squeue answers the command it is given: `--version`
+from the document's `meta`, `--Format=...` with the command's own separators, the document's
+`errors` as squeue's exit 1. The real squeue: tests/integration.
 """
 
 from __future__ import annotations
