@@ -31,15 +31,14 @@ from tui.core.errors import (
 )
 from tui.core.models import Job, JobState, LogBatch, Node, SshTarget
 from tui.core.providers.base import ALL_CAPABILITIES, Option, ProviderContext
-from tui.core.providers.problems import Problems, missing_key_file
 from tui.core.providers.slurm.book import JobBook
 from tui.core.providers.slurm.commands import COMMAND_TIMEOUT, command_error, program_path
 from tui.core.providers.slurm.history import History
 from tui.core.providers.slurm.live import LiveUsage
 from tui.core.providers.slurm.log import LogSource, follow, output_path
+from tui.core.providers.slurm.options import OPTIONS, check_options
 from tui.core.providers.slurm.parse import SlurmJob
 from tui.core.providers.slurm.shell import (
-    NODE_SHELLS,
     Allocation,
     NodeAccessDenied,
     NodeShellBackend,
@@ -55,7 +54,6 @@ from tui.core.ssh.pool import SshPool
 
 WARN_MINUTES = 10.0
 """The app warns beside shells and tunnels when a job has less time left than this."""
-MAX_HISTORY_DAYS = 365
 LOGS = ("StdOut", "StdErr")
 
 
@@ -64,29 +62,7 @@ class SlurmProvider(SshBasedProvider):
 
     name = "slurm"
     capabilities = ALL_CAPABILITIES
-    OPTIONS: ClassVar[Mapping[str, Option]] = {
-        "host": Option(str, help="the login host's name or address (or give ssh_alias)"),
-        "ssh_alias": Option(str, help="a Host alias from ~/.ssh/config for the login host"),
-        "user": Option(str, help="login user (default: ~/.ssh/config, else your local name)"),
-        "port": Option(int, help="the login host's SSH port (default 22)"),
-        "key": Option(str, help="private key file for the login host and the compute nodes"),
-        "all_users": Option(bool, help="list every user's jobs, not only yours (default false)"),
-        "poll_interval": Option(
-            float, help="seconds between job checks while following a log (default 2)"
-        ),
-        "node_port": Option(int, help="SSH port of the compute nodes (default 22)"),
-        "bin_dir": Option(
-            str, help="where squeue, sinfo and scancel are, if not on the login shell's PATH"
-        ),
-        "history_days": Option(
-            int, help="days of finished jobs to list from sacct (default 7; 0: none)"
-        ),
-        "node_shell": Option(
-            str,
-            help="how shells reach a compute node: auto (ssh, else srun --overlap), ssh, srun",
-            choices=NODE_SHELLS,
-        ),
-    }
+    OPTIONS: ClassVar[Mapping[str, Option]] = OPTIONS
 
     def __init__(
         self,
@@ -107,26 +83,16 @@ class SlurmProvider(SshBasedProvider):
         known_hosts_path: Path | None = None,
         clock: Clock | None = None,
     ) -> None:
-        problems = Problems()
-        if bool(host) == bool(ssh_alias):
-            problems.add("give either `host` or `ssh_alias` (not both)")
-        for key_name, value in (("port", port), ("node_port", node_port)):
-            if not 1 <= value <= 65535:
-                problems.add(f"`{key_name}` must be from 1 to 65535 (got {value})")
-        if poll_interval <= 0:
-            problems.add("`poll_interval` must be positive")
-        if not 0 <= history_days <= MAX_HISTORY_DAYS:
-            problems.add(
-                f"`history_days` must be from 0 (no finished jobs from sacct) to "
-                f"{MAX_HISTORY_DAYS} (got {history_days})"
-            )
-        if node_shell not in NODE_SHELLS:
-            choices = ", ".join(NODE_SHELLS)
-            problems.add(f"`node_shell` must be one of {choices} (got {node_shell!r})")
-        missing = missing_key_file("key", key)
-        if missing:
-            problems.add(missing)
-        problems.raise_any()
+        check_options(
+            host=host,
+            ssh_alias=ssh_alias,
+            port=port,
+            node_port=node_port,
+            poll_interval=poll_interval,
+            history_days=history_days,
+            node_shell=node_shell,
+            key=key,
+        )
         super().__init__(pool, known_hosts_path)
         self.name = name
         self.user = user
