@@ -292,7 +292,7 @@ class SlurmProvider(SshBasedProvider):
     async def stream_log(
         self, job: Job, *, offset: int = 0, stderr: bool = False
     ) -> AsyncGenerator[LogBatch, None]:
-        """The job's StdOut (StdErr with `stderr=True`) from byte `offset`; see `slurm_log`."""
+        """The job's StdOut (StdErr with `stderr=True`) from byte `offset`; see `log.py`."""
         record = await self._record(job)
         source = LogSource(
             job_id=job.id,
