@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.bench._table import Row, publish, render
 from tests.integration.slurm_cluster import SlurmCluster
-from tui.core.providers.slurm.parse import parse_squeue
+from tests.unit.slurm_text import read_json
 from tui.core.providers.slurm.squeue_text import TextQuery
 
 QUICK = bool(os.environ.get("CLUSTERDECK_BENCH_QUICK"))
@@ -50,7 +50,7 @@ def measure(cluster: SlurmCluster) -> list[Row]:
         took, json_out = timed(cluster, "squeue --json --me")
         json_s.append(took)
         start = time.perf_counter()
-        reply = parse_squeue(json_out)
+        reply = read_json(json_out)
         json_parse.append(time.perf_counter() - start)
         assert len(listed) == len(reply.jobs) >= JOBS, (len(listed), len(reply.jobs))
     anchor = "squeue --json --me"
@@ -76,7 +76,7 @@ def measure(cluster: SlurmCluster) -> list[Row]:
             f"parsing that answer, {JOBS} jobs",
             statistics.median(text_parse) * ms,
             statistics.median(json_parse) * ms,
-            "parse_squeue of the --json answer",
+            "reading the --json answer into jobs",
             unit="ms",
             higher_is_better=False,
         ),

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from tests.unit.slurm_text import polled
 from tui.app.screens.rows import job_row, node_row
 from tui.core.errors import ProviderError
 from tui.core.models import Job, Node
@@ -20,7 +21,7 @@ from tui.core.providers.rescale.jobs import (
     status_key,
 )
 from tui.core.providers.slurm.log import output_path
-from tui.core.providers.slurm.parse import parse_sinfo, parse_squeue
+from tui.core.providers.slurm.parse import parse_sinfo
 from tui.core.providers.slurm.view import (
     describe,
     format_left,
@@ -55,9 +56,10 @@ def check_all(jobs: Sequence[Job], nodes: NodesByJob) -> None:
 
 
 def slurm_models(squeue: str, sinfo: str) -> tuple[list[Job], NodesByJob]:
-    """What the Slurm provider makes of two answers; raises only `ProviderError`."""
-    reply = parse_squeue(squeue)
-    records = {job.job_id: job for job in reply.jobs}
+    """What the Slurm provider makes of two answers (squeue's `--json` document read in the text
+    form the provider polls); raises only `ProviderError`."""
+    _, listed = polled(squeue)
+    records = {job.job_id: job for job in listed}
     jobs = sorted((to_job(r, "slurm", NOW) for r in records.values()), key=sort_key)
     nodes: NodesByJob = {}
     try:

@@ -10,11 +10,13 @@ from typing import Any
 
 import pytest
 
+from tests.unit.slurm_text import values
 from tui.app.app import ClusterdeckApp
 from tui.core.errors import ProviderError
 from tui.core.providers.slurm.hostlist import HostlistError, expand_hostlist
 from tui.core.providers.slurm.log import output_path
-from tui.core.providers.slurm.parse import parse_squeue
+from tui.core.providers.slurm.parse import SlurmJob, number, parse_sinfo
+from tui.core.providers.slurm.squeue_text import FIELDS, TextQuery
 from tui.core.providers.slurm.view import time_left, to_job
 from widgets.terminal.model import TerminalModel
 
@@ -60,47 +62,61 @@ def test_lines_scrolled_off_before_the_alternate_screen_reach_the_scrollback() -
         assert _history(whole) == ["00"]
 
 
-def _squeue(**job: Any) -> str:
-    base = {"job_id": 7, "job_state": ["RUNNING"], "start_time": 1_795_554_469, "name": "x"}
-    return json.dumps({"meta": {}, "errors": [], "jobs": [{**base, **job}]})
+def _listed(**fields: str) -> tuple[SlurmJob, ...]:
+    """One running job as squeue's text form prints it, with `fields` replaced, read back."""
+    started = datetime.fromtimestamp(1_795_554_469, UTC)
+    base = values(SlurmJob(job_id="7", name="x", user="u", state="RUNNING", started=started))
+    return _read(TextQuery.fresh(), {**base, **fields})
+
+
+def _read(query: TextQuery, record: dict[str, str]) -> tuple[SlurmJob, ...]:
+    return query.parse(query.field_sep.join(record[f] for f in FIELDS) + query.record_end + "\n")
 
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("limit", [4_294_967_295, 4_294_967_294, 10**18, 2**64])
-def test_an_unlimited_or_huge_time_limit_is_no_time_limit(limit: int) -> None:
-    """Slurm's INFINITE (0xffffffff) and NO_VAL time limits, and bigger ones, made
-    `time_left` overflow a date (OverflowError): the job list failed."""
-    [record] = parse_squeue(_squeue(time_limit=limit)).jobs
-    assert time_left(record, NOW) is None
-    assert "no time limit" in to_job(record, "slurm", NOW).status_detail
-
-
 @pytest.mark.parametrize(
-    "raw",
+    ("limit", "shown"),
     [
-        "[" * 3000 + "]" * 3000,  # RecursionError in json.loads
-        _squeue(job_id=float("inf")),  # OverflowError in int()
-        _squeue(job_id=float("nan")),  # ValueError in int()
+        ("UNLIMITED", "no time limit"),  # Slurm's INFINITE (0xffffffff)
+        ("N/A", "no time limit"),  # NO_VAL
+        ("4294967295", ""),  # past the year 9999: no time left to show
+        (f"{10**18}-00:00:00", ""),
+        (str(2**64), ""),
     ],
 )
-def test_odd_json_from_squeue_is_a_provider_error(raw: str) -> None:
+def test_an_unlimited_or_huge_time_limit_is_no_time_limit(limit: str, shown: str) -> None:
+    """Slurm's INFINITE and NO_VAL time limits, and bigger ones, made `time_left` overflow a
+    date (OverflowError): the job list failed."""
+    [record] = _listed(TimeLimit=limit)
+    assert time_left(record, NOW) is None
+    assert to_job(record, "slurm", NOW).status_detail == shown
+
+
+@pytest.mark.parametrize("job_id", ["inf", "nan", "1e400", "[" * 3000 + "]" * 3000])
+def test_an_odd_job_id_from_squeue_is_a_provider_error(job_id: str) -> None:
     with pytest.raises(ProviderError):
-        parse_squeue(raw)
+        _listed(JobID=job_id)
+
+
+def test_odd_json_is_a_provider_error_and_a_non_finite_number_is_unset() -> None:
+    with pytest.raises(ProviderError):  # RecursionError in json.loads
+        parse_sinfo("[" * 3000 + "]" * 3000)
+    assert number(float("inf")) is None and number(float("nan")) is None  # not int() errors
 
 
 def test_a_non_finite_number_is_unset() -> None:
-    [record] = parse_squeue(_squeue(time_limit=float("inf"), node_count=float("nan"))).jobs
+    [record] = _listed(TimeLimit="inf", NumNodes="nan")
     assert (record.time_limit, record.node_count) == (None, 0)
 
 
 def test_a_huge_padding_width_in_an_output_pattern_is_bounded() -> None:
     """`%99999999999j` made `zfill` allocate the width (MemoryError, or gigabytes)."""
     for width in ("99999999999", "9" * 5000, "11"):
-        [record] = parse_squeue(_squeue(standard_output=f"/o/%{width}j.out")).jobs
+        [record] = _listed(STDOUT=f"/o/%{width}j.out")
         assert output_path(record) == "/o/0000000007.out"  # Slurm pads to 10 at most
-    [record] = parse_squeue(_squeue(standard_output="/o/%4j.out")).jobs
+    [record] = _listed(STDOUT="/o/%4j.out")
     assert output_path(record) == "/o/0007.out"
 
 
@@ -116,7 +132,7 @@ def test_a_hostile_hostlist_is_refused_quickly(hostlist: str) -> None:
     with pytest.raises(HostlistError):
         expand_hostlist(hostlist)
     assert time.perf_counter() - start < 2.0
-    [record] = parse_squeue(_squeue(nodes=hostlist)).jobs
+    [record] = _listed(NodeList=hostlist)
     assert record.nodes == ()
 
 
@@ -152,8 +168,6 @@ async def test_rows_with_the_same_key_show_once_instead_of_raising() -> None:
 @pytest.mark.parametrize("value", [True, 5, {"a": 1}, None])
 def test_a_sinfo_group_whose_node_lists_are_not_lists_has_no_nodes(field: str, value: Any) -> None:
     """`{"nodes": {"addresses": true}}` in a 23.11 sinfo group raised TypeError."""
-    from tui.core.providers.slurm.parse import parse_sinfo
-
     members = {"nodes": ["cn1"], "addresses": ["10.0.0.1"], "hostnames": ["h1"], field: value}
     reply = parse_sinfo(json.dumps({"sinfo": [{"nodes": members}]}))
     assert [n.name for n in reply.nodes] == ([] if field == "nodes" else ["cn1"])

@@ -8,12 +8,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tests.unit.slurm_text import polled
 from tui.app.screens.dashboard.arrays import ArrayRows
 from tui.app.screens.rows import TASK_PAGE
 from tui.core.arrays import group_arrays
 from tui.core.models import JobState
 from tui.core.providers.slurm.log import output_path
-from tui.core.providers.slurm.parse import parse_squeue
 from tui.core.providers.slurm.sacct import parse_sacct
 from tui.core.providers.slurm.usage import usage_of
 from tui.core.providers.slurm.view import sort_key, task_count, to_job
@@ -85,8 +85,8 @@ def test_a_pending_range_stands_for_its_tasks_and_tasks_resolve_their_log() -> N
     parent.update(job_id=6, array_task_id=None, array_task_string="3-10000%50", job_state="PENDING")
     parent["standard_output"] = "/home/slurmtest/out/%x-%A_%a.log"
     doc["jobs"].append(parent)
-    reply = parse_squeue(json.dumps(doc))
-    jobs = sorted((to_job(r, "hpc", NOW) for r in reply.jobs), key=sort_key)
+    _, listed = polled(json.dumps(doc))
+    jobs = sorted((to_job(r, "hpc", NOW) for r in listed), key=sort_key)
     groups = [item for item in group_arrays(jobs) if not hasattr(item, "id")]
     [sweep] = groups
     assert sweep.total == 2 + 9998  # two started tasks and the pending 3-10000
@@ -94,9 +94,9 @@ def test_a_pending_range_stands_for_its_tasks_and_tasks_resolve_their_log() -> N
     assert (pending.array_task, pending.state) == ("3-10000%50", JobState.QUEUED)
     rows = ArrayRows().rows(jobs, NOW)
     assert len(rows) < 20
-    task = next(r for r in reply.jobs if r.array_task_id == 2)
+    task = next(r for r in listed if r.array_task_id == 2)
     assert output_path(task).endswith(f"-{task.array_job_id}_2.out") or "%" not in output_path(task)
-    patterned = next(r for r in reply.jobs if r.array_tasks == "3-10000%50")
+    patterned = next(r for r in listed if r.array_tasks == "3-10000%50")
     assert output_path(patterned) == "/home/slurmtest/out/sweep-6_4294967294.log"
 
 
@@ -109,15 +109,15 @@ def test_task_count() -> None:
 
 
 def test_squeue_24_05_shapes_nodes_object_unlimited_and_a_pending_array() -> None:
-    reply = parse_squeue((DATA / "squeue-24.05.json").read_text())
-    assert reply.version == "24.05.3"
-    jobs = {job.job_id: job for job in reply.jobs}
+    version, listed = polled((DATA / "squeue-24.05.json").read_text())
+    assert version == "24.05.3"
+    jobs = {job.job_id: job for job in listed}
     run = jobs["101"]
     assert run.nodes == ("cn001", "cn002", "cn010")  # `nodes` as an object
     assert run.job_state is JobState.RUNNING and run.time_limit is None  # infinite: UNLIMITED
     big = jobs["120"]
     assert (big.array_job_id, big.array_task_id, big.array_tasks) == (120, None, "1-10000%20")
-    models = sorted((to_job(r, "hpc", NOW) for r in reply.jobs), key=sort_key)
+    models = sorted((to_job(r, "hpc", NOW) for r in listed), key=sort_key)
     rows = ArrayRows().rows(models, NOW)
     group = next(row for row in rows if row.key == "hpc:array:120")
     assert group.name == "▸ big-sweep [120] 10,000 tasks" and group.detail == "10,000 pending"

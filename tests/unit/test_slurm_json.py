@@ -1,4 +1,5 @@
-"""Parsing `squeue --json` / `sinfo --json`: real 22.05 output and the 23.x+ shapes."""
+"""Reading real 22.05 output and the 23.x+ shapes: sinfo's JSON, and squeue's (canned as JSON,
+read as the provider polls it, in the text form)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,18 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.slurm_text import polled
 from tui.core.errors import ProviderUnavailable
 from tui.core.models import JobState, NodeState
+from tui.core.providers.slurm.log import output_path
 from tui.core.providers.slurm.parse import (
     ExitStatus,
     SlurmFormatError,
     decode_exit,
     number,
     parse_sinfo,
-    parse_squeue,
 )
+from tui.core.providers.slurm.squeue_text import TextQuery
 
 DATA = Path(__file__).parent.parent / "data" / "slurm"
 
@@ -26,9 +29,9 @@ def load(name: str) -> str:
 
 
 def test_squeue_22_05_real_output() -> None:
-    reply = parse_squeue(load("squeue-22.05.json"))
-    assert reply.version == "22.05.8"
-    jobs = {job.name: job for job in reply.jobs}
+    version, listed = polled(load("squeue-22.05.json"))
+    assert version == "22.05.8"
+    jobs = {job.name: job for job in listed}
     run = jobs["cfd-wing"]
     assert (run.state, run.job_state) == ("RUNNING", JobState.RUNNING)
     assert run.nodes == ("node01", "node02")
@@ -41,14 +44,14 @@ def test_squeue_22_05_real_output() -> None:
     assert jobs["killed"].exit == ExitStatus(signal=9)
     assert jobs["fine"].job_state is JobState.COMPLETED and jobs["fine"].exit == ExitStatus(code=0)
     assert jobs["tocancel"].job_state is JobState.STOPPED
-    tasks = sorted((j.array_job_id, j.array_task_id) for j in reply.jobs if j.name == "sweep")
+    tasks = sorted((j.array_job_id, j.array_task_id) for j in listed if j.name == "sweep")
     assert tasks == [(6, 1), (6, 2)]
 
 
 def test_squeue_23_11_shapes() -> None:
-    reply = parse_squeue(load("squeue-23.11.json"))
-    assert reply.version == "23.11.4"
-    jobs = {job.job_id: job for job in reply.jobs}
+    version, listed = polled(load("squeue-23.11.json"))
+    assert version == "23.11.4"
+    jobs = {job.job_id: job for job in listed}
     run = jobs["101"]
     assert run.job_state is JobState.RUNNING
     assert run.nodes == ("cn001", "cn002", "cn010")
@@ -61,9 +64,9 @@ def test_squeue_23_11_shapes() -> None:
     assert jobs["104"].exit.describe() == "killed by SIGKILL (9)"
     assert jobs["105"].job_state is JobState.STOPPED
     task = jobs["107"]
-    assert (task.state, task.state_flags) == ("RUNNING", ("COMPLETING",))
+    assert (task.state, task.state_flags) == ("RUNNING", ())  # the text form: the base state
     assert (task.array_job_id, task.array_task_id) == (106, 1)
-    assert task.stdout_expanded == "/home/alice/run/sweep-106_1.out"
+    assert output_path(task) == "/home/alice/run/sweep-106_1.out"  # `%A_%a` expanded
     assert jobs["108"].user == "bob"
 
 
@@ -92,38 +95,16 @@ def test_sinfo_23_11_groups() -> None:
     assert nodes["cn002"].cpus == 64
 
 
-@pytest.mark.parametrize("name", ["squeue-22.05-controller-down.json"])
-def test_errors_list_means_controller_down_not_no_jobs(name: str) -> None:
-    with pytest.raises(ProviderUnavailable, match="Failed while looking for jobs") as info:
-        parse_squeue(load(name))
-    assert "slurmctld" in info.value.message
-
-
 def test_sinfo_errors_list() -> None:
     with pytest.raises(ProviderUnavailable, match="Unspecified error"):
         parse_sinfo(load("sinfo-22.05-controller-down.json"))
 
 
 def test_unknown_version_says_which() -> None:
-    with pytest.raises(SlurmFormatError, match=r"Slurm 99\.1\.0 has no `jobs` list") as info:
-        parse_squeue(load("squeue-unknown-version.json"))
-    assert "queue" in info.value.message
+    with pytest.raises(SlurmFormatError, match=r"`squeue --Format` from Slurm 99\.1\.0 printed"):
+        TextQuery.fresh().parse("squeue: a shape of tomorrow\n", "99.1.0")
     with pytest.raises(SlurmFormatError, match="no `nodes` or `sinfo` list"):
         parse_sinfo(load("squeue-unknown-version.json"))
-
-
-@pytest.mark.parametrize(
-    "raw", ["", "squeue: error: unrecognized option", "[1, 2]", '{"jobs": [{"name": "x"}]}']
-)
-def test_not_json_or_malformed(raw: str) -> None:
-    with pytest.raises(SlurmFormatError):
-        parse_squeue(raw)
-
-
-def test_unknown_fields_and_states_are_tolerated() -> None:
-    raw = '{"jobs": [{"job_id": "7", "job_state": ["WEIRD"], "nodes": "n[1-", "exit_code": "x"}]}'
-    job = parse_squeue(raw).jobs[0]
-    assert job.job_state is JobState.UNKNOWN and job.nodes == () and job.exit == ExitStatus()
 
 
 @pytest.mark.parametrize(

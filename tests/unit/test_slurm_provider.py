@@ -225,6 +225,12 @@ async def test_command_failures(reply: Reply, error: type[Exception], match: str
         await provider(pool).list_jobs()
 
 
+async def test_an_errors_list_means_the_controller_is_down_not_no_jobs() -> None:
+    pool = canned(squeue="squeue-22.05-controller-down.json")  # squeue then exits 1
+    with pytest.raises(ProviderUnavailable, match="slurmctld"):
+        await provider(pool).list_jobs()
+
+
 async def test_sinfo_without_json_is_too_old() -> None:
     pool = canned()
     pool.answers["sinfo"] = (1, "", "sinfo: unrecognized option '--json'")

@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tui.core.models import JobState
 from tui.core.printable import inert
 from tui.core.providers.slurm.log import output_path
-from tui.core.providers.slurm.parse import SlurmFormatError
+from tui.core.providers.slurm.parse import ExitStatus, SlurmFormatError
 from tui.core.providers.slurm.squeue_text import (
     FIELDS,
     TextQuery,
@@ -98,6 +99,27 @@ def test_a_record_that_does_not_split_is_refused() -> None:
     with pytest.raises(SlurmFormatError, match=r"Slurm 22\.05\.8 printed what"):
         query.parse("squeue: error: something\n", "22.05.8")
     assert query.parse("") == ()
+
+
+@pytest.mark.parametrize(
+    "records",
+    [
+        "squeue: error: unrecognized option\n",
+        "[1, 2]\n",
+        [{**RUNNING, "JobID": "x"}],  # a record without a job id
+    ],
+)
+def test_not_a_record_or_malformed(records: str | list[dict[str, str]]) -> None:
+    query = TextQuery.fresh()
+    with pytest.raises(SlurmFormatError):
+        query.parse(records if isinstance(records, str) else printed(query, *records))
+
+
+def test_unknown_fields_and_states_are_tolerated() -> None:
+    query = TextQuery.fresh()
+    odd = {**RUNNING, "State": "WEIRD", "NodeList": "n[1-", "exit_code": "x"}
+    [job] = query.parse(printed(query, odd))
+    assert job.job_state is JobState.UNKNOWN and job.nodes == () and job.exit == ExitStatus()
 
 
 def test_arrays_pending_and_finished() -> None:

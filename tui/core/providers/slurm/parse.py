@@ -1,7 +1,7 @@
-"""`squeue --json` and `sinfo --json`: both the 22.05 shapes and the 23.x+ shapes.
+"""The Slurm job and node models, `sinfo --json`, and the JSON value helpers sacct shares.
 
-The provider polls squeue's text form (`squeue_text.py`) and asks sinfo for JSON; the job
-model and the value helpers here serve both, and sacct's JSON (`sacct.py`).
+The provider polls squeue's text form (`squeue_text.py`) and asks sinfo and sacct (`sacct.py`)
+for JSON; the job model here serves all three, the value helpers both JSON readers.
 
 22.05 (openapi/v0.0.38): `job_state` is a string, numbers are plain (`null` = unset), node
 `state` is a lowercase string plus `state_flags`. 23.x+ (data_parser v0.0.39 and later):
@@ -15,14 +15,13 @@ from __future__ import annotations
 import json
 import math
 import signal
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from tui.core.errors import ProviderError, ProviderUnavailable
 from tui.core.models import JobState, NodeState
-from tui.core.providers.slurm.hostlist import HostlistError, expand_hostlist
 
 SUPPORTED = "Slurm 21.08 to 25.x (squeue/sinfo --json)"
 
@@ -85,7 +84,7 @@ class ExitStatus:
 
 @dataclass(frozen=True)
 class SlurmJob:
-    """The fields of one `squeue --json` job that clusterdeck uses."""
+    """The fields of one Slurm job (squeue's text form, or sacct) that clusterdeck uses."""
 
     job_id: str
     name: str
@@ -151,10 +150,9 @@ class SlurmNode:
 
 @dataclass(frozen=True)
 class SlurmReply:
-    """A parsed reply: the version that wrote it, and its items."""
+    """A parsed `sinfo --json` reply: the version that wrote it, and its nodes."""
 
     version: str
-    jobs: tuple[SlurmJob, ...] = ()
     nodes: tuple[SlurmNode, ...] = ()
 
 
@@ -318,59 +316,6 @@ def hostlist_of(value: Any) -> str:
     return text(value)
 
 
-def parse_job(item: Mapping[str, Any]) -> SlurmJob:
-    """One job object (22.05 or 23.x+ shape)."""
-    job_id = number(item.get("job_id"))
-    if job_id is None:
-        raise SlurmFormatError("a job in `squeue --json` has no job_id")
-    states = flags(item.get("job_state"))
-    hostlist = hostlist_of(item.get("nodes"))
-    try:
-        nodes = tuple(expand_hostlist(hostlist))
-    except HostlistError:
-        nodes = ()
-    array_job, limit = number(item.get("array_job_id")), number(item.get("time_limit"))
-    return SlurmJob(
-        job_id=str(job_id),
-        name=text(item.get("name")),
-        user=text(item.get("user_name") or item.get("user")),
-        state=states[0] if states else "UNKNOWN",
-        state_flags=states[1:],
-        reason=text(item.get("state_reason")),
-        partition=text(item.get("partition")),
-        nodes=nodes,
-        hostlist=hostlist,
-        node_count=number(item.get("node_count")) or len(nodes),
-        batch_host=text(item.get("batch_host")),
-        submitted=timestamp(item.get("submit_time")),
-        started=timestamp(item.get("start_time")),
-        ended=timestamp(item.get("end_time")),
-        time_limit=limit if limit is not None and 0 <= limit < 0xFFFFFFFE else None,  # NO_VAL
-        exit=decode_exit(item.get("exit_code")),
-        workdir=text(item.get("current_working_directory")),
-        stdout=text(item.get("standard_output")),
-        stderr=text(item.get("standard_error")),
-        stdout_expanded=text(item.get("stdout_expanded")),
-        stderr_expanded=text(item.get("stderr_expanded")),
-        array_job_id=array_job or None,
-        array_task_id=number(item.get("array_task_id")) if array_job else None,
-        array_tasks=text(item.get("array_task_string")) if array_job else "",
-        cpus=number(item.get("cpus")),
-        req_mem_mb=tres_mem_mb(text(item.get("tres_req_str"))),
-    )
-
-
-def parse_squeue(raw: str, command: str = "squeue --json") -> SlurmReply:
-    """Parse `squeue --json`; raises on an `errors` list or an unknown shape."""
-    doc = _load(raw, command)
-    check_errors(doc, command)
-    jobs = doc.get("jobs")
-    if not isinstance(jobs, list):
-        raise _unknown(doc, command, "`jobs` list")
-    parsed = tuple(parse_job(item) for item in jobs if isinstance(item, Mapping))
-    return SlurmReply(version=version_of(doc), jobs=parsed)
-
-
 def _node_22(item: Mapping[str, Any]) -> SlurmNode:
     states = flags(item.get("state"))
     load = number(item.get("cpu_load"))
@@ -432,8 +377,3 @@ def parse_sinfo(raw: str, command: str = "sinfo --json") -> SlurmReply:
         raise _unknown(doc, command, "`nodes` or `sinfo` list")
     unique = {node.name: node for node in nodes if node.name}
     return SlurmReply(version=version_of(doc), nodes=tuple(unique.values()))
-
-
-def first(values: Sequence[str]) -> str:
-    """The first item, or ""."""
-    return values[0] if values else ""

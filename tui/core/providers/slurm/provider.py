@@ -2,11 +2,11 @@
 
 Jobs come from squeue's text form (`squeue_text.py`: several times faster than `--json` on big
 clusters), filtered to the login user (`--me`, and here) unless `all_users`, one call per poll
-for all of them, finished ones also
-from `sacct --json` over the last `history_days` (`history.py`); nodes from `sinfo --json`,
-reused for `SINFO_MAX_AGE` seconds. A job's log is its StdOut file
-followed over SSH by byte offset (`slurm_log`); shells on compute nodes go through the login host
-as a jump host, addressed by the node's `NodeAddr` from sinfo.
+for all of them, finished ones also from `sacct --json` over the last `history_days`
+(`history.py`); nodes from `sinfo --json`, reused for a while (`sinfo.py`); commands and their
+failures: `commands.py`. A job's log is its StdOut file followed over SSH by byte offset
+(`log.py`); shells on compute nodes go through the login host as a jump host, addressed by the
+node's `NodeAddr` from sinfo.
 """
 
 from __future__ import annotations
@@ -31,14 +31,14 @@ from tui.core.errors import (
 )
 from tui.core.models import Job, JobState, LogBatch, Node, SshTarget
 from tui.core.providers.base import ALL_CAPABILITIES, Option, ProviderContext
-from tui.core.providers.problems import Problems, missing_key_file
 from tui.core.providers.slurm.book import JobBook
+from tui.core.providers.slurm.commands import COMMAND_TIMEOUT, command_error, program_path
 from tui.core.providers.slurm.history import History
 from tui.core.providers.slurm.live import LiveUsage
 from tui.core.providers.slurm.log import LogSource, follow, output_path
-from tui.core.providers.slurm.parse import SlurmJob, SlurmNode, parse_sinfo
+from tui.core.providers.slurm.options import OPTIONS, check_options
+from tui.core.providers.slurm.parse import SlurmJob
 from tui.core.providers.slurm.shell import (
-    NODE_SHELLS,
     Allocation,
     NodeAccessDenied,
     NodeShellBackend,
@@ -46,20 +46,15 @@ from tui.core.providers.slurm.shell import (
     node_access_error,
     srun_command,
 )
+from tui.core.providers.slurm.sinfo import NodeCache
 from tui.core.providers.slurm.squeue_text import TextQuery, release_of
 from tui.core.providers.slurm.view import format_left, time_left, to_node
 from tui.core.providers.ssh_based import SshBasedProvider
 from tui.core.ssh.pool import SshPool
 
-COMMAND_TIMEOUT = 60.0
-"""Seconds a Slurm command may take (squeue waits ~MessageTimeout for a dead controller)."""
 WARN_MINUTES = 10.0
 """The app warns beside shells and tunnels when a job has less time left than this."""
-MAX_HISTORY_DAYS = 365
 LOGS = ("StdOut", "StdErr")
-SINFO_MAX_AGE = 30.0
-"""Seconds a `sinfo` answer is reused: node addresses and CPUs rarely change, and the nodes'
-live load comes from the app's own samplers, so the controller is asked at most this often."""
 
 
 class SlurmProvider(SshBasedProvider):
@@ -67,29 +62,7 @@ class SlurmProvider(SshBasedProvider):
 
     name = "slurm"
     capabilities = ALL_CAPABILITIES
-    OPTIONS: ClassVar[Mapping[str, Option]] = {
-        "host": Option(str, help="the login host's name or address (or give ssh_alias)"),
-        "ssh_alias": Option(str, help="a Host alias from ~/.ssh/config for the login host"),
-        "user": Option(str, help="login user (default: ~/.ssh/config, else your local name)"),
-        "port": Option(int, help="the login host's SSH port (default 22)"),
-        "key": Option(str, help="private key file for the login host and the compute nodes"),
-        "all_users": Option(bool, help="list every user's jobs, not only yours (default false)"),
-        "poll_interval": Option(
-            float, help="seconds between job checks while following a log (default 2)"
-        ),
-        "node_port": Option(int, help="SSH port of the compute nodes (default 22)"),
-        "bin_dir": Option(
-            str, help="where squeue, sinfo and scancel are, if not on the login shell's PATH"
-        ),
-        "history_days": Option(
-            int, help="days of finished jobs to list from sacct (default 7; 0: none)"
-        ),
-        "node_shell": Option(
-            str,
-            help="how shells reach a compute node: auto (ssh, else srun --overlap), ssh, srun",
-            choices=NODE_SHELLS,
-        ),
-    }
+    OPTIONS: ClassVar[Mapping[str, Option]] = OPTIONS
 
     def __init__(
         self,
@@ -110,26 +83,16 @@ class SlurmProvider(SshBasedProvider):
         known_hosts_path: Path | None = None,
         clock: Clock | None = None,
     ) -> None:
-        problems = Problems()
-        if bool(host) == bool(ssh_alias):
-            problems.add("give either `host` or `ssh_alias` (not both)")
-        for key_name, value in (("port", port), ("node_port", node_port)):
-            if not 1 <= value <= 65535:
-                problems.add(f"`{key_name}` must be from 1 to 65535 (got {value})")
-        if poll_interval <= 0:
-            problems.add("`poll_interval` must be positive")
-        if not 0 <= history_days <= MAX_HISTORY_DAYS:
-            problems.add(
-                f"`history_days` must be from 0 (no finished jobs from sacct) to "
-                f"{MAX_HISTORY_DAYS} (got {history_days})"
-            )
-        if node_shell not in NODE_SHELLS:
-            choices = ", ".join(NODE_SHELLS)
-            problems.add(f"`node_shell` must be one of {choices} (got {node_shell!r})")
-        missing = missing_key_file("key", key)
-        if missing:
-            problems.add(missing)
-        problems.raise_any()
+        check_options(
+            host=host,
+            ssh_alias=ssh_alias,
+            port=port,
+            node_port=node_port,
+            poll_interval=poll_interval,
+            history_days=history_days,
+            node_shell=node_shell,
+            key=key,
+        )
         super().__init__(pool, known_hosts_path)
         self.name = name
         self.user = user
@@ -146,8 +109,8 @@ class SlurmProvider(SshBasedProvider):
         )
         self._clock: Clock = clock or SystemClock()
         self._fetched_at: float | None = None
-        self._sinfo_nodes: dict[str, SlurmNode] = {}
-        self._sinfo_at: float | None = None
+        self.sinfo = NodeCache(self._command)
+        """The nodes from sinfo, reused for a while."""
         self._login_user: str | None = user
         self._lock = asyncio.Lock()
         self.history = History(
@@ -221,7 +184,7 @@ class SlurmProvider(SshBasedProvider):
         record = await self._record(job)
         if not record.nodes:
             return []
-        known = await self._sinfo()
+        known = await self.sinfo.nodes()
         names = sorted(record.nodes, key=lambda n: n != record.batch_host)
         user = await self._whoami()
         return [
@@ -329,7 +292,7 @@ class SlurmProvider(SshBasedProvider):
     async def stream_log(
         self, job: Job, *, offset: int = 0, stderr: bool = False
     ) -> AsyncGenerator[LogBatch, None]:
-        """The job's StdOut (StdErr with `stderr=True`) from byte `offset`; see `slurm_log`."""
+        """The job's StdOut (StdErr with `stderr=True`) from byte `offset`; see `log.py`."""
         record = await self._record(job)
         source = LogSource(
             job_id=job.id,
@@ -349,21 +312,6 @@ class SlurmProvider(SshBasedProvider):
         await self.history.close()
         await self.live.close()
         await super().close()
-
-    async def _sinfo(self) -> dict[str, SlurmNode]:
-        """Every node by name, from a `sinfo --json` at most `SINFO_MAX_AGE` seconds old.
-
-        JSON here, unlike squeue: it is asked at most twice a minute, and sinfo's text form
-        folds node flags into release-dependent suffixes (`down*`, `idle~`) the JSON names.
-        """
-        now = time.monotonic()
-        if self._sinfo_at is not None and now - self._sinfo_at < SINFO_MAX_AGE:
-            return self._sinfo_nodes
-        out, _ = await self._command("sinfo", "--json")
-        reply = parse_sinfo(out, "sinfo --json")
-        self._sinfo_nodes = {node.name: node for node in reply.nodes}
-        self._sinfo_at = time.monotonic()
-        return self._sinfo_nodes
 
     async def _finished(self, job_id: str) -> tuple[bool, str]:
         if job_id not in self.book.records and job_id in self.history.jobs:
@@ -415,7 +363,7 @@ class SlurmProvider(SshBasedProvider):
         return self._login_user
 
     def _program(self, program: str) -> str:
-        return f"{self.bin_dir.rstrip('/')}/{program}" if self.bin_dir else program
+        return program_path(self.bin_dir, program)
 
     async def _command(self, program: str, *args: str, what: str | None = None) -> tuple[str, str]:
         path = self._program(program)
@@ -433,25 +381,12 @@ class SlurmProvider(SshBasedProvider):
             ) from exc
         if code == 0:
             return out, err
-        program = next(w for w in command.split() if w != "env" and "=" not in w)
-        detail = (err or out).strip()[:400] or "no message"
-        if code == 127:
-            fix = f"check `bin_dir` ({self.bin_dir})" if self.bin_dir else "set `bin_dir`"
-            raise ProviderUnavailable(
-                f"`{program}` was not found on the login host {self.login} (exit 127: {detail}). "
-                f"Is Slurm installed there and on the PATH of non-interactive shells? "
-                f"If it lives elsewhere, {fix} in [providers.{self.name}].",
-                title="Slurm command not found",
-            )
-        if "--json" in command and ("unrecognized option" in detail or "invalid option" in detail):
-            raise ProviderError(
-                f"Slurm on {self.login} is too old for `{program} --json` (needs 21.08 or newer): "
-                f"{detail}",
-                title="Slurm too old",
-            )
-        if "controller" in detail.lower() or "Socket timed out" in detail:
-            raise ProviderUnavailable(
-                f"{doing} on {self.login} failed: {detail} — is slurmctld running?",
-                title="Slurm controller unavailable",
-            )
-        raise ProviderError(f"{doing} on {self.login} failed (exit {code}): {detail}")
+        raise command_error(
+            command,
+            code,
+            err or out,
+            login=self.login,
+            doing=doing,
+            bin_dir=self.bin_dir,
+            provider=self.name,
+        )
