@@ -8,7 +8,7 @@ from textual.widgets import TabbedContent
 
 from tests.apphelpers import Running
 from tests.conftest import wait_until
-from tui.app.screens.shells.terminals import ended_label
+from tui.app.screens.shells.labels import ended_label
 from tui.core.models import SshTarget
 from tui.core.ssh import SshShellBackend
 from widgets.terminal import TerminalExit

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tests.widgets.terminal_fakes import FakeBackend, Host, show, started, wait_for
 from widgets.terminal import TerminalExit, TerminalView
 from widgets.terminal.host import ViewHost
+from widgets.terminal.pointer_events import PointerEvents
 
 APP_API = {
     # state
@@ -48,7 +49,7 @@ CALLBACKS = {
 def test_the_public_surface_is_the_app_api() -> None:
     public = {
         name
-        for name in vars(TerminalView)
+        for name in {**vars(PointerEvents), **vars(TerminalView)}
         if not name.startswith(("_", "on_", "action_")) and not name[0].isupper()
     }
     assert public - TEXTUAL_HOOKS - {"can_focus_children"} == APP_API

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import shlex
-import subprocess
 from collections.abc import Iterable
-from dataclasses import replace
 from pathlib import Path
 from typing import ClassVar
 
 from textual import events
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -37,6 +34,7 @@ from tui.app.screens.shells.terminals import TerminalScreen
 from tui.app.screens.sshkeys.screen import KeysScreen
 from tui.app.screens.tunnels.screen import TunnelNotifier, TunnelScreen
 from tui.app.screenshots import DELIVERY_NAME, deliver_screenshot
+from tui.app.shell_requests import ShellRequests, system_ssh_command
 from tui.app.uistate import ThemeMemory
 from tui.core.clipboard.bridge import ClipboardBridge
 from tui.core.clipboard.flow import ClipboardFlow
@@ -46,9 +44,8 @@ from tui.core.config.names import unknown_names
 from tui.core.config.settings import Settings
 from tui.core.errors import ClusterdeckError, HostKeyChanged, HostKeyUnknown
 from tui.core.identity.cidr import GuardVerdict, PublicAddressGuard
-from tui.core.models import Job, SshTarget
 from tui.core.printable import inert, inert_lines
-from tui.core.providers.base import Capability, Provider, capability_note
+from tui.core.providers.base import Provider
 from tui.core.ssh import SshPool, TrustChoice
 from tui.core.sshconfig.build import TrustFiles
 from tui.core.transfers import TransferManager
@@ -59,8 +56,10 @@ from tui.core.watch.notices import JobNotifier
 from tui.core.watch.sampler import NodeMetrics
 from widgets.terminal import messages
 
+__all__ = ["ClusterdeckApp", "system_ssh_command"]
 
-class ClusterdeckApp(App[None]):
+
+class ClusterdeckApp(ShellRequests):
     """The dashboard. Services are injected by `tui.app.factory.make_app`."""
 
     TITLE = "clusterdeck"
@@ -210,42 +209,6 @@ class ClusterdeckApp(App[None]):
         await self.pool.close()
         await self.provider.close()
 
-    # --- shells -------------------------------------------------------------------------------
-
-    async def on_main_screen_shell_requested(self, event: MainScreen.ShellRequested) -> None:
-        no_shell = capability_note(self.provider, Capability.SHELL, event.job)
-        if no_shell is not None:
-            self.notify(no_shell, title="No shell", severity="warning")
-            return
-        try:
-            target = self.provider.ssh_target(event.node)
-        except ClusterdeckError as exc:
-            self.notify(exc.message, title=exc.title, severity="warning")
-            return
-        if event.external:
-            try:
-                command = await self.provider.ssh_config_command(event.node)
-            except ClusterdeckError as exc:
-                self.notify(exc.message, title=exc.title, severity="warning")
-                return
-            self.run_system_ssh(target, remote_command=command)
-            return
-        target = replace(target, trust_scope=event.job.key)
-        if self.settings.address_url:
-            self.run_worker(
-                self._guard_access(event.job), group="access-guard", exit_on_error=False
-            )
-        await self.shells.open_shell(event.job, event.node, target)
-
-    async def on_terminal_screen_restore_requested(
-        self, event: TerminalScreen.RestoreRequested
-    ) -> None:
-        await self.shells.restore_all()
-
-    def action_node_sessions(self) -> None:
-        """P: the highlighted node's tmux sessions (attach, rename, kill)."""
-        self.shells.node_sessions(self.main_screen.selected, self.main_screen.highlighted_node)
-
     # --- files ------------------------------------------------------------------------------
 
     async def on_job_actions_screen_files_requested(
@@ -262,52 +225,6 @@ class ClusterdeckApp(App[None]):
             self.time_warnings = dict(event.warnings)
             if self.terminals.is_mounted:
                 self.terminals.set_time_warnings(self.time_warnings)
-
-    async def _guard_access(self, job: Job) -> None:
-        """Warn before a connection times out when this workstation is outside the job's rule."""
-        details = await self.provider.job_details(job)
-        rule = next((v for k, v in details.items() if "CIDR" in k), None)
-        if not rule or not self.settings.address_url:
-            return
-        guard = self.access_guard
-        assert guard is not None
-        try:
-            verdict = await guard.check(rule.split(" (")[0], job=job.name)
-        except ClusterdeckError as exc:
-            self.notify(exc.message, title="Access rule not checked", severity="warning")
-            return
-        self.access_verdicts[job.key] = verdict
-        if not verdict.allowed:
-            self.notify(
-                verdict.message,
-                title="Outside the job's access rule",
-                severity="warning",
-                timeout=20,
-            )
-
-    def run_system_ssh(self, target: SshTarget, *, remote_command: str | None = None) -> None:
-        """Suspend the dashboard and run OpenSSH's `ssh` on `target` (on its jump host running
-        `remote_command`, for nodes that take no SSH logins), then come back."""
-        command = system_ssh_command(
-            target, known_hosts=self.settings.known_hosts_path, remote_command=remote_command
-        )
-        try:
-            with self.suspend():
-                print(f"$ {shlex.join(command)}\n(the dashboard comes back when ssh exits)")
-                result = subprocess.run(command, check=False)
-        except FileNotFoundError:
-            self.notify(
-                "OpenSSH's ssh is not installed (Debian: apt install openssh-client).",
-                title="System ssh",
-                severity="error",
-            )
-            return
-        except Exception as exc:  # suspend is unsupported in some environments (tests, web)
-            self.notify(
-                f"Cannot hand the terminal to ssh here: {exc}", title="System ssh", severity="error"
-            )
-            return
-        self.notify(f"ssh exited with status {result.returncode}", title="System ssh")
 
     async def ask_host_key(self, request: HostKeyUnknown) -> TrustChoice | None:
         """Show an unknown host key and ask whether (and how long) to trust it."""
@@ -453,23 +370,3 @@ class ClusterdeckApp(App[None]):
         yield SystemCommand(
             "Clipboard bridge", "Both clipboards and the last transfers", self.action_clipboard
         )
-
-
-def system_ssh_command(
-    target: SshTarget, *, known_hosts: Path, remote_command: str | None = None
-) -> list[str]:
-    """The OpenSSH command line for `target`, trusting the user's and the app's known_hosts.
-
-    With `remote_command` (Slurm's `srun --overlap ...` where nodes take no SSH logins) it logs
-    in to the target's jump host instead and runs that command on a terminal (`-t`)."""
-    if remote_command is not None and target.jump is not None:
-        login = system_ssh_command(target.jump, known_hosts=known_hosts)
-        return [login[0], "-t", *login[1:], remote_command]
-    command = ["ssh", "-p", str(target.port)]
-    if target.key_path is not None:
-        command += ["-i", str(target.key_path)]
-    command += ["-o", f"UserKnownHostsFile=~/.ssh/known_hosts {known_hosts} {known_hosts}.jobs"]
-    if target.jump is not None:
-        command += ["-J", str(target.jump)]
-    command.append(f"{target.user}@{target.host}" if target.user else target.host)
-    return command

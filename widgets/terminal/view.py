@@ -11,19 +11,19 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.strip import Strip
-from textual.widget import Widget
 
 from widgets.terminal import messages
 from widgets.terminal.backend import TerminalBackend
 from widgets.terminal.host import ViewHost
 from widgets.terminal.keyboard import DEFAULT_PASSTHROUGH_KEYS, encode_key, encode_paste
 from widgets.terminal.model import EmulatorFactory, TerminalModel, avt_emulator
+from widgets.terminal.pointer_events import PointerEvents
 from widgets.terminal.screen import Overlays
 from widgets.terminal.session import State
 from widgets.terminal.taps import InputListener, KeyInput, PasteInput, StreamTap, TypedInput
 
 
-class TerminalView(Widget, can_focus=True):
+class TerminalView(PointerEvents, can_focus=True):
     """A terminal screen (pyavt) wired to a `TerminalBackend`: output, keys, paste and mouse.
 
     Output is read by a worker, fed in budgeted slices and painted at most 60 times a second,
@@ -376,31 +376,7 @@ class TerminalView(Widget, can_focus=True):
             if self.running:
                 self._session.resize(*size)
 
-    # -- mouse and selection -----------------------------------------------------------------
-
-    def on_mouse_down(self, event: events.MouseDown) -> None:
-        event.stop()
-        self._pointer.down(event)
-
-    def on_mouse_move(self, event: events.MouseMove) -> None:
-        self._pointer.move(event)
-
-    def on_mouse_up(self, event: events.MouseUp) -> None:
-        event.stop()
-        self._pointer.up(event)
-
-    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
-        event.stop()
-        self._pointer.wheel(event, up=True)
-
-    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
-        event.stop()
-        self._pointer.wheel(event, up=False)
-
-    @property
-    def selected_text(self) -> str:
-        """The text of the current selection ("" when none)."""
-        return self._pointer.selected_text()
+    # -- selection ---------------------------------------------------------------------------
 
     def copy_selection(self) -> str:
         """Return the selected text, posting `CopyRequested` when there is some."""
@@ -408,9 +384,3 @@ class TerminalView(Widget, can_focus=True):
         if text:
             self.post_message(self.CopyRequested(self, text))
         return text
-
-    def clear_selection(self) -> None:
-        """Forget the selection."""
-        if self._pointer.selection is not None:
-            self._pointer.selection = None
-            self.refresh()

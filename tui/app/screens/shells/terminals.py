@@ -17,59 +17,15 @@ from tui.app.bindings import TERMINAL_KEYS
 from tui.app.plain import plain
 from tui.app.screens.shells.broadcast import Broadcast
 from tui.app.screens.shells.close_dialog import CloseTabDialog, end_or_detach
+from tui.app.screens.shells.labels import ended_label, persist_tag, short_route
 from tui.app.screens.shells.persist import Restorable, SessionLedger
 from tui.app.screens.shells.recording import Recordings
 from tui.core.models import SshTarget
 from tui.core.ssh.persistent_shell import PersistentShell
 from widgets.footer import KeyFooter
 from widgets.terminal import messages
-from widgets.terminal.backend import ExitInfo, TerminalBackend
+from widgets.terminal.backend import TerminalBackend
 from widgets.terminal.view import TerminalView
-
-LABEL_REASON_CELLS = 40
-"""A reason in a tab label is cut to this many characters (the tab's bottom row has it all)."""
-LABEL_ROUTE_CELLS = 48
-"""The route in a tab label ("srun --overlap (ssh to node refused: ...)") is cut to this; the
-hint line above the tabs shows the selected tab's route whole."""
-
-
-def short_route(route: str) -> str:
-    """`route` cut to LABEL_ROUTE_CELLS characters (with an ellipsis, closing its bracket)."""
-    if len(route) <= LABEL_ROUTE_CELLS:
-        return route
-    cut = route[: LABEL_ROUTE_CELLS - 2].rstrip()
-    return f"{cut}…)" if "(" in cut else f"{cut}…"
-
-
-def ended_label(info: ExitInfo) -> str:
-    """The tab label's suffix once a session ended: ` (exited)`, ` (failed: reason)` or
-    ` (disconnected: reason)`."""
-    reason = info.reason
-    if reason.startswith("failed: "):
-        kind, reason = "failed", reason.removeprefix("failed: ")
-    elif info.disconnected:
-        kind = "disconnected"
-    else:
-        return " (exited)"
-    reason = reason.split(" — ")[0].removeprefix("connection lost: ")
-    if len(reason) > LABEL_REASON_CELLS and ": " in reason:
-        reason = reason.split(": ", 1)[1]  # "title: what happened": the second part says more
-    if len(reason) > LABEL_REASON_CELLS:
-        reason = reason[: LABEL_REASON_CELLS - 1].rstrip() + "…"
-    return f" ({kind}: {reason})"
-
-
-def persist_tag(shell: PersistentShell) -> str:
-    """What the tab label says about a persistent shell: ` · tmux` (or screen), ` · plain`, and
-    the reattach."""
-    tag = ""
-    if shell.persistent:
-        tag = f" · {shell.active}"
-    elif shell.active == "plain" and shell.mode != "off":
-        tag = " · plain"
-    if shell.status:
-        tag += f" ({shell.status})"
-    return tag
 
 
 class TerminalScreen(Screen[None]):
