@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import ClassVar
 
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -18,7 +18,8 @@ from textual.widgets import Input, Static
 from tui.app.bindings import DASHBOARD_KEYS
 from tui.app.plain import plain
 from tui.app.screens.dashboard.arrays import ArrayRows
-from tui.app.screens.dashboard.job_actions import CopyText, JobActionsScreen
+from tui.app.screens.dashboard.job_actions import CopyText
+from tui.app.screens.dashboard.log_pane import LogPaneActions
 from tui.app.screens.dashboard.node_detail import NodeDetailScreen
 from tui.app.screens.rows import node_row
 from tui.core.clock import format_age
@@ -65,7 +66,7 @@ def no_nodes_note(job: Job) -> str:
     return f"{job.name} has no nodes yet."
 
 
-class MainScreen(JobActionsScreen):
+class MainScreen(LogPaneActions):
     """Jobs and nodes side by side above the live log of the highlighted job."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -329,38 +330,7 @@ class MainScreen(JobActionsScreen):
         if node is not None and self.selected is not None:
             self.post_message(self.ShellRequested(self.selected, node))
 
-    @on(LogView.TailChanged)
-    def _tail_changed(self, event: LogView.TailChanged) -> None:
-        self._set_log_title()
-
-    @on(Input.Submitted, "#log-search")
-    def _search_submitted(self, event: Input.Submitted) -> None:
-        log = self.query_one(LogView)
-        if not event.value:
-            return
-        if log.search(event.value) is None:
-            self.notify(f"No match for {event.value!r}.", title="Search", severity="warning")
-
-    def on_key(self, event: events.Key) -> None:
-        search = self.query_one("#log-search", Input)
-        if event.key == "escape" and search.has_focus:
-            search.remove_class("-shown")
-            self.query_one(LogView).focus()
-
     # --- actions ------------------------------------------------------------------------------
-
-    def action_focus_log(self) -> None:
-        """Focus the live log; when it has the focus already, give it the whole height."""
-        log = self.query_one(LogView)
-        if log.has_focus:
-            self.toggle_class("-log-full")
-        else:
-            log.focus()
-
-    def action_search_log(self) -> None:
-        search = self.query_one("#log-search", Input)
-        search.add_class("-shown")
-        search.focus()
 
     @property
     def highlighted_node(self) -> Node | None:
@@ -405,40 +375,7 @@ class MainScreen(JobActionsScreen):
         self._show_jobs(self._last_jobs)
         table.select_key(target)
 
-    def action_switch_log(self) -> None:
-        """Follow the selected job's other log (StdOut <-> StdErr), when it has one."""
-        job = self.selected
-        if job is None:
-            return
-        names = self.provider.log_names(job)
-        if len(names) < 2:
-            self.notify(
-                f"{job.name} has one log: its errors go to the same file as its output.",
-                title="StdOut / StdErr",
-            )
-            return
-        current = self._log_name or names[0]
-        self.watcher.switch_log(names[(names.index(current) + 1) % len(names)])
-
     # --- helpers ------------------------------------------------------------------------------
-
-    def _set_log_title(self) -> None:
-        pane = self.query_one("#log-pane")
-        log = self.query_one(LogView)
-        job = self._log_job
-        name = job.name if job else "no job selected"
-        if job is not None and job.array_id:
-            name = f"{name} {job.array_id}_{job.array_task or job.id}"
-        logs = self.provider.log_names(job) if job is not None else ()
-        if self._log_name or len(logs) > 1:
-            name = f"{name} · {self._log_name or logs[0]}"
-        if self._log_ended and log.follow:
-            state = "complete"
-        elif log.follow:
-            state = "following"
-        else:
-            state = f"paused · {log.pending} new lines · end to follow"
-        pane.border_title = plain(f"Live log: {name} ({state})")
 
     def _fail(
         self, pane: Widget, exc: ClusterdeckError, *, notify: bool = True, age: float | None = None
