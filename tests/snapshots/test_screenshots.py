@@ -35,6 +35,10 @@ async def test_main_log_paused_new_lines(
             lambda: log.line_count == total + 24, pause=pilot.pause, what="24 new lines"
         )
         await wait_until(lambda: log.pending == 24, pause=pilot.pause, what="pending counted")
+        jobs = app.main_screen.query_one(JobTable)
+        await wait_until(  # the once-a-second status tick has seen the clock move
+            lambda: "12s ago" in str(jobs.border_subtitle), pause=pilot.pause, what="poll age"
+        )
         await pilot.pause()
         snap(app, "main-log-paused-new-lines")
 
